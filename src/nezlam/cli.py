@@ -1,0 +1,252 @@
+"""The `nezlam` command: serve, migrate, load the demo, import and export, manage accounts."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from nezlam.config import ConfigError, Settings
+from nezlam.domain.errors import DomainError
+from nezlam.store import db as store_db
+
+app = typer.Typer(help="Nezlam: run a network of invincibility points.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+role_app = typer.Typer(help="Roles of users.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for integrations and operator devices.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(role_app, name="role")
+app.add_typer(token_app, name="token")
+console = Console(stderr=True)
+
+
+def settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def database() -> store_db.Database:
+    return store_db.Database(settings().database_url)
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console)
+
+
+def fail(exc: DomainError) -> typer.Exit:
+    where = f" ({exc.field})" if exc.field else ""
+    console.print(f"[red]error{where}:[/red] {exc.problem}")
+    return typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Create the database or migrate it to the latest schema."""
+    url = settings().database_url
+    store_db.upgrade(url, revision)
+    console.print(f"database at {revision}: {url.split('@')[-1]}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="address to listen on [NEZLAM_HOST, 127.0.0.1]"),
+    port: int = typer.Option(None, help="port [NEZLAM_PORT, 8000]"),
+    workers: int = typer.Option(1, min=1, help="worker processes"),
+    log_level: str = typer.Option("info"),
+) -> None:
+    """Serve the web app and the JSON API."""
+    import uvicorn
+
+    config = settings()
+    # Workers are separate processes that read their settings from the environment.
+    os.environ["NEZLAM_DATABASE_URL"] = config.database_url
+    uvicorn.run(
+        "nezlam.web.app:app_from_env",
+        factory=True,
+        host=host or config.host,
+        port=port or config.port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
+@app.command()
+def demo(
+    if_empty: bool = typer.Option(False, "--if-empty", help="do nothing if points exist"),
+    count: int = typer.Option(1300, min=0, help="how many generated Kyiv points"),
+) -> None:
+    """Load the demo network (the Kazakh yurts and a Kyiv-scale network) and demo accounts."""
+    from nezlam import demo as demo_network
+    from nezlam.store.points import count_points
+
+    database_ = database()
+    with database_.read() as session:
+        existing = count_points(session)
+    if existing:
+        if if_empty:
+            console.print(f"{existing} points already in the database; demo not loaded")
+            _print_demo_accounts()
+            return
+        console.print("[red]the database is not empty[/red]; demo data goes into an empty one")
+        raise typer.Exit(1)
+    with progress_bar() as bar, database_.write() as session:
+        task = bar.add_task("demo points", total=count)
+        totals = demo_network.load(session, count=count,
+                                   progress=lambda done: bar.update(task, completed=done))
+    console.print(f"loaded {totals['points']} demo points, {totals['organisations']} organisations")
+    _print_demo_accounts()
+
+
+def _print_demo_accounts() -> None:
+    from nezlam.demo import DEMO_ACCOUNTS
+
+    console.print("demo accounts (for trying out only):")
+    for account in DEMO_ACCOUNTS:
+        scope = f" of {account.scope}" if account.scope else ""
+        console.print(f"  {account.role}{scope}: {account.username} / {account.password}")
+
+
+@app.command("import")
+def import_(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, GeoJSON or JSON"),
+    format: str = typer.Option(None, "--format", help="csv, geojson or json (default: by suffix)"),
+    mapping: Path = typer.Option(None, exists=True, help="JSON file mapping foreign fields"),
+    encoding: str = typer.Option(None, help="utf-8 or cp1251 (default: detected)"),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="import the valid rows only"),
+    region: str = typer.Option(None, help="region for rows that have none"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="validate only"),
+) -> None:
+    """Import points. Every row is checked first; if any is bad nothing is imported (unless
+    --skip-invalid). A point that already exists (same external id, or same name within 50 m)
+    is updated, not doubled."""
+    from nezlam.interchange import importer
+
+    try:
+        result = importer.import_file(
+            database(), path, format=format, mapping_path=mapping, encoding=encoding,
+            skip_invalid=skip_invalid, default_region=region, dry_run=dry_run,
+            progress=progress_bar(),
+        )
+    except DomainError as exc:
+        raise fail(exc) from exc
+    for problem in result.problems:
+        console.print(f"row {problem.row}: {problem.field}: {problem.problem}")
+    if result.problems and not skip_invalid:
+        console.print(f"[red]{len(result.problems)} problem(s); nothing imported[/red]")
+        raise typer.Exit(1)
+    verb = "would import" if dry_run else "imported"
+    console.print(f"{verb}: {result.created} new, {result.updated} updated, "
+                  f"{result.skipped} skipped")
+
+
+@app.command("export")
+def export(
+    output: Path = typer.Argument(None, help="file to write (default: standard output)"),
+    format: str = typer.Option("geojson", "--format", help="geojson, csv or hxl"),
+    lang: str = typer.Option("uk"),
+) -> None:
+    """Export the public view of every visible point (protected addresses stay hidden)."""
+    from nezlam.interchange import exporter
+
+    data = exporter.export_public(settings(), database(), format, lang)
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+        console.print(f"wrote {len(data)} bytes to {output}")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
+                                 envvar="NEZLAM_NEW_PASSWORD"),
+    display_name: str = typer.Option(None),
+    organisation: str = typer.Option(None, help="organisation slug"),
+) -> None:
+    """Create a user."""
+    from nezlam.domain.points import UserCreate
+    from nezlam.store import accounts
+    from nezlam.store.actor import CLI
+
+    try:
+        data = UserCreate(username=username, password=password, display_name=display_name,
+                          organisation=organisation)
+        with database().write() as session:
+            user = accounts.create_user(session, data, CLI)
+            console.print(f"created user {user.username} (id {user.id})")
+    except DomainError as exc:
+        raise fail(exc) from exc
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+
+@role_app.command("grant")
+def role_grant(
+    username: str,
+    role: str = typer.Argument(..., help="admin, coordinator or operator"),
+    region: str = typer.Option(None, help="for a coordinator"),
+    point: str = typer.Option(None, help="for an operator of one point"),
+    organisation: str = typer.Option(None, help="for an operator of an organisation's points"),
+) -> None:
+    """Give a user a role."""
+    from nezlam.domain.points import RoleGrantCreate
+    from nezlam.store import accounts
+    from nezlam.store.actor import CLI
+
+    try:
+        data = RoleGrantCreate(role=role, region=region, point_id=point, organisation=organisation)
+        with database().write() as session:
+            grant = accounts.grant_role(session, accounts.get_user(session, username), data, CLI)
+            console.print(f"granted {role} to {username} (grant id {grant.id})")
+    except DomainError as exc:
+        raise fail(exc) from exc
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+
+@token_app.command("create")
+def token_create(username: str, name: str = typer.Option(..., help="device or integration")) -> None:
+    """Create an API token; it is printed once and never stored."""
+    from nezlam.store import accounts
+    from nezlam.store.actor import CLI
+
+    try:
+        with database().write() as session:
+            token, row = accounts.create_token(session, accounts.get_user(session, username),
+                                               name, CLI)
+    except DomainError as exc:
+        raise fail(exc) from exc
+    console.print(f"token {row.id} for {username} ({name}); copy it now, it is not shown again:")
+    print(token)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by its id."""
+    from nezlam.store import accounts
+    from nezlam.store.actor import CLI
+
+    try:
+        with database().write() as session:
+            accounts.revoke_token(session, token_id, CLI)
+    except DomainError as exc:
+        raise fail(exc) from exc
+    console.print(f"token {token_id} revoked")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,111 @@
+"""Typed settings read from the environment; a bad value stops start-up with the variable's name."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("var") / "nezlam.sqlite3"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def env_str(name: str, default: str) -> str:
+    """A string setting; `NAME_FILE` (a path) takes precedence, for secrets mounted as files."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        try:
+            return Path(file_path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE: cannot read {file_path}: {exc}") from exc
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: expected an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name}: must be at least {minimum}, got {value}")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+def parse_duration(name: str, raw: str) -> timedelta:
+    """'6h', '90m', '45s', '2d' or a bare number of seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = raw.strip().lower()
+    try:
+        if text and text[-1] in units:
+            seconds = float(text[:-1]) * units[text[-1]]
+        else:
+            seconds = float(text)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: expected a duration like 6h, 90m or 3600, got {raw!r}") from exc
+    if seconds <= 0:
+        raise ConfigError(f"{name}: must be positive, got {raw!r}")
+    return timedelta(seconds=seconds)
+
+
+def env_duration(name: str, default: str) -> timedelta:
+    return parse_duration(name, os.environ.get(name) or default)
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=default_database_url)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    stale_after: timedelta = timedelta(hours=6)
+    no_response_after: timedelta = timedelta(hours=24)
+    # How often each worker looks for changes written by other workers.
+    index_poll_seconds: float = 1.0
+    # Visitor signals: one per client, point and kind in this window; this many flag a point.
+    signal_window: timedelta = timedelta(hours=2)
+    signal_flag_threshold: int = 3
+    signals_per_client_per_hour: int = 20
+    demo_banner: bool = True
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        url = env_str("NEZLAM_DATABASE_URL", "") or default_database_url()
+        if not (url.startswith("sqlite") or url.startswith("postgresql")):
+            raise ConfigError(
+                f"NEZLAM_DATABASE_URL: only sqlite:/// and postgresql+psycopg:// are supported, got {url!r}"
+            )
+        stale_after = env_duration("NEZLAM_STALE_AFTER", "6h")
+        no_response_after = env_duration("NEZLAM_NO_RESPONSE_AFTER", "24h")
+        if no_response_after <= stale_after:
+            raise ConfigError("NEZLAM_NO_RESPONSE_AFTER: must be longer than NEZLAM_STALE_AFTER")
+        return cls(
+            database_url=url,
+            host=os.environ.get("NEZLAM_HOST", "127.0.0.1"),
+            port=env_int("NEZLAM_PORT", 8000, minimum=1),
+            stale_after=stale_after,
+            no_response_after=no_response_after,
+            signal_window=env_duration("NEZLAM_SIGNAL_WINDOW", "2h"),
+            signal_flag_threshold=env_int("NEZLAM_SIGNAL_FLAG_THRESHOLD", 3, minimum=1),
+            signals_per_client_per_hour=env_int("NEZLAM_SIGNALS_PER_HOUR", 20, minimum=1),
+        )

@@ -1,0 +1,181 @@
+"""Input shapes of the registry, validated once at the edge (API, import, CLI alike).
+
+Output shapes live in `nezlam.domain.public`: that is where a protected address is hidden, so
+nothing else has to remember to.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from nezlam.domain import opening_hours
+from nezlam.domain.vocabulary import (
+    SERVICES,
+    Category,
+    Kind,
+    OrganisationKind,
+    Power,
+    SignalKind,
+    Status,
+    Visibility,
+)
+
+POINT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
+
+Latitude = Annotated[float, Field(ge=-90, le=90, description="degrees WGS84")]
+Longitude = Annotated[float, Field(ge=-180, le=180, description="degrees WGS84")]
+Phone = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[0-9+() \-]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def check_names(value: dict[str, str]) -> dict[str, str]:
+    if not value.get("uk"):
+        raise ValueError("a Ukrainian name ('uk') is required")
+    for language, text in value.items():
+        if not LANGUAGE_PATTERN.match(language):
+            raise ValueError(f"{language!r} is not a language code like 'uk' or 'en'")
+        if not text or len(text) > 200:
+            raise ValueError(f"name in {language!r} must be 1 to 200 characters")
+    return value
+
+
+def check_services(value: list[str]) -> list[str]:
+    unknown = [code for code in value if code not in SERVICES]
+    if unknown:
+        raise ValueError(f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICES)}")
+    return sorted(set(value), key=list(SERVICES).index)
+
+
+class PointFields(Strict):
+    """Everything about a point that an editor may set (not its live status)."""
+
+    name: dict[str, str] | None = None
+    category: Category | None = None
+    kind: Kind | None = None
+    anchor: bool | None = None
+    organisation: str | None = Field(None, description="organisation slug")
+    phone: Phone | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    address: str | None = Field(None, max_length=300)
+    locality: str | None = Field(None, min_length=1, max_length=120)
+    region: str | None = Field(None, min_length=1, max_length=120)
+    timezone: str | None = None
+    visibility: Visibility | None = None
+    services: list[str] | None = None
+    capacity: int | None = Field(None, ge=0, le=100_000)
+    opening_hours: str | None = Field(None, max_length=500)
+    notes: dict[str, str] | None = None
+    external_id: str | None = Field(None, min_length=1, max_length=200)
+
+    _names = field_validator("name")(lambda cls, v: v if v is None else check_names(v))
+    _services = field_validator("services")(lambda cls, v: v if v is None else check_services(v))
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            return opening_hours.validate_timezone(value)
+        except opening_hours.OpeningHoursError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @model_validator(mode="after")
+    def _hours(self) -> PointFields:
+        if self.opening_hours:
+            try:
+                self.opening_hours = opening_hours.validate(
+                    self.opening_hours, self.timezone or "Europe/Kyiv"
+                )
+            except opening_hours.OpeningHoursError as exc:
+                raise ValueError(f"opening_hours: {exc}") from exc
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        return self
+
+
+class PointCreate(PointFields):
+    id: str | None = Field(None, pattern=POINT_ID_PATTERN, description="stable, URL-safe")
+    name: dict[str, str]
+    category: Category
+    lat: Latitude
+    lon: Longitude
+    locality: str = Field(min_length=1, max_length=120)
+    region: str = Field(min_length=1, max_length=120)
+
+
+class PointUpdate(PointFields):
+    """Only the fields present are changed."""
+
+
+class ReportCreate(Strict):
+    """A status report from an operator or coordinator. Every field is optional; `verify=true`
+    with nothing else is the one-tap "still current"."""
+
+    status: Status | None = None
+    power: Power | None = None
+    heating: bool | None = None
+    internet: bool | None = None
+    occupancy: int | None = Field(None, ge=0, le=100_000)
+    fuel_litres: float | None = Field(None, ge=0, le=100_000)
+    verify: bool = Field(False, description="the operator confirms everything is still current")
+    client_time: datetime | None = Field(None, description="when the device made the report")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ReportCreate:
+        fields = (self.status, self.power, self.heating, self.internet, self.occupancy)
+        if all(value is None for value in fields) and self.fuel_litres is None and not self.verify:
+            raise ValueError("a report needs at least one of status, power, heating, internet, "
+                             "occupancy, fuel_litres or verify=true")
+        if self.client_time is not None and self.client_time.tzinfo is None:
+            raise ValueError("client_time must include a timezone offset")
+        return self
+
+    @property
+    def confirms_status(self) -> bool:
+        """A first-hand statement of the status: it counts as verification."""
+        return self.verify or self.status is not None
+
+
+class SignalCreate(Strict):
+    kind: SignalKind
+
+
+class OrganisationCreate(Strict):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
+    name: str = Field(min_length=1, max_length=200)
+    kind: OrganisationKind
+    phone: Phone | None = None
+
+
+class UserCreate(Strict):
+    username: str = Field(pattern=r"^[a-zA-Z0-9_.@-]{3,64}$")
+    password: str | None = Field(None, min_length=10, max_length=200)
+    display_name: str | None = Field(None, max_length=200)
+    organisation: str | None = None
+
+
+class RoleGrantCreate(Strict):
+    role: str = Field(pattern=r"^(admin|coordinator|operator)$")
+    region: str | None = Field(None, min_length=1, max_length=120)
+    point_id: str | None = Field(None, pattern=POINT_ID_PATTERN)
+    organisation: str | None = None
+
+    @model_validator(mode="after")
+    def _scope(self) -> RoleGrantCreate:
+        if self.role == "admin" and (self.region or self.point_id or self.organisation):
+            raise ValueError("an admin role has no scope")
+        if self.role == "coordinator" and not self.region:
+            raise ValueError("a coordinator role needs a region")
+        if self.role == "operator" and bool(self.point_id) == bool(self.organisation):
+            raise ValueError("an operator role needs exactly one of point_id or organisation")
+        return self

@@ -1,0 +1,209 @@
+"""What leaves the server about a point. The one place that hides a protected point's address.
+
+A `PointView` is an immutable snapshot of a point row; `public_properties` renders it for
+anyone, `private_properties` adds what only its operators and coordinators may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from nezlam.domain import opening_hours
+from nezlam.domain.freshness import shown_status
+from nezlam.domain.vocabulary import ShownStatus, Visibility
+from nezlam.geo.distance import coarse_position
+
+DEFAULT_LANGUAGE = "uk"
+
+
+@dataclass(frozen=True, slots=True)
+class PointView:
+    id: str
+    name: dict[str, str]
+    category: str
+    kind: str
+    anchor: bool
+    organisation_id: int | None
+    organisation: str | None
+    phone: str | None
+    lat: float
+    lon: float
+    address: str | None
+    locality: str
+    region: str
+    timezone: str
+    visibility: str
+    services: tuple[str, ...]
+    capacity: int | None
+    opening_hours: str | None
+    notes: dict[str, str] | None
+    demo: bool
+    status: str | None
+    power: str | None
+    heating: bool | None
+    internet: bool | None
+    occupancy: int | None
+    fuel_litres: float | None
+    updated_at: datetime | None
+    verified_at: datetime | None
+    flagged_at: datetime | None
+    edited_at: datetime | None
+    change_seq: int
+    external_id: str | None = None
+    _static: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def protected(self) -> bool:
+        return self.visibility == Visibility.LOCALITY_ONLY
+
+    @property
+    def public_position(self) -> tuple[float, float]:
+        """(lat, lon) the public may learn: exact, or the grid cell of a protected point."""
+        return coarse_position(self.lat, self.lon) if self.protected else (self.lat, self.lon)
+
+    @classmethod
+    def from_row(cls, row: Any, organisation: str | None) -> PointView:
+        return cls(
+            **{name: getattr(row, name) for name in VIEW_COLUMNS},
+            services=tuple(row.services or ()),
+            organisation=organisation,
+        )
+
+
+VIEW_COLUMNS = (
+    "id", "name", "category", "kind", "anchor", "organisation_id", "phone", "lat", "lon",
+    "address", "locality", "region", "timezone", "visibility", "capacity", "opening_hours",
+    "notes", "demo", "status", "power", "heating", "internet", "occupancy", "fuel_litres",
+    "updated_at", "verified_at", "flagged_at", "edited_at", "change_seq", "external_id",
+)  # fmt: skip
+
+
+def pick_name(names: dict[str, str], lang: str) -> str:
+    return names.get(lang) or names.get(DEFAULT_LANGUAGE) or next(iter(names.values()))
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def static_properties(view: PointView, lang: str) -> dict[str, Any]:
+    """The parts that change only when the point is edited; cached on the view per language."""
+    cached = view._static.get(lang)
+    if cached is not None:
+        return cached
+    props = {
+        "id": view.id,
+        "name": pick_name(view.name, lang),
+        "names": view.name,
+        "category": view.category,
+        "kind": view.kind,
+        "anchor": view.anchor,
+        "organisation": view.organisation,
+        "phone": view.phone,
+        "address": None if view.protected else view.address,
+        "locality": view.locality,
+        "region": view.region,
+        "location_precision": "locality" if view.protected else "exact",
+        "timezone": view.timezone,
+        "services": list(view.services),
+        "capacity": view.capacity,
+        "opening_hours": view.opening_hours,
+        "notes": (view.notes or {}).get(lang) or (view.notes or {}).get(DEFAULT_LANGUAGE),
+        "demo": view.demo,
+    }
+    view._static[lang] = props
+    return props
+
+
+def open_now(view: PointView, now: datetime) -> bool | None:
+    return opening_hours.is_open(view.opening_hours, view.timezone, now)
+
+
+def public_properties(
+    view: PointView,
+    *,
+    now: datetime,
+    stale_after: timedelta,
+    no_response_after: timedelta,
+    lang: str = DEFAULT_LANGUAGE,
+    shown: ShownStatus | None = None,
+    distance_m: float | None = None,
+    is_open: bool | None = None,
+    compute_open: bool = True,
+) -> dict[str, Any]:
+    if shown is None:
+        shown = shown_status(view.status, view.updated_at, view.verified_at, now, stale_after,
+                             no_response_after)
+    props = dict(static_properties(view, lang))
+    props.update(
+        status=str(shown),
+        reported_status=view.status,
+        power=view.power,
+        heating=view.heating,
+        internet=view.internet,
+        occupancy=view.occupancy,
+        updated_at=iso(view.updated_at),
+        verified_at=iso(view.verified_at),
+        flagged=view.flagged_at is not None,
+        open_now=is_open if not compute_open else open_now(view, now),
+    )
+    if distance_m is not None:
+        props["distance_m"] = round(distance_m, -3) if view.protected else round(distance_m)
+    return props
+
+
+def private_properties(view: PointView) -> dict[str, Any]:
+    """Added for the point's operators, its coordinators and admins."""
+    return {
+        "address": view.address,
+        "lat": view.lat,
+        "lon": view.lon,
+        "visibility": view.visibility,
+        "fuel_litres": view.fuel_litres,
+        "flagged_at": iso(view.flagged_at),
+        "external_id": view.external_id,
+        "location_precision": "exact",
+    }
+
+
+def feature(view: PointView, properties: dict[str, Any], *, privileged: bool = False) -> dict[str, Any]:
+    """An RFC 7946 Feature; a protected point has no geometry for the public."""
+    if privileged:
+        properties = {**properties, **private_properties(view)}
+        geometry: dict[str, Any] | None = {"type": "Point", "coordinates": [view.lon, view.lat]}
+    elif view.protected:
+        geometry = None
+    else:
+        geometry = {"type": "Point", "coordinates": [view.lon, view.lat]}
+    return {"type": "Feature", "id": view.id, "geometry": geometry, "properties": properties}
+
+
+Hit = tuple[int, float, int, bool | None]
+"""An index answer: (row in the snapshot, metres, shown-status code, open now by hours)."""
+
+SHOWN_BY_CODE = list(ShownStatus)
+
+
+def render_hits(
+    views: list[PointView],
+    hits: list[Hit],
+    *,
+    now: datetime,
+    stale_after: timedelta,
+    no_response_after: timedelta,
+    lang: str,
+    with_distance: bool,
+) -> list[dict[str, Any]]:
+    """Public Features for index answers, in their order."""
+    out = []
+    for row, metres, shown, is_open in hits:
+        view = views[row]
+        props = public_properties(
+            view, now=now, stale_after=stale_after, no_response_after=no_response_after,
+            lang=lang, shown=SHOWN_BY_CODE[shown], distance_m=metres if with_distance else None,
+            is_open=is_open, compute_open=False,
+        )
+        out.append(feature(view, props))
+    return out

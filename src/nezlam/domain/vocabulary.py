@@ -1,0 +1,111 @@
+"""Closed vocabularies of the registry, with their Ukrainian and English labels.
+
+Codes are stable API values; labels are for people. Adding a language is adding a key per entry.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    STATE = "state"  # run by an administration or the State Emergency Service
+    BUSINESS = "business"  # a business hosting a point with charging
+    SERVICE = "service"  # shop, pharmacy, bank or fuel station open in a blackout, no charging
+
+
+class Kind(StrEnum):
+    STATIONARY = "stationary"
+    MOBILE = "mobile"  # tent, vehicle, railway carriage: keeps a history of positions
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    LOCALITY_ONLY = "locality_only"  # near the front line: only the locality leaves the server
+    HIDDEN = "hidden"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    STANDBY = "standby"  # can open within 2 h
+    FULL = "full"
+    CLOSED = "closed"
+
+
+class ShownStatus(StrEnum):
+    """What the public sees after the freshness rule: a reported status or a warning."""
+
+    OPEN = "open"
+    STANDBY = "standby"
+    FULL = "full"
+    CLOSED = "closed"
+    UNCONFIRMED = "unconfirmed"  # reported open, but nobody confirmed it recently
+    NO_RESPONSE = "no_response"  # no report at all for a long time
+    UNKNOWN = "unknown"  # never reported
+
+
+class Power(StrEnum):
+    GRID = "grid"
+    GENERATOR = "generator"
+    BATTERY = "battery"
+    NONE = "none"
+
+
+class SignalKind(StrEnum):
+    """What an anonymous visitor can say about a point."""
+
+    CLOSED = "closed"
+    FULL = "full"
+    NO_POWER = "no_power"
+    CONFIRMED_OPEN = "confirmed_open"
+
+
+NEGATIVE_SIGNALS = frozenset({SignalKind.CLOSED, SignalKind.FULL, SignalKind.NO_POWER})
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"  # scoped to regions
+    OPERATOR = "operator"  # scoped to points, or to every point of an organisation
+
+
+class OrganisationKind(StrEnum):
+    MUNICIPALITY = "municipality"
+    EMERGENCY_SERVICE = "emergency_service"
+    BUSINESS = "business"
+    NGO = "ngo"
+    DIASPORA = "diaspora"
+    OTHER = "other"
+
+
+# Order matters: it fixes each service's bit in the in-memory index.
+SERVICES: dict[str, dict[str, str]] = {
+    "heat": {"uk": "Обігрів", "en": "Heating"},
+    "power": {"uk": "Зарядка пристроїв", "en": "Phone charging"},
+    "water": {"uk": "Питна вода", "en": "Drinking water"},
+    "hot_drinks": {"uk": "Гарячі напої", "en": "Hot drinks"},
+    "food": {"uk": "Їжа", "en": "Food"},
+    "wifi": {"uk": "Wi-Fi", "en": "Wi-Fi"},
+    "satellite_internet": {"uk": "Супутниковий інтернет", "en": "Satellite internet"},
+    "mobile_signal": {"uk": "Мобільний зв'язок", "en": "Mobile signal"},
+    "first_aid": {"uk": "Перша допомога", "en": "First aid"},
+    "toilet": {"uk": "Туалет", "en": "Toilet"},
+    "beds": {"uk": "Місця для сну", "en": "Beds"},
+    "mother_and_child": {"uk": "Кімната матері й дитини", "en": "Mother-and-child room"},
+    "pets_allowed": {"uk": "Можна з тваринами", "en": "Pets allowed"},
+    "step_free": {"uk": "Безбар'єрний доступ", "en": "Step-free access"},
+}
+
+SERVICE_BITS: dict[str, int] = {code: 1 << i for i, code in enumerate(SERVICES)}
+
+
+def services_mask(codes: list[str] | tuple[str, ...] | set[str]) -> int:
+    """Bitmask of known service codes; unknown codes raise KeyError."""
+    mask = 0
+    for code in codes:
+        mask |= SERVICE_BITS[code]
+    return mask
+
+
+def unknown_services(codes: list[str]) -> list[str]:
+    return [code for code in codes if code not in SERVICES]

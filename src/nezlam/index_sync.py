@@ -1,0 +1,78 @@
+"""Keeps a worker's in-memory index in step with the database.
+
+Every write takes the next number of a global change sequence (see `store.db.next_change_seq`).
+Each worker remembers the highest number it has applied and, every `poll_seconds`, reads the
+points with a higher one — so a change made by any process reaches every worker within about a
+second, on SQLite and PostgreSQL alike, with one indexed query per poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+
+from nezlam.domain.public import PointView
+from nezlam.geo.spatial_index import SpatialIndex
+from nezlam.store.db import Database, current_change_seq
+from nezlam.store.points import iter_points, organisation_names
+from nezlam.store.tables import Point
+
+log = logging.getLogger(__name__)
+
+
+class IndexSync:
+    def __init__(self, db: Database, index: SpatialIndex, poll_seconds: float = 1.0) -> None:
+        self.db = db
+        self.index = index
+        self.poll_seconds = poll_seconds
+        self._organisations: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def views(self, rows: Iterable[Point]) -> list[PointView]:
+        rows = list(rows)
+        if any(r.organisation_id and r.organisation_id not in self._organisations for r in rows):
+            with self.db.read() as session:
+                self._organisations = organisation_names(session)
+        return [PointView.from_row(row, self._organisations.get(row.organisation_id or -1))
+                for row in rows]
+
+    def load_all(self) -> None:
+        with self.db.read() as session:
+            seq = current_change_seq(session)
+            self._organisations = organisation_names(session)
+            rows = list(iter_points(session))
+            self.index.replace_all(self.views(rows), seq)
+
+    def refresh(self) -> int:
+        """Apply what changed since the last refresh; returns how many points changed."""
+        with self.db.read() as session:
+            since = self.index.seq
+            rows = list(iter_points(session, since_seq=since))
+            if rows:
+                self.index.apply(self.views(rows), complete_to=max(r.change_seq for r in rows))
+            return len(rows)
+
+    def apply_written(self, rows: Iterable[Point]) -> None:
+        """Show this process's own writes at once, without waiting for the poll."""
+        self.index.apply(self.views(rows))
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="nezlam-index-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.refresh()
+            except Exception:  # the database may be restarting; try again next tick
+                log.exception("index refresh failed")

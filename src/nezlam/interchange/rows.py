@@ -1,0 +1,65 @@
+"""The flat row shape shared by CSV-like exports: column names, HXL hashtags, and how a rendered
+public Feature becomes a row. A protected point's feature has no address or geometry already,
+so nothing here has to hide anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# (column, HXL hashtag)
+COLUMNS: list[tuple[str, str]] = [
+    ("id", "#loc+code"),
+    ("name_uk", "#loc+name+i_uk"),
+    ("name_en", "#loc+name+i_en"),
+    ("category", "#loc+type"),
+    ("kind", "#loc+type+kind"),
+    ("anchor", "#loc+anchor"),
+    ("organisation", "#org+name"),
+    ("phone", "#contact+phone"),
+    ("lat", "#geo+lat"),
+    ("lon", "#geo+lon"),
+    ("location_precision", "#geo+precision"),
+    ("address", "#loc+address"),
+    ("locality", "#adm3+name"),
+    ("region", "#adm1+name"),
+    ("timezone", "#date+timezone"),
+    ("status", "#status"),
+    ("reported_status", "#status+reported"),
+    ("power", "#status+power"),
+    ("heating", "#status+heating"),
+    ("internet", "#status+internet"),
+    ("occupancy", "#capacity+occupied"),
+    ("capacity", "#capacity+total"),
+    ("services", "#service+list"),
+    ("opening_hours", "#date+opening_hours"),
+    ("open_now", "#status+open_now"),
+    ("updated_at", "#date+updated"),
+    ("verified_at", "#date+verified"),
+    ("flagged", "#status+flagged"),
+    ("demo", "#meta+demo"),
+]
+COLUMN_NAMES = [name for name, _tag in COLUMNS]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def feature_to_row(feature: dict[str, Any]) -> list[str]:
+    props = feature["properties"]
+    geometry = feature.get("geometry")
+    lon, lat = geometry["coordinates"] if geometry else (None, None)
+    values = {
+        **props,
+        "name_uk": props["names"].get("uk"),
+        "name_en": props["names"].get("en"),
+        "lat": lat,
+        "lon": lon,
+    }
+    return [_cell(values.get(name)) for name in COLUMN_NAMES]

@@ -1,0 +1,182 @@
+"""Organisations, users, role grants and API tokens.
+
+Passwords are hashed with argon2. API tokens are long random strings, so a plain SHA-256 is
+enough at rest (no need for a slow hash) and lets a request find its token with one indexed read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nezlam.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
+from nezlam.domain.permissions import Grant, Principal
+from nezlam.domain.points import OrganisationCreate, RoleGrantCreate, UserCreate
+from nezlam.domain.vocabulary import Role
+from nezlam.store import audit
+from nezlam.store.actor import Actor
+from nezlam.store.points import organisation_id_for
+from nezlam.store.tables import ApiToken, Organisation, Point, RoleGrant, User, utcnow
+
+TOKEN_PREFIX = "nzl_"
+_hasher = PasswordHasher()
+# A hash to verify against when the user does not exist, so timing does not tell.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+USER_FIELDS = ("username", "display_name", "organisation_id", "is_active")
+GRANT_FIELDS = ("user_id", "role", "region", "point_id", "organisation_id")
+
+
+def create_organisation(session: Session, data: OrganisationCreate, actor: Actor) -> Organisation:
+    if session.execute(select(Organisation).where(Organisation.slug == data.slug)).scalar():
+        raise Conflict(f"organisation {data.slug!r} already exists", field="slug")
+    org = Organisation(slug=data.slug, name=data.name, kind=str(data.kind), phone=data.phone)
+    session.add(org)
+    session.flush()
+    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="organisation",
+                 entity_id=org.id, action="create", before=None,
+                 after={"slug": org.slug, "name": org.name, "kind": org.kind})
+    return org
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    return list(session.execute(select(Organisation).order_by(Organisation.slug)).scalars())
+
+
+def create_user(session: Session, data: UserCreate, actor: Actor) -> User:
+    if session.execute(select(User).where(User.username == data.username)).scalar():
+        raise Conflict(f"user {data.username!r} already exists", field="username")
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        password_hash=_hasher.hash(data.password) if data.password else None,
+        organisation_id=organisation_id_for(session, data.organisation),
+        is_active=True,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="user",
+                 entity_id=user.id, action="create", before=None,
+                 after=audit.snapshot(user, USER_FIELDS))
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"no user {username!r}", field="username")
+    return user
+
+
+def set_password(session: Session, user: User, password: str, actor: Actor) -> None:
+    if len(password) < 10:
+        raise Invalid("must be at least 10 characters", field="password")
+    user.password_hash = _hasher.hash(password)
+    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="user",
+                 entity_id=user.id, action="set_password", before=None, after=None)
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """The active user with this password, or Unauthenticated (same error either way)."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    try:
+        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise Unauthenticated("wrong username or password") from None
+    if user is None or not user.is_active or not user.password_hash:
+        raise Unauthenticated("wrong username or password")
+    return user
+
+
+def grant_role(session: Session, user: User, data: RoleGrantCreate, actor: Actor) -> RoleGrant:
+    if data.point_id and session.get(Point, data.point_id) is None:
+        raise Invalid(f"no point with id {data.point_id!r}", field="point_id")
+    grant = RoleGrant(
+        user_id=user.id,
+        role=data.role,
+        region=data.region,
+        point_id=data.point_id,
+        organisation_id=organisation_id_for(session, data.organisation),
+        granted_at=utcnow(),
+    )
+    session.add(grant)
+    session.flush()
+    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="role",
+                 entity_id=grant.id, action="grant", before=None,
+                 after=audit.snapshot(grant, GRANT_FIELDS))
+    return grant
+
+
+def revoke_role(session: Session, grant_id: int, actor: Actor) -> None:
+    grant = session.get(RoleGrant, grant_id)
+    if grant is None:
+        raise NotFound(f"no role grant {grant_id}", field="grant_id")
+    before = audit.snapshot(grant, GRANT_FIELDS)
+    session.delete(grant)
+    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="role",
+                 entity_id=grant_id, action="revoke", before=before, after=None)
+
+
+def grants_of(session: Session, user_id: int) -> tuple[Grant, ...]:
+    rows = session.execute(select(RoleGrant).where(RoleGrant.user_id == user_id)).scalars()
+    return tuple(
+        Grant(role=Role(row.role), region=row.region, point_id=row.point_id,
+              organisation_id=row.organisation_id)
+        for row in rows
+    )
+
+
+def principal_for(session: Session, user: User, token_id: int | None = None) -> Principal:
+    return Principal(user_id=user.id, username=user.username, grants=grants_of(session, user.id),
+                     token_id=token_id)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str, actor: Actor) -> tuple[str, ApiToken]:
+    """Returns the token itself (shown once, never stored) and its row."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token),
+                   prefix=token[: len(TOKEN_PREFIX) + 6], created_at=utcnow())
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="token",
+                 entity_id=row.id, action="create", before=None,
+                 after={"user_id": user.id, "name": name, "prefix": row.prefix})
+    return token, row
+
+
+def revoke_token(session: Session, token_id: int, actor: Actor, now: datetime | None = None) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"no token {token_id}", field="token_id")
+    if row.revoked_at is None:
+        row.revoked_at = now or utcnow()
+        audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="token",
+                     entity_id=row.id, action="revoke", before={"revoked_at": None},
+                     after={"revoked_at": row.revoked_at.isoformat()})
+    return row
+
+
+def principal_for_token(session: Session, token: str) -> Principal:
+    row = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("unknown or revoked token")
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise Unauthenticated("unknown or revoked token")
+    return principal_for(session, user, token_id=row.id)
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    return list(session.execute(select(ApiToken).where(ApiToken.user_id == user.id)).scalars())

@@ -1,0 +1,196 @@
+"""Writes and reads of points: the only code that changes a point's details."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from nezlam.domain.errors import Conflict, Invalid, NotFound
+from nezlam.domain.permissions import PointScope
+from nezlam.domain.points import PointCreate, PointFields, PointUpdate
+from nezlam.store import audit
+from nezlam.store.actor import Actor
+from nezlam.store.db import next_change_seq
+from nezlam.store.tables import Organisation, Point, PointPosition, utcnow
+
+DETAIL_FIELDS = (
+    "name", "category", "kind", "anchor", "organisation_id", "phone", "lat", "lon", "address",
+    "locality", "region", "timezone", "visibility", "services", "capacity", "opening_hours",
+    "notes", "external_id",
+)  # fmt: skip
+STATE_FIELDS = (
+    "status", "power", "heating", "internet", "occupancy", "fuel_litres", "updated_at",
+    "verified_at", "flagged_at",
+)  # fmt: skip
+
+REQUIRED_FIELDS = frozenset(
+    {"name", "category", "kind", "anchor", "lat", "lon", "locality", "region", "timezone",
+     "visibility", "services"}
+)
+DUPLICATE_RADIUS_M = 50.0
+
+
+def new_point_id() -> str:
+    """Random, URL-safe, never reused: 'p-' and 10 base-32 characters."""
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+    return "p-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def get_point(session: Session, point_id: str, *, for_update: bool = False) -> Point:
+    query = select(Point).where(Point.id == point_id)
+    if for_update and session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    point = session.execute(query).scalar_one_or_none()
+    if point is None:
+        raise NotFound(f"no point with id {point_id!r}", field="id")
+    return point
+
+
+def scope_of(point: Point) -> PointScope:
+    return PointScope(id=point.id, region=point.region, organisation_id=point.organisation_id)
+
+
+def organisation_id_for(session: Session, slug: str | None) -> int | None:
+    if slug is None:
+        return None
+    found = session.execute(select(Organisation.id).where(Organisation.slug == slug)).scalar()
+    if found is None:
+        raise Invalid(f"no organisation with slug {slug!r}", field="organisation")
+    return int(found)
+
+
+def _apply_fields(session: Session, point: Point, data: PointFields) -> None:
+    values = data.model_dump(exclude_unset=True, exclude={"organisation", "id"})
+    if "organisation" in data.model_fields_set:
+        point.organisation_id = organisation_id_for(session, data.organisation)
+    for name, value in values.items():
+        if name in REQUIRED_FIELDS and value is None:
+            raise Invalid("must not be null", field=name)
+        if name == "opening_hours" and value == "":
+            value = None
+        setattr(point, name, value.value if hasattr(value, "value") else value)
+
+
+def create_point(
+    session: Session, data: PointCreate, actor: Actor, *, demo: bool = False, now: datetime | None = None
+) -> Point:
+    now = now or utcnow()
+    point_id = data.id or new_point_id()
+    if session.get(Point, point_id) is not None:
+        raise Conflict(f"a point with id {point_id!r} already exists", field="id")
+    if data.external_id and find_by_external_id(session, data.external_id) is not None:
+        raise Conflict(f"a point with external_id {data.external_id!r} already exists", field="external_id")
+    point = Point(id=point_id, demo=demo, created_at=now, edited_at=now, services=[])
+    point.kind = "stationary"
+    point.visibility = "public"
+    point.timezone = "Europe/Kyiv"
+    point.anchor = False
+    _apply_fields(session, point, data)
+    session.add(point)
+    if point.kind == "mobile":
+        session.add(PointPosition(point_id=point.id, lat=point.lat, lon=point.lon, recorded_at=now,
+                                  recorded_by=actor.user_id))
+    session.flush()
+    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="point",
+                 entity_id=point.id, action="create", before=None,
+                 after=audit.snapshot(point, DETAIL_FIELDS))
+    point.change_seq = next_change_seq(session)
+    return point
+
+
+def update_point(
+    session: Session, point_id: str, data: PointUpdate, actor: Actor, now: datetime | None = None
+) -> Point:
+    now = now or utcnow()
+    point = get_point(session, point_id, for_update=True)
+    before = audit.snapshot(point, DETAIL_FIELDS)
+    if data.opening_hours and data.timezone is None:
+        # Hours were validated against Kyiv time; re-check against the point's own zone.
+        PointUpdate(opening_hours=data.opening_hours, timezone=point.timezone)
+    _apply_fields(session, point, data)
+    after = audit.snapshot(point, DETAIL_FIELDS)
+    if after == before:
+        return point
+    moved = (before["lat"], before["lon"]) != (after["lat"], after["lon"])
+    if moved and point.kind == "mobile":
+        session.add(PointPosition(point_id=point.id, lat=point.lat, lon=point.lon, recorded_at=now,
+                                  recorded_by=actor.user_id))
+    point.edited_at = now
+    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="point",
+                 entity_id=point.id, action="update", before=before, after=after)
+    point.change_seq = next_change_seq(session)
+    return point
+
+
+def find_by_external_id(session: Session, external_id: str) -> Point | None:
+    return session.execute(select(Point).where(Point.external_id == external_id)).scalar_one_or_none()
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres between two (lat, lon) points in degrees."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+
+
+def find_duplicate(session: Session, data: PointCreate) -> Point | None:
+    """The existing point this one would double: same external id, or same name within 50 m."""
+    if data.external_id:
+        found = find_by_external_id(session, data.external_id)
+        if found is not None:
+            return found
+    box = DUPLICATE_RADIUS_M / 111_000 * 2
+    nearby = session.execute(
+        select(Point).where(
+            Point.lat.between(data.lat - box, data.lat + box),
+            Point.lon.between(data.lon - box * 3, data.lon + box * 3),
+        )
+    ).scalars()
+    wanted = data.name["uk"].casefold()
+    for point in nearby:
+        same_name = str(point.name.get("uk", "")).casefold() == wanted
+        if same_name and haversine_m(point.lat, point.lon, data.lat, data.lon) <= DUPLICATE_RADIUS_M:
+            return point
+    return None
+
+
+def positions(session: Session, point_id: str) -> list[PointPosition]:
+    return list(
+        session.execute(
+            select(PointPosition).where(PointPosition.point_id == point_id).order_by(PointPosition.id)
+        ).scalars()
+    )
+
+
+def count_points(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Point)).scalar_one())
+
+
+def iter_points(session: Session, since_seq: int = 0, batch: int = 5000) -> Iterator[Point]:
+    """Points changed after `since_seq`, in change order, read in batches."""
+    last = since_seq
+    while True:
+        rows = list(
+            session.execute(
+                select(Point).where(Point.change_seq > last).order_by(Point.change_seq).limit(batch)
+            ).scalars()
+        )
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1].change_seq
+
+
+def organisation_names(session: Session) -> dict[int, str]:
+    return {row.id: row.name for row in session.execute(select(Organisation.id, Organisation.name))}
+
+
+def as_dict(point: Point) -> dict[str, Any]:
+    return {column.name: getattr(point, column.name) for column in Point.__table__.columns}

@@ -1,0 +1,147 @@
+"""JSON API for organisations, users, roles and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from nezlam.domain import permissions
+from nezlam.domain.errors import Forbidden
+from nezlam.domain.permissions import Grant, Principal
+from nezlam.domain.points import OrganisationCreate, RoleGrantCreate, UserCreate
+from nezlam.domain.public import iso
+from nezlam.domain.vocabulary import Role
+from nezlam.store import accounts
+from nezlam.store import points as point_store
+from nezlam.store.tables import ApiToken, RoleGrant
+from nezlam.web.deps import actor_of, app_state, required_principal
+from nezlam.web.state import AppState
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="what device or integration")
+
+
+def grant_body(grant: RoleGrant) -> dict[str, Any]:
+    return {"id": grant.id, "role": grant.role, "region": grant.region,
+            "point_id": grant.point_id, "organisation_id": grant.organisation_id}
+
+
+def token_body(row: ApiToken) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "prefix": row.prefix,
+            "created_at": iso(row.created_at), "revoked_at": iso(row.revoked_at)}
+
+
+@router.get("/me", summary="Who the token belongs to, and what they may do")
+def me(principal: Principal = Depends(required_principal)) -> dict[str, Any]:
+    return {
+        "user_id": principal.user_id,
+        "username": principal.username,
+        "token_id": principal.token_id,
+        "roles": [{"role": g.role, "region": g.region, "point_id": g.point_id,
+                   "organisation_id": g.organisation_id} for g in principal.grants],
+    }
+
+
+@router.get("/organisations", summary="Organisations that run points")
+def list_organisations(state: AppState = Depends(app_state)) -> dict[str, Any]:
+    with state.db.read() as session:
+        return {"organisations": [
+            {"slug": o.slug, "name": o.name, "kind": o.kind, "phone": o.phone}
+            for o in accounts.list_organisations(session)]}
+
+
+@router.post("/organisations", status_code=201, summary="Register an organisation")
+def create_organisation(
+    data: OrganisationCreate,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> dict[str, Any]:
+    if not permissions.can_manage_organisations(principal):
+        raise Forbidden("only coordinators and admins register organisations", field=None)
+    with state.db.write() as session:
+        org = accounts.create_organisation(session, data, actor_of(principal))
+        return {"id": org.id, "slug": org.slug, "name": org.name, "kind": org.kind}
+
+
+@router.post("/users", status_code=201, summary="Create a user (coordinators, admins)")
+def create_user(
+    data: UserCreate,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> dict[str, Any]:
+    if not permissions.can_create_user(principal):
+        raise Forbidden("only coordinators and admins create users", field=None)
+    with state.db.write() as session:
+        user = accounts.create_user(session, data, actor_of(principal))
+        return {"id": user.id, "username": user.username}
+
+
+@router.post("/users/{username}/roles", status_code=201, summary="Grant a role")
+def grant_role(
+    username: str,
+    data: RoleGrantCreate,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> dict[str, Any]:
+    with state.db.write() as session:
+        user = accounts.get_user(session, username)
+        scope = None
+        if data.point_id:
+            scope = point_store.scope_of(point_store.get_point(session, data.point_id))
+        wanted = Grant(role=Role(data.role), region=data.region, point_id=data.point_id)
+        if not permissions.can_grant(principal, wanted, scope):
+            raise Forbidden("you may not grant this role", field="role")
+        return grant_body(accounts.grant_role(session, user, data, actor_of(principal)))
+
+
+@router.delete("/roles/{grant_id}", status_code=204, summary="Revoke a role (admins)")
+def revoke_role(
+    grant_id: int,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> None:
+    if not principal.is_admin:
+        raise Forbidden("only admins revoke roles", field=None)
+    with state.db.write() as session:
+        accounts.revoke_role(session, grant_id, actor_of(principal))
+
+
+@router.post("/tokens", status_code=201,
+             summary="Create an API token for yourself; it is shown once")
+def create_token(
+    data: TokenCreate,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> dict[str, Any]:
+    with state.db.write() as session:
+        user = accounts.get_user(session, principal.username)
+        token, row = accounts.create_token(session, user, data.name, actor_of(principal))
+        return {**token_body(row), "token": token}
+
+
+@router.get("/tokens", summary="Your API tokens (never the tokens themselves)")
+def list_tokens(
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> dict[str, Any]:
+    with state.db.read() as session:
+        user = accounts.get_user(session, principal.username)
+        return {"tokens": [token_body(t) for t in accounts.tokens_of(session, user)]}
+
+
+@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token (yours; admins: any)")
+def revoke_token(
+    token_id: int,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> None:
+    with state.db.write() as session:
+        row = session.get(ApiToken, token_id)
+        if row is not None and row.user_id != principal.user_id and not principal.is_admin:
+            raise Forbidden("not your token", field="token_id")
+        accounts.revoke_token(session, token_id, actor_of(principal))

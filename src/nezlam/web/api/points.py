@@ -1,0 +1,302 @@
+"""JSON API for points: nearest, bounding box, detail, edits, status reports and visitor signals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
+from sqlalchemy.exc import IntegrityError
+
+from nezlam.domain import permissions
+from nezlam.domain.errors import Forbidden, Invalid, NotFound, TooManyRequests
+from nezlam.domain.permissions import Principal
+from nezlam.domain.points import POINT_ID_PATTERN, PointCreate, PointUpdate, ReportCreate, SignalCreate
+from nezlam.domain.public import Hit, PointView, feature, iso, public_properties, render_hits
+from nezlam.domain.vocabulary import Visibility
+from nezlam.geo.spatial_index import Snapshot
+from nezlam.store import audit as audit_store
+from nezlam.store import points as point_store
+from nezlam.store import reports as report_store
+from nezlam.store import signals as signal_store
+from nezlam.web.api import query
+from nezlam.web.deps import actor_of, app_state, optional_principal, required_principal
+from nezlam.web.state import AppState
+
+router = APIRouter(prefix="/api/v1", tags=["points"])
+GEOJSON = "application/geo+json"
+DEMO_NOTICE = "Demo data: these points are generated for trying Nezlam out and do not exist."
+PointId = Path(pattern=POINT_ID_PATTERN, description="the point's stable id")
+
+
+def collection(snap: Snapshot, features: list[dict[str, Any]], state: AppState) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "features": features,
+        "generated_at": iso(state.clock()),
+        "stale_after_s": int(state.settings.stale_after.total_seconds()),
+    }
+    if snap.has_demo:
+        body["notice"] = DEMO_NOTICE
+    return body
+
+
+def render(state: AppState, snap: Snapshot, hits: list[Hit], lang: str,
+           with_distance: bool) -> list[dict[str, Any]]:
+    settings = state.settings
+    return render_hits(snap.views, hits, now=state.clock(), stale_after=settings.stale_after,
+                       no_response_after=settings.no_response_after, lang=lang,
+                       with_distance=with_distance)
+
+
+@router.get(
+    "/points/nearest",
+    summary="Nearest points, ordered by distance",
+    response_class=Response,
+    openapi_extra={"parameters": query.NEAREST_PARAMETERS},
+    responses={200: {"content": {GEOJSON: {}}, "description": "GeoJSON FeatureCollection"}},
+)
+async def nearest(request: Request) -> Response:
+    # The hot path: no dependency injection, parameters parsed by hand (see web/api/query.py).
+    state: AppState = request.app.state.nezlam
+    params = request.query_params
+    lat = query.number(params, "lat", -90, 90)
+    lon = query.number(params, "lon", -180, 180)
+    k = query.integer(params, "k", 1, 100, 5)
+    max_km = params.get("max_km")
+    max_m = query.number(params, "max_km", 1e-9, 20000) * 1000 if max_km else None
+    lang = query.language(params, request.headers.get("accept-language"))
+    snap, hits = state.index.nearest(lat, lon, k, query.filters(params), state.clock(), max_m)
+    body = collection(snap, render(state, snap, hits, lang, with_distance=True), state)
+    return Response(orjson.dumps(body), media_type=GEOJSON)
+
+
+@router.get(
+    "/points",
+    summary="Points in a bounding box (or the whole network), with filters",
+    response_class=Response,
+    openapi_extra={"parameters": query.BBOX_PARAMETERS},
+    responses={200: {"content": {GEOJSON: {}}, "description": "GeoJSON FeatureCollection"}},
+)
+async def list_points(request: Request) -> Response:
+    state: AppState = request.app.state.nezlam
+    params = request.query_params
+    box = query.bbox(params) or (-180.0, -90.0, 180.0, 90.0)
+    limit = query.integer(params, "limit", 1, 20000, 5000)
+    lang = query.language(params, request.headers.get("accept-language"))
+    snap, hits = state.index.within_bbox(*box, query.filters(params), state.clock(), limit)
+    body = collection(snap, render(state, snap, hits, lang, with_distance=False), state)
+    return Response(orjson.dumps(body), media_type=GEOJSON)
+
+
+def load_view(state: AppState, point_id: str) -> PointView:
+    with state.db.read() as session:
+        row = point_store.get_point(session, point_id)
+        return state.sync.views([row])[0]
+
+
+def point_feature(state: AppState, view: PointView, principal: Principal | None, lang: str) -> dict:
+    privileged = permissions.can_see_protected(principal, point_store_scope(view))
+    if view.visibility == Visibility.HIDDEN and not privileged:
+        raise NotFound(f"no point with id {view.id!r}", field="id")
+    props = public_properties(view, now=state.clock(), stale_after=state.settings.stale_after,
+                              no_response_after=state.settings.no_response_after, lang=lang)
+    body = feature(view, props, privileged=privileged)
+    if view.demo:
+        body["notice"] = DEMO_NOTICE
+    if privileged:
+        since = state.clock() - state.settings.signal_window
+        with state.db.read() as session:
+            body["properties"]["signals"] = signal_store.signal_counts(session, view.id, since)
+    return body
+
+
+def point_store_scope(view: PointView) -> permissions.PointScope:
+    return permissions.PointScope(id=view.id, region=view.region, organisation_id=view.organisation_id)
+
+
+@router.get("/points/{point_id}", summary="One point", response_class=Response,
+            responses={200: {"content": {GEOJSON: {}}, "description": "GeoJSON Feature"}})
+def get_point(
+    request: Request,
+    point_id: str = PointId,
+    lang: str | None = None,
+    principal: Principal | None = Depends(optional_principal),
+    state: AppState = Depends(app_state),
+) -> Response:
+    lang = query.language({"lang": lang} if lang else {}, request.headers.get("accept-language"))
+    body = point_feature(state, load_view(state, point_id), principal, lang)
+    return Response(orjson.dumps(body), media_type=GEOJSON)
+
+
+@router.post("/points", status_code=201, summary="Create a point (coordinators of its region, admins)")
+def create_point(
+    data: PointCreate,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> Response:
+    if not permissions.can_create_point(principal, data.region):
+        raise Forbidden(f"you do not coordinate region {data.region!r}", field="region")
+    with state.db.write() as session:
+        point = point_store.create_point(session, data, actor_of(principal), now=state.clock())
+    state.sync.apply_written([point])
+    body = point_feature(state, state.sync.views([point])[0], principal, "uk")
+    return Response(orjson.dumps(body), status_code=201, media_type=GEOJSON,
+                    headers={"Location": f"/api/v1/points/{point.id}"})
+
+
+@router.patch("/points/{point_id}", summary="Change a point's details")
+def update_point(
+    data: PointUpdate,
+    point_id: str = PointId,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> Response:
+    with state.db.write() as session:
+        point = point_store.get_point(session, point_id, for_update=True)
+        scope = point_store.scope_of(point)
+        if not permissions.can_edit_point(principal, scope):
+            raise Forbidden("you may not edit this point", field="point_id")
+        changes_scope = {"visibility", "region", "organisation"} & data.model_fields_set
+        if changes_scope and not permissions.can_change_visibility(
+            principal, scope, data.region or point.region
+        ):
+            raise Forbidden("only a coordinator of the region may change this",
+                            field=sorted(changes_scope)[0])
+        point = point_store.update_point(session, point_id, data, actor_of(principal),
+                                         now=state.clock())
+    state.sync.apply_written([point])
+    body = point_feature(state, state.sync.views([point])[0], principal, "uk")
+    return Response(orjson.dumps(body), media_type=GEOJSON)
+
+
+def report_body(report: Any) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "point_id": report.point_id,
+        "received_at": iso(report.received_at),
+        "client_time": iso(report.client_time),
+        "verify": report.verify,
+        **{name: getattr(report, name) for name in report_store.REPORTED_FIELDS},
+        "idempotency_key": report.idempotency_key,
+    }
+
+
+@router.post("/points/{point_id}/reports", status_code=201,
+             summary="Send a status report (the point's operators, its coordinators)")
+def post_report(
+    data: ReportCreate,
+    point_id: str = PointId,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", min_length=1, max_length=128,
+        description="Retries with the same key are stored once and answered the same"),
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> Response:
+    with state.db.read() as session:
+        scope = point_store.scope_of(point_store.get_point(session, point_id))
+    if not permissions.can_report(principal, scope):
+        raise Forbidden("you may not report for this point", field="point_id")
+    try:
+        with state.db.write() as session:
+            report, created = report_store.add_report(
+                session, point_id, data, actor_of(principal), idempotency_key=idempotency_key,
+                now=state.clock())
+            point = point_store.get_point(session, point_id)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # The same key raced in from a parallel retry; answer with the stored one.
+        with state.db.read() as session:
+            report = report_store.find_by_key(session, point_id, idempotency_key)
+            if report is None:
+                raise
+            created, point = False, None
+    if point is not None and created:
+        state.sync.apply_written([point])
+    headers = {"Idempotent-Replayed": "true"} if not created else {}
+    return Response(orjson.dumps(report_body(report)), status_code=201,
+                    media_type="application/json", headers=headers)
+
+
+@router.get("/points/{point_id}/reports", summary="Status history (operators, coordinators)")
+def list_reports(
+    point_id: str = PointId,
+    limit: int = 100,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> Response:
+    if not 1 <= limit <= 1000:
+        raise Invalid("must be between 1 and 1000", field="limit")
+    with state.db.read() as session:
+        scope = point_store.scope_of(point_store.get_point(session, point_id))
+        if not permissions.can_report(principal, scope):
+            raise Forbidden("you may not see this point's history", field="point_id")
+        rows = report_store.history(session, point_id, limit)
+        body = {"reports": [report_body(r) for r in rows]}
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+@router.post("/points/{point_id}/signals", status_code=202,
+             summary="A visitor says the point is closed, full, without power, or confirms it open")
+def post_signal(
+    request: Request,
+    data: SignalCreate = Body(...),
+    point_id: str = PointId,
+    state: AppState = Depends(app_state),
+) -> Response:
+    client = request.client.host if request.client else "unknown"
+    limiter = state.signal_volume
+    if not limiter.allow(limiter.client_key(client)):
+        raise TooManyRequests("too many signals from this connection; try again later")
+    with state.db.read() as session:
+        point = point_store.get_point(session, point_id)
+        if point.visibility == Visibility.HIDDEN:
+            raise NotFound(f"no point with id {point_id!r}", field="id")
+    repeat = state.signal_repeat
+    if not repeat.allow(repeat.client_key(client, point_id, str(data.kind))):
+        # Counted already within the window: acknowledged, not counted twice.
+        return Response(orjson.dumps({"counted": False}), status_code=202,
+                        media_type="application/json")
+    with state.db.write() as session:
+        flagged = signal_store.add_signal(
+            session, point_id, data.kind, window=state.settings.signal_window,
+            threshold=state.settings.signal_flag_threshold, now=state.clock())
+        point = point_store.get_point(session, point_id)
+    state.sync.apply_written([point])
+    return Response(orjson.dumps({"counted": True, "flagged": flagged}), status_code=202,
+                    media_type="application/json")
+
+
+@router.get("/points/{point_id}/positions", summary="Where a mobile point has stood")
+def list_positions(
+    point_id: str = PointId,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> Response:
+    with state.db.read() as session:
+        scope = point_store.scope_of(point_store.get_point(session, point_id))
+        if not permissions.can_see_protected(principal, scope):
+            raise Forbidden("you may not see this point's positions", field="point_id")
+        rows = point_store.positions(session, point_id)
+        body = {"positions": [{"lat": r.lat, "lon": r.lon, "recorded_at": iso(r.recorded_at)}
+                              for r in rows]}
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+@router.get("/points/{point_id}/audit", summary="Every change to a point (operators, coordinators)")
+def point_audit(
+    point_id: str = PointId,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> Response:
+    with state.db.read() as session:
+        scope = point_store.scope_of(point_store.get_point(session, point_id))
+        if not permissions.can_report(principal, scope):
+            raise Forbidden("you may not see this point's audit log", field="point_id")
+        rows = audit_store.entries(session, "point", point_id)
+        body = {"entries": [
+            {"at": iso(r.at), "actor": r.actor, "action": r.action, "before": r.before,
+             "after": r.after} for r in rows]}
+    return Response(orjson.dumps(body), media_type="application/json")
+

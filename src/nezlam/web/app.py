@@ -1,0 +1,64 @@
+"""The application factory: one FastAPI app per worker process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from nezlam.web.responses import OrjsonResponse
+
+from nezlam import __version__
+from nezlam.config import Settings
+from nezlam.store.db import Database
+from nezlam.web import errors, pages
+from nezlam.web.api import accounts, feeds, points
+from nezlam.web.state import AppState
+
+DESCRIPTION = """
+The API of **Nezlam**, a registry of *invincibility points* — warm places with power where people
+go during blackouts.
+
+Every status you read here has passed the freshness rule: an `open` that nobody confirmed within
+the configured time (6 h by default) is `unconfirmed`; a point silent for 24 h is `no_response`.
+Protected (`locality_only`) points never reveal their address or coordinates to the public.
+"""
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None,
+               start_sync: bool = True) -> FastAPI:
+    settings = settings or Settings.from_env()
+    state = AppState.build(settings, db)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.sync.load_all()
+        if start_sync:
+            state.sync.start()
+        try:
+            yield
+        finally:
+            state.sync.stop()
+
+    app = FastAPI(
+        title="Nezlam",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        default_response_class=OrjsonResponse,
+        lifespan=lifespan,
+    )
+    app.state.nezlam = state
+    errors.install(app)
+    app.include_router(pages.router)
+    app.include_router(points.router)
+    app.include_router(feeds.router)
+    app.include_router(accounts.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for `uvicorn --factory nezlam.web.app:app_from_env` (one app per worker)."""
+    return create_app()

@@ -1,0 +1,48 @@
+"""Every error leaves as JSON naming the field and the problem; never a bare 500 for bad input."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from nezlam.web.responses import OrjsonResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from nezlam.domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def error_body(status: int, errors: list[dict[str, str | None]]) -> dict[str, object]:
+    return {"status": status, "errors": errors}
+
+
+def _field_of(loc: tuple[object, ...] | list[object]) -> tuple[str | None, str]:
+    parts = [str(p) for p in loc]
+    where = parts[0] if parts and parts[0] in ("query", "body", "path", "header") else "body"
+    rest = parts[1:] if parts and parts[0] in ("query", "body", "path", "header") else parts
+    return where, ".".join(rest) or where
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(_request: Request, exc: RequestValidationError) -> OrjsonResponse:
+        errors = []
+        for error in exc.errors():
+            where, field = _field_of(error.get("loc", ()))
+            message = str(error.get("msg", "invalid"))
+            message = message.removeprefix("Value error, ")
+            errors.append({"field": field, "in": where, "problem": message})
+        return OrjsonResponse(error_body(422, errors), status_code=422)
+
+    @app.exception_handler(DomainError)
+    async def on_domain(_request: Request, exc: DomainError) -> OrjsonResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        body = error_body(exc.status_code, [{"field": exc.field, "problem": exc.problem}])
+        return OrjsonResponse(body, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(_request: Request, exc: StarletteHTTPException) -> OrjsonResponse:
+        body = error_body(exc.status_code, [{"field": None, "problem": str(exc.detail)}])
+        return OrjsonResponse(body, status_code=exc.status_code, headers=exc.headers)

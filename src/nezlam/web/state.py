@@ -1,0 +1,42 @@
+"""What one worker process holds: settings, the database gateway, the index and its sync."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from nezlam.config import Settings
+from nezlam.geo.spatial_index import SpatialIndex
+from nezlam.index_sync import IndexSync
+from nezlam.store.db import Database
+from nezlam.web.ratelimit import RateLimiter
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    index: SpatialIndex
+    sync: IndexSync
+    # One signal per client, point and kind per window; and an overall cap per client.
+    signal_repeat: RateLimiter
+    signal_volume: RateLimiter
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database | None = None) -> AppState:
+        db = db or Database(settings.database_url)
+        index = SpatialIndex(settings.stale_after, settings.no_response_after)
+        return cls(
+            settings=settings,
+            db=db,
+            index=index,
+            sync=IndexSync(db, index, settings.index_poll_seconds),
+            signal_repeat=RateLimiter(1, settings.signal_window.total_seconds()),
+            signal_volume=RateLimiter(settings.signals_per_client_per_hour, 3600),
+        )
