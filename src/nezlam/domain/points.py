@@ -7,7 +7,7 @@ nothing else has to remember to.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -136,8 +136,10 @@ class ReportCreate(Strict):
         if all(value is None for value in fields) and self.fuel_litres is None and not self.verify:
             raise ValueError("a report needs at least one of status, power, heating, internet, "
                              "occupancy, fuel_litres or verify=true")
-        if self.client_time is not None and self.client_time.tzinfo is None:
-            raise ValueError("client_time must include a timezone offset")
+        if self.client_time is not None:
+            if self.client_time.tzinfo is None:
+                raise ValueError("client_time must include a timezone offset")
+            self.client_time = self.client_time.astimezone(UTC)
         return self
 
     @property
