@@ -32,6 +32,7 @@ def record(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    at: datetime | None = None,
 ) -> None:
     if before is not None and after is not None:
         changed = {k for k in after if before.get(k) != after.get(k)}
@@ -39,7 +40,7 @@ def record(
         after = {k: after[k] for k in changed}
     session.add(
         AuditEntry(
-            at=utcnow(),
+            at=at or utcnow(),
             actor=actor,
             actor_user_id=actor_user_id,
             entity=entity,

@@ -99,7 +99,7 @@ def create_point(
     session.flush()
     audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="point",
                  entity_id=point.id, action="create", before=None,
-                 after=audit.snapshot(point, DETAIL_FIELDS))
+                 after=audit.snapshot(point, DETAIL_FIELDS), at=now)
     point.change_seq = next_change_seq(session)
     return point
 
@@ -123,7 +123,7 @@ def update_point(
                                   recorded_by=actor.user_id))
     point.edited_at = now
     audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="point",
-                 entity_id=point.id, action="update", before=before, after=after)
+                 entity_id=point.id, action="update", before=before, after=after, at=now)
     point.change_seq = next_change_seq(session)
     return point
 

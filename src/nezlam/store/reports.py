@@ -81,7 +81,7 @@ def add_report(
     session.flush()
     audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="point",
                  entity_id=point_id, action="verify" if report.verify else "report",
-                 before=before, after=audit.snapshot(point, STATE_FIELDS))
+                 before=before, after=audit.snapshot(point, STATE_FIELDS), at=now)
     point.change_seq = next_change_seq(session)
     return row, True
 

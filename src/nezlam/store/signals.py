@@ -50,7 +50,7 @@ def add_signal(
         point.flagged_at = now
         audit.record(session, actor="visitors", actor_user_id=None, entity="point",
                      entity_id=point_id, action="flag", before={"flagged_at": None},
-                     after={"flagged_at": now.isoformat(), "signals": int(negatives)})
+                     after={"flagged_at": now.isoformat(), "signals": int(negatives)}, at=now)
         point.change_seq = next_change_seq(session)
     return point.flagged_at is not None
 

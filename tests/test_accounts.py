@@ -1,0 +1,62 @@
+"""Accounts: argon2 passwords, tokens hashed at rest and shown once, scoped like their user."""
+
+import pytest
+import sqlalchemy as sa
+
+from nezlam.domain.errors import Unauthenticated
+from nezlam.domain.points import UserCreate
+from nezlam.store import accounts
+from nezlam.store.actor import CLI
+from nezlam.store.tables import ApiToken, User
+
+
+def test_passwords_are_stored_as_argon2_hashes_and_checked(db):
+    with db.write() as session:
+        accounts.create_user(session, UserCreate(username="olena", password="a long passphrase"),
+                             CLI)
+    with db.read() as session:
+        stored = session.execute(sa.select(User.password_hash)).scalar_one()
+        assert stored.startswith("$argon2id$") and "a long passphrase" not in stored
+        assert accounts.authenticate(session, "olena", "a long passphrase").username == "olena"
+        with pytest.raises(Unauthenticated):
+            accounts.authenticate(session, "olena", "a wrong passphrase")
+        with pytest.raises(Unauthenticated):
+            accounts.authenticate(session, "nobody", "a long passphrase")
+
+
+def test_short_passwords_are_refused():
+    with pytest.raises(ValueError, match="at least 10"):
+        UserCreate(username="olena", password="short")
+
+
+def test_token_is_shown_once_and_only_its_hash_is_kept(app_client, network, db):
+    created = app_client.post("/api/v1/tokens", json={"name": "yurt tablet"},
+                              headers=network.headers("operator_a"))
+    token = created.json()["token"]
+    assert token.startswith("nzl_") and len(token) > 40
+    with db.read() as session:
+        hashes = session.execute(sa.select(ApiToken.token_hash)).scalars().all()
+    assert token not in hashes and accounts.hash_token(token) in hashes
+    listed = app_client.get("/api/v1/tokens", headers=network.headers("operator_a")).text
+    assert token not in listed and "yurt tablet" in listed
+    # The new token acts with its user's scope: point A yes, point B no.
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert app_client.post("/api/v1/points/point-a/reports", json={"verify": True},
+                           headers=bearer).status_code == 201
+    assert app_client.post("/api/v1/points/point-b/reports", json={"verify": True},
+                           headers=bearer).status_code == 403
+
+
+def test_me_lists_roles(app_client, network):
+    me = app_client.get("/api/v1/me", headers=network.headers("coordinator_a")).json()
+    assert me["roles"] == [{"role": "coordinator", "region": "Київ", "point_id": None,
+                            "organisation_id": None}]
+
+
+def test_bad_role_scopes_are_refused(app_client, network):
+    headers = network.headers("admin")
+    for body, problem in (({"role": "coordinator"}, "needs a region"),
+                          ({"role": "operator"}, "exactly one"),
+                          ({"role": "admin", "region": "Київ"}, "no scope")):
+        response = app_client.post("/api/v1/users/operator_b/roles", json=body, headers=headers)
+        assert response.status_code == 422 and problem in response.text

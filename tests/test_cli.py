@@ -1,0 +1,69 @@
+"""The `nezlam` command line, run in-process against the test database."""
+
+import json
+
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from nezlam.cli import app
+from nezlam.store.tables import ApiToken, Point, RoleGrant
+
+runner = CliRunner()
+
+
+def nezlam(db_url, *args, **env):
+    result = runner.invoke(app, list(args), env={"NEZLAM_DATABASE_URL": db_url, **env})
+    return result
+
+
+def test_demo_loads_once_and_prints_the_demo_accounts(db_url, db):
+    first = nezlam(db_url, "demo", "--count", "30")
+    assert first.exit_code == 0, first.output
+    assert "loaded 32 demo points" in first.output
+    assert "operator / operator-demo-2022" in first.output
+    again = nezlam(db_url, "demo", "--if-empty")
+    assert again.exit_code == 0 and "demo not loaded" in again.output
+    refused = nezlam(db_url, "demo")
+    assert refused.exit_code == 1
+    with db.read() as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(Point)).scalar() == 32
+
+
+def test_accounts_roles_and_tokens_from_the_command_line(db_url, db):
+    added = nezlam(db_url, "user", "add", "olena", NEZLAM_NEW_PASSWORD="correct horse battery")
+    assert added.exit_code == 0, added.output
+    granted = nezlam(db_url, "role", "grant", "olena", "coordinator", "--region", "Київ")
+    assert granted.exit_code == 0, granted.output
+    made = nezlam(db_url, "token", "create", "olena", "--name", "laptop")
+    assert made.exit_code == 0, made.output
+    token = made.output.strip().splitlines()[-1]
+    assert token.startswith("nzl_")
+    with db.read() as session:
+        row = session.execute(sa.select(ApiToken)).scalar_one()
+        assert row.token_hash != token and row.revoked_at is None
+        grant = session.execute(sa.select(RoleGrant)).scalar_one()
+        assert (grant.role, grant.region) == ("coordinator", "Київ")
+    revoked = nezlam(db_url, "token", "revoke", str(row.id))
+    assert revoked.exit_code == 0
+    with db.read() as session:
+        assert session.execute(sa.select(ApiToken.revoked_at)).scalar_one() is not None
+
+
+def test_command_line_errors_name_the_problem(db_url):
+    bad_role = nezlam(db_url, "role", "grant", "nobody", "operator", "--point", "x1")
+    assert bad_role.exit_code == 1 and "nobody" in bad_role.output
+    scope = nezlam(db_url, "role", "grant", "nobody", "coordinator")
+    assert scope.exit_code == 1 and "needs a region" in scope.output
+    config = nezlam(db_url, "demo", NEZLAM_STALE_AFTER="whenever")
+    assert config.exit_code == 2 and "NEZLAM_STALE_AFTER" in config.output
+
+
+def test_export_writes_the_public_view(db_url, tmp_path):
+    nezlam(db_url, "demo", "--count", "10")
+    target = tmp_path / "points.geojson"
+    result = nezlam(db_url, "export", str(target), "--format", "geojson")
+    assert result.exit_code == 0, result.output
+    body = json.loads(target.read_text())
+    assert len(body["features"]) == 12
+    csv_out = nezlam(db_url, "export", "--format", "hxl")
+    assert csv_out.stdout.splitlines()[1].startswith("#loc+code")
