@@ -47,8 +47,10 @@ def postgres_url() -> str:
     except Exception as exc:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI and unreachable at {url}: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {url} ({type(exc).__name__}); set "
-                    "NEZLAM_TEST_POSTGRES_URL to run these")
+        pytest.skip(
+            f"PostgreSQL unreachable at {url} ({type(exc).__name__}); set "
+            "NEZLAM_TEST_POSTGRES_URL to run these"
+        )
     return url
 
 
@@ -162,12 +164,21 @@ class Network:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
 
-def point_create(point_id: str, region: str, lat: float, lon: float, **extra: object) -> PointCreate:
+def point_create(
+    point_id: str, region: str, lat: float, lon: float, **extra: object
+) -> PointCreate:
     fields: dict[str, object] = {
-        "id": point_id, "name": {"uk": f"Пункт {point_id}", "en": f"Point {point_id}"},
-        "category": "state", "lat": lat, "lon": lon, "address": f"вул. Тестова, {len(point_id)}",
-        "locality": "Київ" if region == REGION_A else "Харків", "region": region,
-        "services": ["heat", "power"], "capacity": 40, "opening_hours": "24/7",
+        "id": point_id,
+        "name": {"uk": f"Пункт {point_id}", "en": f"Point {point_id}"},
+        "category": "state",
+        "lat": lat,
+        "lon": lon,
+        "address": f"вул. Тестова, {len(point_id)}",
+        "locality": "Київ" if region == REGION_A else "Харків",
+        "region": region,
+        "services": ["heat", "power"],
+        "capacity": 40,
+        "opening_hours": "24/7",
     }
     fields.update(extra)
     return PointCreate.model_validate(fields)
@@ -178,11 +189,17 @@ def network(db: Database, clock: FakeClock) -> Network:
     net = Network()
     with db.write() as session:
         org = accounts.create_organisation(
-            session, OrganisationCreate(slug="org-a", name="Org A", kind="ngo"), CLI)
-        points.create_point(session, point_create(net.point_a, REGION_A, 50.45, 30.52,
-                                                  organisation="org-a"), CLI, now=clock())
-        points.create_point(session, point_create(net.point_b, REGION_B, 49.99, 36.23), CLI,
-                            now=clock())
+            session, OrganisationCreate(slug="org-a", name="Org A", kind="ngo"), CLI
+        )
+        points.create_point(
+            session,
+            point_create(net.point_a, REGION_A, 50.45, 30.52, organisation="org-a"),
+            CLI,
+            now=clock(),
+        )
+        points.create_point(
+            session, point_create(net.point_b, REGION_B, 49.99, 36.23), CLI, now=clock()
+        )
         roles = {
             "operator_a": RoleGrantCreate(role="operator", point_id=net.point_a),
             "operator_b": RoleGrantCreate(role="operator", point_id=net.point_b),

@@ -12,8 +12,9 @@ from nezlam.store.tables import ApiToken, User
 
 def test_passwords_are_stored_as_argon2_hashes_and_checked(db):
     with db.write() as session:
-        accounts.create_user(session, UserCreate(username="olena", password="a long passphrase"),
-                             CLI)
+        accounts.create_user(
+            session, UserCreate(username="olena", password="a long passphrase"), CLI
+        )
     with db.read() as session:
         stored = session.execute(sa.select(User.password_hash)).scalar_one()
         assert stored.startswith("$argon2id$") and "a long passphrase" not in stored
@@ -30,8 +31,9 @@ def test_short_passwords_are_refused():
 
 
 def test_token_is_shown_once_and_only_its_hash_is_kept(app_client, network, db):
-    created = app_client.post("/api/v1/tokens", json={"name": "yurt tablet"},
-                              headers=network.headers("operator_a"))
+    created = app_client.post(
+        "/api/v1/tokens", json={"name": "yurt tablet"}, headers=network.headers("operator_a")
+    )
     token = created.json()["token"]
     assert token.startswith("nzl_") and len(token) > 40
     with db.read() as session:
@@ -41,22 +43,33 @@ def test_token_is_shown_once_and_only_its_hash_is_kept(app_client, network, db):
     assert token not in listed and "yurt tablet" in listed
     # The new token acts with its user's scope: point A yes, point B no.
     bearer = {"Authorization": f"Bearer {token}"}
-    assert app_client.post("/api/v1/points/point-a/reports", json={"verify": True},
-                           headers=bearer).status_code == 201
-    assert app_client.post("/api/v1/points/point-b/reports", json={"verify": True},
-                           headers=bearer).status_code == 403
+    assert (
+        app_client.post(
+            "/api/v1/points/point-a/reports", json={"verify": True}, headers=bearer
+        ).status_code
+        == 201
+    )
+    assert (
+        app_client.post(
+            "/api/v1/points/point-b/reports", json={"verify": True}, headers=bearer
+        ).status_code
+        == 403
+    )
 
 
 def test_me_lists_roles(app_client, network):
     me = app_client.get("/api/v1/me", headers=network.headers("coordinator_a")).json()
-    assert me["roles"] == [{"role": "coordinator", "region": "Київ", "point_id": None,
-                            "organisation_id": None}]
+    assert me["roles"] == [
+        {"role": "coordinator", "region": "Київ", "point_id": None, "organisation_id": None}
+    ]
 
 
 def test_bad_role_scopes_are_refused(app_client, network):
     headers = network.headers("admin")
-    for body, problem in (({"role": "coordinator"}, "needs a region"),
-                          ({"role": "operator"}, "exactly one"),
-                          ({"role": "admin", "region": "Київ"}, "no scope")):
+    for body, problem in (
+        ({"role": "coordinator"}, "needs a region"),
+        ({"role": "operator"}, "exactly one"),
+        ({"role": "admin", "region": "Київ"}, "no scope"),
+    ):
         response = app_client.post("/api/v1/users/operator_b/roles", json=body, headers=headers)
         assert response.status_code == 422 and problem in response.text

@@ -24,16 +24,28 @@ def test_nearest_returns_geojson_ordered_by_distance_with_the_contract_fields(ap
     assert distances == sorted(distances)
     assert 100 < distances[0] < 200  # 50.45,30.52 → 50.451,30.521 is about 131 m
     props = body["features"][0]["properties"]
-    for key in ("id", "name", "category", "status", "services", "distance_m", "updated_at",
-                "verified_at", "occupancy", "capacity", "open_now"):
+    for key in (
+        "id",
+        "name",
+        "category",
+        "status",
+        "services",
+        "distance_m",
+        "updated_at",
+        "verified_at",
+        "occupancy",
+        "capacity",
+        "open_now",
+    ):
         assert key in props, key
     assert body["features"][0]["geometry"] == {"type": "Point", "coordinates": [30.52, 50.45]}
 
 
 def test_nearest_filters_by_status_after_freshness(app_client, network, clock):
     headers = network.headers("operator_a")
-    sent = app_client.post(f"/api/v1/points/{network.point_a}/reports", headers=headers,
-                           json={"status": "open"})
+    sent = app_client.post(
+        f"/api/v1/points/{network.point_a}/reports", headers=headers, json={"status": "open"}
+    )
     assert sent.status_code == 201
     opened = app_client.get("/api/v1/points/nearest", params={**NEAR_A, "status": "open"})
     assert [f["id"] for f in opened.json()["features"]] == [network.point_a]
@@ -55,21 +67,35 @@ def test_nearest_filters_by_services_and_distance(app_client, network):
 
 
 def test_names_follow_the_requested_language(app_client, network):
-    english = app_client.get("/api/v1/points/nearest", params={**NEAR_A, "k": 1},
-                             headers={"Accept-Language": "en-GB,en;q=0.9"})
+    english = app_client.get(
+        "/api/v1/points/nearest",
+        params={**NEAR_A, "k": 1},
+        headers={"Accept-Language": "en-GB,en;q=0.9"},
+    )
     assert english.json()["features"][0]["properties"]["name"] == f"Point {network.point_a}"
-    ukrainian = app_client.get("/api/v1/points/nearest", params={**NEAR_A, "k": 1, "lang": "uk"},
-                               headers={"Accept-Language": "en"})
+    ukrainian = app_client.get(
+        "/api/v1/points/nearest",
+        params={**NEAR_A, "k": 1, "lang": "uk"},
+        headers={"Accept-Language": "en"},
+    )
     assert ukrainian.json()["features"][0]["properties"]["name"] == f"Пункт {network.point_a}"
 
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"lon": 30}, "lat"), ({"lat": 91, "lon": 30}, "lat"), ({"lat": 50, "lon": "east"}, "lon"),
-     ({**NEAR_A, "k": 0}, "k"), ({**NEAR_A, "k": "many"}, "k"), ({**NEAR_A, "services": "sauna"},
-     "services"), ({**NEAR_A, "status": "maybe"}, "status"), ({**NEAR_A, "max_km": -1}, "max_km"),
-     ({**NEAR_A, "lang": "fr"}, "lang"), ({**NEAR_A, "lat": "nan"}, "lat"),
-     ({**NEAR_A, "open_now": "perhaps"}, "open_now")],
+    [
+        ({"lon": 30}, "lat"),
+        ({"lat": 91, "lon": 30}, "lat"),
+        ({"lat": 50, "lon": "east"}, "lon"),
+        ({**NEAR_A, "k": 0}, "k"),
+        ({**NEAR_A, "k": "many"}, "k"),
+        ({**NEAR_A, "services": "sauna"}, "services"),
+        ({**NEAR_A, "status": "maybe"}, "status"),
+        ({**NEAR_A, "max_km": -1}, "max_km"),
+        ({**NEAR_A, "lang": "fr"}, "lang"),
+        ({**NEAR_A, "lat": "nan"}, "lat"),
+        ({**NEAR_A, "open_now": "perhaps"}, "open_now"),
+    ],
 )
 def test_bad_nearest_input_gets_a_422_naming_the_field(app_client, params, field):
     response = app_client.get("/api/v1/points/nearest", params=params)
@@ -99,9 +125,16 @@ def test_one_point_and_a_missing_one(app_client, network):
 
 
 def test_coordinator_creates_a_point_that_is_found_at_once(app_client, network):
-    body = {"name": {"uk": "Новий пункт", "en": "New point"}, "category": "business",
-            "lat": 50.40, "lon": 30.60, "locality": "Київ", "region": "Київ",
-            "services": ["power", "heat", "power"], "opening_hours": "Mo-Fr 09:00-18:00"}
+    body = {
+        "name": {"uk": "Новий пункт", "en": "New point"},
+        "category": "business",
+        "lat": 50.40,
+        "lon": 30.60,
+        "locality": "Київ",
+        "region": "Київ",
+        "services": ["power", "heat", "power"],
+        "opening_hours": "Mo-Fr 09:00-18:00",
+    }
     created = app_client.post("/api/v1/points", json=body, headers=network.headers("coordinator_a"))
     assert created.status_code == 201, created.text
     point_id = created.json()["id"]
@@ -114,32 +147,57 @@ def test_coordinator_creates_a_point_that_is_found_at_once(app_client, network):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"name": {"en": "No Ukrainian"}}, "name"), ({"services": ["sauna"]}, "services"),
-     ({"opening_hours": "whenever"}, "opening_hours"), ({"lat": 95, "lon": 30}, "lat"),
-     ({"timezone": "Europe/Atlantis"}, "timezone"), ({"capacity": -3}, "capacity"),
-     ({"category": "palace"}, "category"), ({"id": "Bad Id!"}, "id"), ({"surprise": 1}, "surprise")],
+    [
+        ({"name": {"en": "No Ukrainian"}}, "name"),
+        ({"services": ["sauna"]}, "services"),
+        ({"opening_hours": "whenever"}, "opening_hours"),
+        ({"lat": 95, "lon": 30}, "lat"),
+        ({"timezone": "Europe/Atlantis"}, "timezone"),
+        ({"capacity": -3}, "capacity"),
+        ({"category": "palace"}, "category"),
+        ({"id": "Bad Id!"}, "id"),
+        ({"surprise": 1}, "surprise"),
+    ],
 )
 def test_bad_point_input_gets_a_422_naming_the_field(app_client, network, change, field):
-    body = {"name": {"uk": "Пункт"}, "category": "state", "lat": 50.4, "lon": 30.6,
-            "locality": "Київ", "region": "Київ", **change}
+    body = {
+        "name": {"uk": "Пункт"},
+        "category": "state",
+        "lat": 50.4,
+        "lon": 30.6,
+        "locality": "Київ",
+        "region": "Київ",
+        **change,
+    }
     response = app_client.post("/api/v1/points", json=body, headers=network.headers("admin"))
     assert response.status_code == 422, response.text
     fields = [e["field"] for e in response.json()["errors"]]
-    assert any(f == field or f.startswith(field) or field in e["problem"]
-               for f, e in zip(fields, response.json()["errors"], strict=True)), fields
+    assert any(
+        f == field or f.startswith(field) or field in e["problem"]
+        for f, e in zip(fields, response.json()["errors"], strict=True)
+    ), fields
 
 
 def test_duplicate_point_id_is_a_conflict(app_client, network):
-    body = {"id": network.point_a, "name": {"uk": "Копія"}, "category": "state", "lat": 50.4,
-            "lon": 30.6, "locality": "Київ", "region": "Київ"}
+    body = {
+        "id": network.point_a,
+        "name": {"uk": "Копія"},
+        "category": "state",
+        "lat": 50.4,
+        "lon": 30.6,
+        "locality": "Київ",
+        "region": "Київ",
+    }
     response = app_client.post("/api/v1/points", json=body, headers=network.headers("admin"))
     assert response.status_code == 409 and response.json()["errors"][0]["field"] == "id"
 
 
 def test_operator_edits_services_and_hours(app_client, network, clock):
-    response = app_client.patch(f"/api/v1/points/{network.point_a}",
-                                json={"services": ["heat", "water"], "opening_hours": "24/7"},
-                                headers=network.headers("operator_a"))
+    response = app_client.patch(
+        f"/api/v1/points/{network.point_a}",
+        json={"services": ["heat", "water"], "opening_hours": "24/7"},
+        headers=network.headers("operator_a"),
+    )
     assert response.status_code == 200, response.text
     assert response.json()["properties"]["services"] == ["heat", "water"]
     near = app_client.get("/api/v1/points/nearest", params={**NEAR_A, "services": "water"})
@@ -148,11 +206,13 @@ def test_operator_edits_services_and_hours(app_client, network, clock):
 
 def test_operator_may_not_change_visibility_but_coordinator_may(app_client, network):
     url = f"/api/v1/points/{network.point_a}"
-    refused = app_client.patch(url, json={"visibility": "hidden"},
-                               headers=network.headers("operator_a"))
+    refused = app_client.patch(
+        url, json={"visibility": "hidden"}, headers=network.headers("operator_a")
+    )
     assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "visibility"
-    hidden = app_client.patch(url, json={"visibility": "hidden"},
-                              headers=network.headers("coordinator_a"))
+    hidden = app_client.patch(
+        url, json={"visibility": "hidden"}, headers=network.headers("coordinator_a")
+    )
     assert hidden.status_code == 200
     assert app_client.get(url).status_code == 404
     assert app_client.get(url, headers=network.headers("operator_a")).status_code == 200
@@ -165,7 +225,10 @@ def test_moving_a_mobile_point_keeps_its_positions(app_client, network):
     headers = network.headers("coordinator_a")
     assert app_client.patch(url, json={"kind": "mobile"}, headers=headers).status_code == 200
     for lat in (50.46, 50.47):
-        assert app_client.patch(url, json={"lat": lat, "lon": 30.5}, headers=headers).status_code == 200
+        assert (
+            app_client.patch(url, json={"lat": lat, "lon": 30.5}, headers=headers).status_code
+            == 200
+        )
     positions = app_client.get(f"{url}/positions", headers=headers).json()["positions"]
     assert [p["lat"] for p in positions] == [50.46, 50.47]
     assert app_client.get(f"{url}/positions").status_code == 401

@@ -12,13 +12,17 @@ def audit_of(client, network, point_id):
     return response.json()["entries"]
 
 
-def test_point_edits_and_reports_are_audited_with_author_before_and_after(app_client, network,
-                                                                          clock):
+def test_point_edits_and_reports_are_audited_with_author_before_and_after(
+    app_client, network, clock
+):
     url = f"/api/v1/points/{network.point_a}"
     app_client.patch(url, json={"capacity": 55}, headers=network.headers("operator_a"))
     clock.advance(minutes=3)
-    app_client.post(f"{url}/reports", json={"status": "full", "occupancy": 55},
-                    headers=network.headers("coordinator_a"))
+    app_client.post(
+        f"{url}/reports",
+        json={"status": "full", "occupancy": 55},
+        headers=network.headers("coordinator_a"),
+    )
     entries = audit_of(app_client, network, network.point_a)
     report, edit, create = entries[0], entries[1], entries[-1]
     assert create["action"] == "create" and create["actor"] == "cli"
@@ -30,12 +34,18 @@ def test_point_edits_and_reports_are_audited_with_author_before_and_after(app_cl
 
 
 def test_role_grants_and_user_creation_are_audited(app_client, network, db):
-    app_client.post("/api/v1/users", json={"username": "olena"},
-                    headers=network.headers("coordinator_a"))
-    app_client.post("/api/v1/users/olena/roles", json={"role": "operator", "point_id": "point-a"},
-                    headers=network.headers("coordinator_a"))
+    app_client.post(
+        "/api/v1/users", json={"username": "olena"}, headers=network.headers("coordinator_a")
+    )
+    app_client.post(
+        "/api/v1/users/olena/roles",
+        json={"role": "operator", "point_id": "point-a"},
+        headers=network.headers("coordinator_a"),
+    )
     with db.read() as session:
-        rows = session.execute(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)).scalars()
+        rows = session.execute(
+            sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)
+        ).scalars()
         grant, user = list(rows)
     assert (user.entity, user.action, user.after["username"]) == ("user", "create", "olena")
     assert (grant.entity, grant.action, grant.after["point_id"]) == ("role", "grant", "point-a")

@@ -11,48 +11,115 @@ ROLES = ["anonymous", "operator_b", "coordinator_b", "operator_a", "coordinator_
 
 
 def new_point(region="Київ"):
-    return {"name": {"uk": "Пункт"}, "category": "state", "lat": 50.4, "lon": 30.6,
-            "locality": "Київ", "region": region}
+    return {
+        "name": {"uk": "Пункт"},
+        "category": "state",
+        "lat": 50.4,
+        "lon": 30.6,
+        "locality": "Київ",
+        "region": region,
+    }
 
 
 # name: (method, url, json body, expected status per role in ROLES order)
 MATRIX = {
-    "create point in region A": ("POST", "/api/v1/points", new_point(),
-                                 [401, 403, 403, 403, 201, 201]),
-    "edit point A details": ("PATCH", "/api/v1/points/point-a", {"phone": "+380 44 000 0000"},
-                             [401, 403, 403, 200, 200, 200]),
-    "hide point A": ("PATCH", "/api/v1/points/point-a", {"visibility": "hidden"},
-                     [401, 403, 403, 403, 200, 200]),
-    "move point A to region B": ("PATCH", "/api/v1/points/point-a",
-                                 {"region": "Харківська область"}, [401, 403, 403, 403, 403, 200]),
-    "report on point A": ("POST", "/api/v1/points/point-a/reports", {"status": "open"},
-                          [401, 403, 403, 201, 201, 201]),
-    "confirm point A still current": ("POST", "/api/v1/points/point-a/reports", {"verify": True},
-                                      [401, 403, 403, 201, 201, 201]),
-    "visitor signal on point A": ("POST", "/api/v1/points/point-a/signals", {"kind": "full"},
-                                  [202, 202, 202, 202, 202, 202]),
-    "register an organisation": ("POST", "/api/v1/organisations",
-                                 {"slug": "new-org", "name": "New", "kind": "ngo"},
-                                 [401, 403, 201, 403, 201, 201]),
-    "create a user": ("POST", "/api/v1/users", {"username": "newcomer"},
-                      [401, 403, 201, 403, 201, 201]),
-    "make someone operator of point A": ("POST", "/api/v1/users/operator_b/roles",
-                                         {"role": "operator", "point_id": "point-a"},
-                                         [401, 403, 403, 403, 201, 201]),
-    "make someone coordinator of region A": ("POST", "/api/v1/users/operator_b/roles",
-                                             {"role": "coordinator", "region": "Київ"},
-                                             [401, 403, 403, 403, 403, 201]),
+    "create point in region A": (
+        "POST",
+        "/api/v1/points",
+        new_point(),
+        [401, 403, 403, 403, 201, 201],
+    ),
+    "edit point A details": (
+        "PATCH",
+        "/api/v1/points/point-a",
+        {"phone": "+380 44 000 0000"},
+        [401, 403, 403, 200, 200, 200],
+    ),
+    "hide point A": (
+        "PATCH",
+        "/api/v1/points/point-a",
+        {"visibility": "hidden"},
+        [401, 403, 403, 403, 200, 200],
+    ),
+    "move point A to region B": (
+        "PATCH",
+        "/api/v1/points/point-a",
+        {"region": "Харківська область"},
+        [401, 403, 403, 403, 403, 200],
+    ),
+    "report on point A": (
+        "POST",
+        "/api/v1/points/point-a/reports",
+        {"status": "open"},
+        [401, 403, 403, 201, 201, 201],
+    ),
+    "confirm point A still current": (
+        "POST",
+        "/api/v1/points/point-a/reports",
+        {"verify": True},
+        [401, 403, 403, 201, 201, 201],
+    ),
+    "visitor signal on point A": (
+        "POST",
+        "/api/v1/points/point-a/signals",
+        {"kind": "full"},
+        [202, 202, 202, 202, 202, 202],
+    ),
+    "register an organisation": (
+        "POST",
+        "/api/v1/organisations",
+        {"slug": "new-org", "name": "New", "kind": "ngo"},
+        [401, 403, 201, 403, 201, 201],
+    ),
+    "create a user": (
+        "POST",
+        "/api/v1/users",
+        {"username": "newcomer"},
+        [401, 403, 201, 403, 201, 201],
+    ),
+    "make someone operator of point A": (
+        "POST",
+        "/api/v1/users/operator_b/roles",
+        {"role": "operator", "point_id": "point-a"},
+        [401, 403, 403, 403, 201, 201],
+    ),
+    "make someone coordinator of region A": (
+        "POST",
+        "/api/v1/users/operator_b/roles",
+        {"role": "coordinator", "region": "Київ"},
+        [401, 403, 403, 403, 403, 201],
+    ),
     "revoke a role": ("DELETE", "/api/v1/roles/1", None, [401, 403, 403, 403, 403, 204]),
-    "create an own token": ("POST", "/api/v1/tokens", {"name": "phone"},
-                            [401, 201, 201, 201, 201, 201]),
-    "revoke someone else's token": ("DELETE", "/api/v1/tokens/1", None,
-                                    [401, 403, 403, 403, 403, 204]),
-    "read point A's report history": ("GET", "/api/v1/points/point-a/reports", None,
-                                      [401, 403, 403, 200, 200, 200]),
-    "read point A's audit log": ("GET", "/api/v1/points/point-a/audit", None,
-                                 [401, 403, 403, 200, 200, 200]),
-    "read point A's positions": ("GET", "/api/v1/points/point-a/positions", None,
-                                 [401, 403, 403, 200, 200, 200]),
+    "create an own token": (
+        "POST",
+        "/api/v1/tokens",
+        {"name": "phone"},
+        [401, 201, 201, 201, 201, 201],
+    ),
+    "revoke someone else's token": (
+        "DELETE",
+        "/api/v1/tokens/1",
+        None,
+        [401, 403, 403, 403, 403, 204],
+    ),
+    "read point A's report history": (
+        "GET",
+        "/api/v1/points/point-a/reports",
+        None,
+        [401, 403, 403, 200, 200, 200],
+    ),
+    "read point A's audit log": (
+        "GET",
+        "/api/v1/points/point-a/audit",
+        None,
+        [401, 403, 403, 200, 200, 200],
+    ),
+    "read point A's positions": (
+        "GET",
+        "/api/v1/points/point-a/positions",
+        None,
+        [401, 403, 403, 200, 200, 200],
+    ),
 }
 CASES = [
     pytest.param(name, role, expected, id=f"{name} as {role}")
@@ -77,8 +144,9 @@ def test_organisation_operator_acts_on_every_point_of_the_organisation(app_clien
     headers = network.headers("org_operator_a")
     ok = app_client.post("/api/v1/points/point-a/reports", json={"status": "open"}, headers=headers)
     assert ok.status_code == 201
-    other = app_client.post("/api/v1/points/point-b/reports", json={"status": "open"},
-                            headers=headers)
+    other = app_client.post(
+        "/api/v1/points/point-b/reports", json={"status": "open"}, headers=headers
+    )
     assert other.status_code == 403
 
 
@@ -87,8 +155,9 @@ def test_a_revoked_token_stops_working(app_client, network):
     me = app_client.get("/api/v1/me", headers=headers).json()
     assert me["username"] == "operator_a"
     assert app_client.delete(f"/api/v1/tokens/{me['token_id']}", headers=headers).status_code == 204
-    refused = app_client.post("/api/v1/points/point-a/reports", json={"status": "open"},
-                              headers=headers)
+    refused = app_client.post(
+        "/api/v1/points/point-a/reports", json={"status": "open"}, headers=headers
+    )
     assert refused.status_code == 401
 
 

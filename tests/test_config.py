@@ -15,9 +15,10 @@ def test_defaults(monkeypatch):
     assert settings.stale_after == timedelta(hours=6) and settings.port == 8000
 
 
-@pytest.mark.parametrize(("value", "expected"), [("90m", timedelta(minutes=90)),
-                                                 ("3600", timedelta(hours=1)),
-                                                 ("2h", timedelta(hours=2))])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("90m", timedelta(minutes=90)), ("3600", timedelta(hours=1)), ("2h", timedelta(hours=2))],
+)
 def test_stale_after_accepts_durations(monkeypatch, value, expected):
     monkeypatch.setenv("NEZLAM_STALE_AFTER", value)
     assert Settings.from_env().stale_after == expected
@@ -25,9 +26,14 @@ def test_stale_after_accepts_durations(monkeypatch, value, expected):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("NEZLAM_STALE_AFTER", "soon"), ("NEZLAM_STALE_AFTER", "-5m"), ("NEZLAM_PORT", "eighty"),
-     ("NEZLAM_DATABASE_URL", "mysql://x"), ("NEZLAM_NO_RESPONSE_AFTER", "1h"),
-     ("NEZLAM_SIGNAL_FLAG_THRESHOLD", "0")],
+    [
+        ("NEZLAM_STALE_AFTER", "soon"),
+        ("NEZLAM_STALE_AFTER", "-5m"),
+        ("NEZLAM_PORT", "eighty"),
+        ("NEZLAM_DATABASE_URL", "mysql://x"),
+        ("NEZLAM_NO_RESPONSE_AFTER", "1h"),
+        ("NEZLAM_SIGNAL_FLAG_THRESHOLD", "0"),
+    ],
 )
 def test_bad_values_name_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)

@@ -27,8 +27,11 @@ def test_csv_and_hxl_feeds_have_a_header_and_a_row_per_point(app_client, network
 
 
 def test_feeds_honour_the_filters(app_client, network):
-    app_client.post(f"/api/v1/points/{network.point_b}/reports", json={"status": "open"},
-                    headers=network.headers("operator_b"))
+    app_client.post(
+        f"/api/v1/points/{network.point_b}/reports",
+        json={"status": "open"},
+        headers=network.headers("operator_b"),
+    )
     opened = app_client.get("/api/v1/feeds/points.geojson", params={"status": "open"}).json()
     assert [f["id"] for f in opened["features"]] == [network.point_b]
     boxed = app_client.get("/api/v1/feeds/points.csv", params={"bbox": "30,50,31,51"}).text
@@ -43,15 +46,21 @@ def test_etag_gives_304_until_something_changes(app_client, network, clock):
     clock.advance(minutes=1)
     same = app_client.get("/api/v1/feeds/points.geojson", headers={"If-None-Match": etag})
     assert same.status_code == 304 and same.content == b""
-    app_client.post(f"/api/v1/points/{network.point_a}/reports", json={"status": "full"},
-                    headers=network.headers("operator_a"))
+    app_client.post(
+        f"/api/v1/points/{network.point_a}/reports",
+        json={"status": "full"},
+        headers=network.headers("operator_a"),
+    )
     changed = app_client.get("/api/v1/feeds/points.geojson", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
 
 
 def test_etag_changes_when_time_alone_makes_a_point_stale(app_client, network, clock):
-    app_client.post(f"/api/v1/points/{network.point_a}/reports", json={"status": "open"},
-                    headers=network.headers("operator_a"))
+    app_client.post(
+        f"/api/v1/points/{network.point_a}/reports",
+        json={"status": "open"},
+        headers=network.headers("operator_a"),
+    )
     etag = app_client.get("/api/v1/feeds/points.csv").headers["etag"]
     clock.advance(hours=7)
     later = app_client.get("/api/v1/feeds/points.csv", headers={"If-None-Match": etag})
@@ -63,8 +72,11 @@ def test_changed_since_returns_only_what_changed(app_client, network, clock):
     nothing = app_client.get("/api/v1/feeds/points.geojson", params={"changed_since": cursor})
     assert nothing.json()["features"] == []
     clock.advance(minutes=5)
-    app_client.post(f"/api/v1/points/{network.point_b}/reports", json={"status": "open"},
-                    headers=network.headers("operator_b"))
+    app_client.post(
+        f"/api/v1/points/{network.point_b}/reports",
+        json={"status": "open"},
+        headers=network.headers("operator_b"),
+    )
     changed = app_client.get("/api/v1/feeds/points.geojson", params={"changed_since": cursor})
     assert [f["id"] for f in changed.json()["features"]] == [network.point_b]
     cursor = changed.headers["nezlam-next-cursor"]
@@ -78,8 +90,11 @@ def test_changed_since_returns_only_what_changed(app_client, network, clock):
 
 def test_changed_since_lists_points_that_left_public_view(app_client, network):
     cursor = app_client.get("/api/v1/feeds/points.geojson").headers["nezlam-next-cursor"]
-    app_client.patch(f"/api/v1/points/{network.point_a}", json={"visibility": "hidden"},
-                     headers=network.headers("coordinator_a"))
+    app_client.patch(
+        f"/api/v1/points/{network.point_a}",
+        json={"visibility": "hidden"},
+        headers=network.headers("coordinator_a"),
+    )
     body = app_client.get("/api/v1/feeds/points.geojson", params={"changed_since": cursor}).json()
     assert body["removed"] == [network.point_a]
     assert network.point_a not in [f["id"] for f in body["features"]]

@@ -18,12 +18,26 @@ def protected(app_client, network, db, clock):
     from nezlam.store.actor import CLI
 
     with db.write() as session:
-        points.create_point(session, point_create(
-            "front-line", "Київ", SECRET_LAT, SECRET_LON, address=SECRET_ADDRESS,
-            visibility="locality_only", organisation="org-a"), CLI, now=clock())
+        points.create_point(
+            session,
+            point_create(
+                "front-line",
+                "Київ",
+                SECRET_LAT,
+                SECRET_LON,
+                address=SECRET_ADDRESS,
+                visibility="locality_only",
+                organisation="org-a",
+            ),
+            CLI,
+            now=clock(),
+        )
     app_client.app.state.nezlam.sync.load_all()
-    answer = app_client.post("/api/v1/points/front-line/reports", json={"status": "open"},
-                             headers=network.headers("coordinator_a"))
+    answer = app_client.post(
+        "/api/v1/points/front-line/reports",
+        json={"status": "open"},
+        headers=network.headers("coordinator_a"),
+    )
     assert answer.status_code == 201
     return "front-line"
 

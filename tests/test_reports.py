@@ -9,8 +9,9 @@ def report(client, network, body, who="operator_a", key=None, point=None):
     headers = network.headers(who)
     if key:
         headers["Idempotency-Key"] = key
-    return client.post(f"/api/v1/points/{point or network.point_a}/reports", json=body,
-                       headers=headers)
+    return client.post(
+        f"/api/v1/points/{point or network.point_a}/reports", json=body, headers=headers
+    )
 
 
 def point(client, network, who="anonymous"):
@@ -18,13 +19,28 @@ def point(client, network, who="anonymous"):
 
 
 def test_a_report_updates_the_current_state(app_client, network, clock):
-    sent = report(app_client, network, {"status": "open", "power": "generator", "heating": True,
-                                         "internet": False, "occupancy": 17, "fuel_litres": 80.5})
+    sent = report(
+        app_client,
+        network,
+        {
+            "status": "open",
+            "power": "generator",
+            "heating": True,
+            "internet": False,
+            "occupancy": 17,
+            "fuel_litres": 80.5,
+        },
+    )
     assert sent.status_code == 201, sent.text
     assert sent.json()["received_at"] == clock().isoformat().replace("+00:00", "Z")
     props = point(app_client, network)["properties"]
-    assert (props["status"], props["power"], props["heating"], props["internet"],
-            props["occupancy"]) == ("open", "generator", True, False, 17)
+    assert (
+        props["status"],
+        props["power"],
+        props["heating"],
+        props["internet"],
+        props["occupancy"],
+    ) == ("open", "generator", True, False, 17)
     assert props["updated_at"] == props["verified_at"] == sent.json()["received_at"]
     assert "fuel_litres" not in props  # operational detail, for operators and coordinators
     assert point(app_client, network, "operator_a")["properties"]["fuel_litres"] == 80.5
@@ -59,7 +75,9 @@ def test_unverified_open_turns_unconfirmed_then_no_response(app_client, network,
 
 
 def test_client_time_is_kept_beside_server_time(app_client, network, clock):
-    sent = report(app_client, network, {"status": "full", "client_time": "2026-11-24T19:55:00+02:00"})
+    sent = report(
+        app_client, network, {"status": "full", "client_time": "2026-11-24T19:55:00+02:00"}
+    )
     assert sent.json()["client_time"] == "2026-11-24T17:55:00Z"
     assert sent.json()["received_at"] == "2026-11-24T18:00:00Z"
 
@@ -97,11 +115,13 @@ def test_history_is_newest_first_and_only_for_those_in_charge(app_client, networ
     for status in ("open", "full", "closed"):
         report(app_client, network, {"status": status})
         clock.advance(minutes=10)
-    history = app_client.get(f"/api/v1/points/{network.point_a}/reports",
-                             headers=network.headers("coordinator_a"))
+    history = app_client.get(
+        f"/api/v1/points/{network.point_a}/reports", headers=network.headers("coordinator_a")
+    )
     assert [r["status"] for r in history.json()["reports"]] == ["closed", "full", "open"]
-    outsider = app_client.get(f"/api/v1/points/{network.point_a}/reports",
-                              headers=network.headers("coordinator_b"))
+    outsider = app_client.get(
+        f"/api/v1/points/{network.point_a}/reports", headers=network.headers("coordinator_b")
+    )
     assert outsider.status_code == 403
 
 

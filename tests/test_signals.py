@@ -27,8 +27,10 @@ def test_a_flood_from_one_client_is_refused(app_client, network):
     state = app_client.app.state.nezlam
     limit = state.signal_volume.limit
     kinds = ["closed", "full", "no_power", "confirmed_open"]
-    answers = [signal(app_client, network.point_a if i % 2 else network.point_b, kinds[i % 4])
-               for i in range(limit + 1)]
+    answers = [
+        signal(app_client, network.point_a if i % 2 else network.point_b, kinds[i % 4])
+        for i in range(limit + 1)
+    ]
     assert answers[-1].status_code == 429
     assert all(a.status_code == 202 for a in answers[:-1])
 

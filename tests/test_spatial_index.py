@@ -19,13 +19,37 @@ SIX_H, DAY = timedelta(hours=6), timedelta(hours=24)
 
 def view(point_id: str, lat: float, lon: float, **extra) -> PointView:
     fields = dict(
-        id=point_id, name={"uk": point_id}, category="state", kind="stationary", anchor=False,
-        organisation_id=None, organisation=None, phone=None, lat=lat, lon=lon, address="addr",
-        locality="Київ", region="Київ", timezone="Europe/Kyiv", visibility="public",
-        services=("heat", "power"), capacity=10, opening_hours=None, notes=None, demo=False,
-        status="open", power="grid", heating=True, internet=True, occupancy=1, fuel_litres=None,
-        updated_at=NOW - timedelta(hours=1), verified_at=NOW - timedelta(hours=1),
-        flagged_at=None, edited_at=NOW, change_seq=1,
+        id=point_id,
+        name={"uk": point_id},
+        category="state",
+        kind="stationary",
+        anchor=False,
+        organisation_id=None,
+        organisation=None,
+        phone=None,
+        lat=lat,
+        lon=lon,
+        address="addr",
+        locality="Київ",
+        region="Київ",
+        timezone="Europe/Kyiv",
+        visibility="public",
+        services=("heat", "power"),
+        capacity=10,
+        opening_hours=None,
+        notes=None,
+        demo=False,
+        status="open",
+        power="grid",
+        heating=True,
+        internet=True,
+        occupancy=1,
+        fuel_litres=None,
+        updated_at=NOW - timedelta(hours=1),
+        verified_at=NOW - timedelta(hours=1),
+        flagged_at=None,
+        edited_at=NOW,
+        change_seq=1,
     )
     fields.update(extra)
     return PointView(**fields)
@@ -37,15 +61,19 @@ def random_network(n: int, seed: int = 7) -> list[PointView]:
     for i in range(n):
         ago_u = rng.choice([None, 0.5, 3, 7, 20, 30])
         ago_v = rng.choice([None, 0.5, 5.9, 6, 8, 30])
-        views.append(view(
-            f"p{i}", rng.uniform(50.2, 50.7), rng.uniform(30.2, 30.9),
-            category=rng.choice(["state", "business", "service"]),
-            services=tuple(s for s in SERVICES if rng.random() < 0.4),
-            status=rng.choice(["open", "open", "standby", "full", "closed", None]),
-            updated_at=NOW - timedelta(hours=ago_u) if ago_u is not None else None,
-            verified_at=NOW - timedelta(hours=ago_v) if ago_v is not None else None,
-            change_seq=i + 1,
-        ))
+        views.append(
+            view(
+                f"p{i}",
+                rng.uniform(50.2, 50.7),
+                rng.uniform(30.2, 30.9),
+                category=rng.choice(["state", "business", "service"]),
+                services=tuple(s for s in SERVICES if rng.random() < 0.4),
+                status=rng.choice(["open", "open", "standby", "full", "closed", None]),
+                updated_at=NOW - timedelta(hours=ago_u) if ago_u is not None else None,
+                verified_at=NOW - timedelta(hours=ago_v) if ago_v is not None else None,
+                change_seq=i + 1,
+            )
+        )
     return views
 
 
@@ -77,18 +105,26 @@ def brute_force(views, lat, lon, k, services=(), statuses=(), categories=()):
 
 def test_vectorised_freshness_matches_the_pure_rule(index, network):
     snap = index.snapshot
-    codes = snap.shown_codes(np.arange(len(snap)), NOW.timestamp(), SIX_H.total_seconds(),
-                             DAY.total_seconds())
-    expected = [SHOWN_CODES[shown_status(v.status, v.updated_at, v.verified_at, NOW, SIX_H, DAY)]
-                for v in snap.views]
+    codes = snap.shown_codes(
+        np.arange(len(snap)), NOW.timestamp(), SIX_H.total_seconds(), DAY.total_seconds()
+    )
+    expected = [
+        SHOWN_CODES[shown_status(v.status, v.updated_at, v.verified_at, NOW, SIX_H, DAY)]
+        for v in snap.views
+    ]
     assert codes.tolist() == expected
     assert len(set(expected)) >= 5  # the sample really covers the cases
 
 
 @pytest.mark.parametrize(
     ("services", "statuses", "categories"),
-    [((), (), ()), (("heat",), (), ()), ((), ("open",), ()),
-     (("heat", "power"), ("open", "unconfirmed"), ("state", "business")), (("beds", "wifi"), (), ())],
+    [
+        ((), (), ()),
+        (("heat",), (), ()),
+        ((), ("open",), ()),
+        (("heat", "power"), ("open", "unconfirmed"), ("state", "business")),
+        (("beds", "wifi"), (), ()),
+    ],
 )
 def test_nearest_matches_brute_force(index, network, services, statuses, categories):
     rng = random.Random(3)
@@ -98,7 +134,7 @@ def test_nearest_matches_brute_force(index, network, services, statuses, categor
         snap, hits = index.nearest(lat, lon, 7, filters, NOW)
         expected = brute_force(network, lat, lon, 7, services, statuses, categories)
         assert [snap.views[row].id for row, *_ in hits] == [pid for _d, pid, _s in expected]
-        for (row, metres, code, _open), (dist, _pid, shown) in zip(hits, expected, strict=True):
+        for (_row, metres, code, _open), (dist, _pid, shown) in zip(hits, expected, strict=True):
             assert metres == pytest.approx(dist, rel=1e-6, abs=0.01)
             assert list(ShownStatus)[code] == shown
 
@@ -149,8 +185,13 @@ def test_status_change_is_applied_without_rebuilding_the_tree():
 def test_move_add_and_hide_rebuild_the_index():
     idx = SpatialIndex(SIX_H, DAY)
     idx.replace_all([view("a", 50, 30), view("b", 50.1, 30)], seq=2)
-    idx.apply([view("a", 51, 31, change_seq=3), view("c", 50.0, 30.0, change_seq=4),
-               view("b", 50.1, 30, visibility="hidden", change_seq=5)])
+    idx.apply(
+        [
+            view("a", 51, 31, change_seq=3),
+            view("c", 50.0, 30.0, change_seq=4),
+            view("b", 50.1, 30, visibility="hidden", change_seq=5),
+        ]
+    )
     snap, hits = idx.nearest(50, 30, 5, Filters(), NOW)
     assert [snap.views[r].id for r, *_ in hits] == ["c", "a"]
 
@@ -174,9 +215,14 @@ def test_own_writes_do_not_advance_the_poll_cursor():
 
 def test_open_now_filter_uses_hours_in_local_time():
     idx = SpatialIndex(SIX_H, DAY)
-    idx.replace_all([view("day", 50, 30, opening_hours="Mo-Su 08:00-18:00"),
-                     view("night", 50.001, 30, opening_hours="Mo-Su 18:00-08:00"),
-                     view("always", 50.002, 30, opening_hours="24/7")], seq=3)
+    idx.replace_all(
+        [
+            view("day", 50, 30, opening_hours="Mo-Su 08:00-18:00"),
+            view("night", 50.001, 30, opening_hours="Mo-Su 18:00-08:00"),
+            view("always", 50.002, 30, opening_hours="24/7"),
+        ],
+        seq=3,
+    )
     evening = datetime(2026, 11, 24, 19, 0, tzinfo=UTC)  # 21:00 in Kyiv
     snap, hits = idx.nearest(50, 30, 5, Filters.build(open_now=True), evening)
     assert {snap.views[r].id for r, *_ in hits} == {"night", "always"}

@@ -18,7 +18,9 @@ app = typer.Typer(help="Nezlam: run a network of invincibility points.", no_args
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 role_app = typer.Typer(help="Roles of users.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens for integrations and operator devices.", no_args_is_help=True)
+token_app = typer.Typer(
+    help="API tokens for integrations and operator devices.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(role_app, name="role")
@@ -39,8 +41,13 @@ def database() -> store_db.Database:
 
 
 def progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
 
 
 def fail(exc: DomainError) -> typer.Exit:
@@ -102,8 +109,9 @@ def demo(
         raise typer.Exit(1)
     with progress_bar() as bar, database_.write() as session:
         task = bar.add_task("demo points", total=count)
-        totals = demo_network.load(session, count=count,
-                                   progress=lambda done: bar.update(task, completed=done))
+        totals = demo_network.load(
+            session, count=count, progress=lambda done: bar.update(task, completed=done)
+        )
     console.print(f"loaded {totals['points']} demo points, {totals['organisations']} organisations")
     _print_demo_accounts()
 
@@ -134,8 +142,14 @@ def import_(
 
     try:
         result = importer.import_file(
-            database(), path, format=format, mapping_path=mapping, encoding=encoding,
-            skip_invalid=skip_invalid, default_region=region, dry_run=dry_run,
+            database(),
+            path,
+            format=format,
+            mapping_path=mapping,
+            encoding=encoding,
+            skip_invalid=skip_invalid,
+            default_region=region,
+            dry_run=dry_run,
             progress=progress_bar(),
         )
     except DomainError as exc:
@@ -146,8 +160,9 @@ def import_(
         console.print(f"[red]{len(result.problems)} problem(s); nothing imported[/red]")
         raise typer.Exit(1)
     verb = "would import" if dry_run else "imported"
-    console.print(f"{verb}: {result.created} new, {result.updated} updated, "
-                  f"{result.skipped} skipped")
+    console.print(
+        f"{verb}: {result.created} new, {result.updated} updated, {result.skipped} skipped"
+    )
 
 
 @app.command("export")
@@ -170,8 +185,9 @@ def export(
 @user_app.command("add")
 def user_add(
     username: str,
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
-                                 envvar="NEZLAM_NEW_PASSWORD"),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="NEZLAM_NEW_PASSWORD"
+    ),
     display_name: str = typer.Option(None),
     organisation: str = typer.Option(None, help="organisation slug"),
 ) -> None:
@@ -181,8 +197,12 @@ def user_add(
     from nezlam.store.actor import CLI
 
     try:
-        data = UserCreate(username=username, password=password, display_name=display_name,
-                          organisation=organisation)
+        data = UserCreate(
+            username=username,
+            password=password,
+            display_name=display_name,
+            organisation=organisation,
+        )
         with database().write() as session:
             user = accounts.create_user(session, data, CLI)
             console.print(f"created user {user.username} (id {user.id})")
@@ -219,15 +239,18 @@ def role_grant(
 
 
 @token_app.command("create")
-def token_create(username: str, name: str = typer.Option(..., help="device or integration")) -> None:
+def token_create(
+    username: str, name: str = typer.Option(..., help="device or integration")
+) -> None:
     """Create an API token; it is printed once and never stored."""
     from nezlam.store import accounts
     from nezlam.store.actor import CLI
 
     try:
         with database().write() as session:
-            token, row = accounts.create_token(session, accounts.get_user(session, username),
-                                               name, CLI)
+            token, row = accounts.create_token(
+                session, accounts.get_user(session, username), name, CLI
+            )
     except DomainError as exc:
         raise fail(exc) from exc
     console.print(f"token {row.id} for {username} ({name}); copy it now, it is not shown again:")

@@ -54,10 +54,8 @@ def parse_duration(name: str, raw: str) -> timedelta:
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     text = raw.strip().lower()
     try:
-        if text and text[-1] in units:
-            seconds = float(text[:-1]) * units[text[-1]]
-        else:
-            seconds = float(text)
+        unit = units.get(text[-1:], 0)
+        seconds = float(text[:-1]) * unit if unit else float(text)
     except ValueError as exc:
         raise ConfigError(f"{name}: expected a duration like 6h, 90m or 3600, got {raw!r}") from exc
     if seconds <= 0:
@@ -76,6 +74,7 @@ def default_database_url() -> str:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
+    replica_database_url: str | None = None  # a PostgreSQL read replica, for the index poller
     host: str = "127.0.0.1"
     port: int = 8000
     stale_after: timedelta = timedelta(hours=6)
@@ -93,7 +92,15 @@ class Settings:
         url = env_str("NEZLAM_DATABASE_URL", "") or default_database_url()
         if not (url.startswith("sqlite") or url.startswith("postgresql")):
             raise ConfigError(
-                f"NEZLAM_DATABASE_URL: only sqlite:/// and postgresql+psycopg:// are supported, got {url!r}"
+                "NEZLAM_DATABASE_URL: only sqlite:/// and postgresql+psycopg:// are supported, "
+                f"got {url!r}"
+            )
+        replica = env_str("NEZLAM_REPLICA_DATABASE_URL", "") or None
+        if replica and not replica.startswith("postgresql"):
+            raise ConfigError("NEZLAM_REPLICA_DATABASE_URL: must be a postgresql+psycopg:// URL")
+        if replica and not url.startswith("postgresql"):
+            raise ConfigError(
+                "NEZLAM_REPLICA_DATABASE_URL: needs NEZLAM_DATABASE_URL on PostgreSQL"
             )
         stale_after = env_duration("NEZLAM_STALE_AFTER", "6h")
         no_response_after = env_duration("NEZLAM_NO_RESPONSE_AFTER", "24h")
@@ -101,6 +108,7 @@ class Settings:
             raise ConfigError("NEZLAM_NO_RESPONSE_AFTER: must be longer than NEZLAM_STALE_AFTER")
         return cls(
             database_url=url,
+            replica_database_url=replica,
             host=os.environ.get("NEZLAM_HOST", "127.0.0.1"),
             port=env_int("NEZLAM_PORT", 8000, minimum=1),
             stale_after=stale_after,
@@ -108,4 +116,5 @@ class Settings:
             signal_window=env_duration("NEZLAM_SIGNAL_WINDOW", "2h"),
             signal_flag_threshold=env_int("NEZLAM_SIGNAL_FLAG_THRESHOLD", 3, minimum=1),
             signals_per_client_per_hour=env_int("NEZLAM_SIGNALS_PER_HOUR", 20, minimum=1),
+            index_poll_seconds=env_int("NEZLAM_INDEX_POLL_MS", 1000, minimum=50) / 1000,
         )

@@ -15,7 +15,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from nezlam.domain.points import OrganisationCreate, PointCreate, ReportCreate, RoleGrantCreate, UserCreate
+from nezlam.domain.points import (
+    OrganisationCreate,
+    PointCreate,
+    ReportCreate,
+    RoleGrantCreate,
+    UserCreate,
+)
 from nezlam.store import accounts, points, reports
 from nezlam.store.actor import DEMO
 from nezlam.store.tables import utcnow
@@ -38,70 +44,185 @@ DISTRICTS = [
     ("Шевченківський", "Shevchenkivskyi", 50.460, 30.490, 0.015),
 ]
 STREETS = [
-    "вул. Хрещатик", "просп. Перемоги", "вул. Велика Васильківська", "просп. Бажана",
-    "вул. Харківське шосе", "просп. Оболонський", "вул. Саксаганського", "вул. Ярославська",
-    "просп. Берестейський", "бул. Лесі Українки", "вул. Антоновича", "просп. Маяковського",
-    "вул. Кирилівська", "просп. Соборності", "вул. Жилянська", "вул. Героїв Дніпра",
+    "вул. Хрещатик",
+    "просп. Перемоги",
+    "вул. Велика Васильківська",
+    "просп. Бажана",
+    "вул. Харківське шосе",
+    "просп. Оболонський",
+    "вул. Саксаганського",
+    "вул. Ярославська",
+    "просп. Берестейський",
+    "бул. Лесі Українки",
+    "вул. Антоновича",
+    "просп. Маяковського",
+    "вул. Кирилівська",
+    "просп. Соборності",
+    "вул. Жилянська",
+    "вул. Героїв Дніпра",
 ]
 # (category, Ukrainian template, English template, services offered, share)
 TEMPLATES = [
-    ("state", "Школа № {n}", "School No. {n}",
-     ["heat", "power", "water", "hot_drinks", "wifi", "mobile_signal", "first_aid", "toilet",
-      "mother_and_child"], 0.22),
-    ("state", "ЦНАП «{d}»", "Administrative services centre {d_en}",
-     ["heat", "power", "water", "hot_drinks", "satellite_internet", "first_aid", "toilet",
-      "step_free"], 0.08),
-    ("state", "Пожежно-рятувальна частина № {n}", "Fire and rescue unit No. {n}",
-     ["heat", "power", "water", "hot_drinks", "satellite_internet", "first_aid", "toilet", "beds"],
-     0.08),
-    ("state", "Намет незламності № {n}", "Invincibility tent No. {n}",
-     ["heat", "power", "hot_drinks", "satellite_internet", "first_aid"], 0.06),
-    ("business", "Кав'ярня «Тепло» № {n}", "Teplo café No. {n}",
-     ["heat", "power", "hot_drinks", "food", "wifi", "toilet"], 0.14),
-    ("business", "Супермаркет «Сільпо» № {n}", "Supermarket No. {n}",
-     ["heat", "power", "wifi", "toilet", "step_free"], 0.12),
-    ("business", "Коворкінг «Генератор» № {n}", "Generator coworking No. {n}",
-     ["heat", "power", "wifi", "hot_drinks", "toilet"], 0.08),
+    (
+        "state",
+        "Школа № {n}",
+        "School No. {n}",
+        [
+            "heat",
+            "power",
+            "water",
+            "hot_drinks",
+            "wifi",
+            "mobile_signal",
+            "first_aid",
+            "toilet",
+            "mother_and_child",
+        ],
+        0.22,
+    ),
+    (
+        "state",
+        "ЦНАП «{d}»",
+        "Administrative services centre {d_en}",
+        [
+            "heat",
+            "power",
+            "water",
+            "hot_drinks",
+            "satellite_internet",
+            "first_aid",
+            "toilet",
+            "step_free",
+        ],
+        0.08,
+    ),
+    (
+        "state",
+        "Пожежно-рятувальна частина № {n}",
+        "Fire and rescue unit No. {n}",
+        [
+            "heat",
+            "power",
+            "water",
+            "hot_drinks",
+            "satellite_internet",
+            "first_aid",
+            "toilet",
+            "beds",
+        ],
+        0.08,
+    ),
+    (
+        "state",
+        "Намет незламності № {n}",
+        "Invincibility tent No. {n}",
+        ["heat", "power", "hot_drinks", "satellite_internet", "first_aid"],
+        0.06,
+    ),
+    (
+        "business",
+        "Кав'ярня «Тепло» № {n}",
+        "Teplo café No. {n}",
+        ["heat", "power", "hot_drinks", "food", "wifi", "toilet"],
+        0.14,
+    ),
+    (
+        "business",
+        "Супермаркет «Сільпо» № {n}",
+        "Supermarket No. {n}",
+        ["heat", "power", "wifi", "toilet", "step_free"],
+        0.12,
+    ),
+    (
+        "business",
+        "Коворкінг «Генератор» № {n}",
+        "Generator coworking No. {n}",
+        ["heat", "power", "wifi", "hot_drinks", "toilet"],
+        0.08,
+    ),
     ("service", "Аптека № {n}", "Pharmacy No. {n}", ["heat", "first_aid", "step_free"], 0.09),
-    ("service", "АЗС № {n}", "Fuel station No. {n}", ["heat", "hot_drinks", "food", "toilet"], 0.07),
+    (
+        "service",
+        "АЗС № {n}",
+        "Fuel station No. {n}",
+        ["heat", "hot_drinks", "food", "toilet"],
+        0.07,
+    ),
     ("service", "Відділення банку № {n}", "Bank branch No. {n}", ["heat"], 0.06),
 ]
-HOURS = ["24/7", "24/7", "24/7", "Mo-Fr 08:00-20:00; Sa 09:00-16:00; Su off",
-         "Mo-Su 08:00-22:00", "Mo-Sa 09:00-21:00; Su 10:00-18:00"]
+HOURS = [
+    "24/7",
+    "24/7",
+    "24/7",
+    "Mo-Fr 08:00-20:00; Sa 09:00-16:00; Su off",
+    "Mo-Su 08:00-22:00",
+    "Mo-Sa 09:00-21:00; Su 10:00-18:00",
+]
 ORGANISATIONS = [
-    OrganisationCreate(slug="kyiv-city", name="Київська міська військова адміністрація",
-                       kind="municipality", phone="+380 44 202 7272"),
+    OrganisationCreate(
+        slug="kyiv-city",
+        name="Київська міська військова адміністрація",
+        kind="municipality",
+        phone="+380 44 202 7272",
+    ),
     OrganisationCreate(slug="dsns", name="ДСНС України", kind="emergency_service", phone="101"),
-    OrganisationCreate(slug="kz-yurts", name="Юрти незламності (казахський бізнес)",
-                       kind="business", phone="+380 67 000 1991"),
+    OrganisationCreate(
+        slug="kz-yurts",
+        name="Юрти незламності (казахський бізнес)",
+        kind="business",
+        phone="+380 67 000 1991",
+    ),
     OrganisationCreate(slug="teplo-cafe", name="Мережа кав'ярень «Тепло»", kind="business"),
     OrganisationCreate(slug="volunteers-kyiv", name="Волонтери Києва", kind="ngo"),
 ]
 ORG_FOR_TEMPLATE = {
-    "Школа № {n}": "kyiv-city", "ЦНАП «{d}»": "kyiv-city",
-    "Пожежно-рятувальна частина № {n}": "dsns", "Намет незламності № {n}": "volunteers-kyiv",
+    "Школа № {n}": "kyiv-city",
+    "ЦНАП «{d}»": "kyiv-city",
+    "Пожежно-рятувальна частина № {n}": "dsns",
+    "Намет незламності № {n}": "volunteers-kyiv",
     "Кав'ярня «Тепло» № {n}": "teplo-cafe",
 }
 YURTS = [
     PointCreate(
         id="kyiv-shevchenko-park-yurt",
-        name={"uk": "Юрта незламності в парку Шевченка", "en": "Yurt of Invincibility, Shevchenko Park"},
-        category="business", organisation="kz-yurts", phone="+380 67 000 1991",
-        lat=50.44185, lon=30.51330, address="парк Шевченка, вул. Володимирська, 57",
-        locality=KYIV, region=KYIV, services=["heat", "power", "hot_drinks", "satellite_internet"],
-        capacity=50, opening_hours="24/7",
-        notes={"uk": "Казахська юрта: генератор, чай, Starlink. Відкрита з 7 січня 2023 року.",
-               "en": "A Kazakh yurt: generator, tea, Starlink. Open since 7 January 2023."},
+        name={
+            "uk": "Юрта незламності в парку Шевченка",
+            "en": "Yurt of Invincibility, Shevchenko Park",
+        },
+        category="business",
+        organisation="kz-yurts",
+        phone="+380 67 000 1991",
+        lat=50.44185,
+        lon=30.51330,
+        address="парк Шевченка, вул. Володимирська, 57",
+        locality=KYIV,
+        region=KYIV,
+        services=["heat", "power", "hot_drinks", "satellite_internet"],
+        capacity=50,
+        opening_hours="24/7",
+        notes={
+            "uk": "Казахська юрта: генератор, чай, Starlink. Відкрита з 7 січня 2023 року.",
+            "en": "A Kazakh yurt: generator, tea, Starlink. Open since 7 January 2023.",
+        },
     ),
     PointCreate(
         id="bucha-yurt",
         name={"uk": "Юрта незламності в Бучі", "en": "Yurt of Invincibility, Bucha"},
-        category="business", organisation="kz-yurts", phone="+380 67 000 1991",
-        lat=50.54680, lon=30.23360, address="вул. Енергетиків, 12", locality="Буча",
-        region=KYIV_OBLAST, services=["heat", "power", "hot_drinks", "satellite_internet"],
-        capacity=50, opening_hours="24/7",
-        notes={"uk": "Казахська юрта: генератор, чай, Starlink.",
-               "en": "A Kazakh yurt: generator, tea, Starlink."},
+        category="business",
+        organisation="kz-yurts",
+        phone="+380 67 000 1991",
+        lat=50.54680,
+        lon=30.23360,
+        address="вул. Енергетиків, 12",
+        locality="Буча",
+        region=KYIV_OBLAST,
+        services=["heat", "power", "hot_drinks", "satellite_internet"],
+        capacity=50,
+        opening_hours="24/7",
+        notes={
+            "uk": "Казахська юрта: генератор, чай, Starlink.",
+            "en": "A Kazakh yurt: generator, tea, Starlink.",
+        },
     ),
 ]
 
@@ -138,22 +259,27 @@ def generate_points(count: int = 1300, seed: int = SEED) -> list[PointCreate]:
         if category != "service" and rng.random() < 0.15:
             chosen.append("pets_allowed")
         protected = i % 400 == 17  # a few points near critical infrastructure
-        result.append(PointCreate(
-            id=f"kyiv-{i + 1:04d}",
-            name={"uk": uk.format(n=n, d=d_uk), "en": en.format(n=n, d_en=d_en)},
-            category=category,
-            kind="mobile" if tent else "stationary",
-            anchor=category == "state" and rng.random() < 0.1,
-            organisation=ORG_FOR_TEMPLATE.get(uk),
-            phone=f"+380 44 {rng.randrange(200, 599)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
-            lat=round(lat, 6), lon=round(lon, 6),
-            address=f"{rng.choice(STREETS)}, {rng.randrange(1, 180)}",
-            locality=KYIV, region=KYIV,
-            visibility="locality_only" if protected else "public",
-            services=chosen,
-            capacity=rng.choice([20, 30, 40, 50, 80, 100, 150]),
-            opening_hours="24/7" if category == "state" else rng.choice(HOURS),
-        ))
+        result.append(
+            PointCreate(
+                id=f"kyiv-{i + 1:04d}",
+                name={"uk": uk.format(n=n, d=d_uk), "en": en.format(n=n, d_en=d_en)},
+                category=category,
+                kind="mobile" if tent else "stationary",
+                anchor=category == "state" and rng.random() < 0.1,
+                organisation=ORG_FOR_TEMPLATE.get(uk),
+                phone=f"+380 44 {rng.randrange(200, 599)} {rng.randrange(10, 99)} "
+                f"{rng.randrange(10, 99)}",
+                lat=round(lat, 6),
+                lon=round(lon, 6),
+                address=f"{rng.choice(STREETS)}, {rng.randrange(1, 180)}",
+                locality=KYIV,
+                region=KYIV,
+                visibility="locality_only" if protected else "public",
+                services=chosen,
+                capacity=rng.choice([20, 30, 40, 50, 80, 100, 150]),
+                opening_hours="24/7" if category == "state" else rng.choice(HOURS),
+            )
+        )
     return result
 
 
@@ -171,18 +297,34 @@ def generate_history(rng: random.Random, now: datetime) -> list[tuple[datetime, 
     status = rng.choices(["open", "standby", "full", "closed"], [0.78, 0.1, 0.05, 0.07])[0]
     power = rng.choices(["grid", "generator", "battery", "none"], [0.35, 0.5, 0.12, 0.03])[0]
     capacity = 50
-    history = [(start - timedelta(hours=rng.uniform(1, 4)),
-                ReportCreate(status="open", power="grid", heating=True, internet=True))]
-    history.append((start, ReportCreate(
-        status=status, power=power, heating=status != "closed", internet=rng.random() < 0.85,
-        occupancy=rng.randrange(0, capacity) if status in ("open", "full") else 0,
-        fuel_litres=round(rng.uniform(5, 200), 1) if power == "generator" else None,
-    )))
+    history = [
+        (
+            start - timedelta(hours=rng.uniform(1, 4)),
+            ReportCreate(status="open", power="grid", heating=True, internet=True),
+        )
+    ]
+    history.append(
+        (
+            start,
+            ReportCreate(
+                status=status,
+                power=power,
+                heating=status != "closed",
+                internet=rng.random() < 0.85,
+                occupancy=rng.randrange(0, capacity) if status in ("open", "full") else 0,
+                fuel_litres=round(rng.uniform(5, 200), 1) if power == "generator" else None,
+            ),
+        )
+    )
     return history
 
 
-def load(session: Session, now: datetime | None = None, count: int = 1300,
-         progress: Callable[[int], None] | None = None) -> dict[str, int]:
+def load(
+    session: Session,
+    now: datetime | None = None,
+    count: int = 1300,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
     """Load the demo network into an empty database."""
     now = now or utcnow()
     rng = random.Random(SEED + 1)
@@ -190,9 +332,21 @@ def load(session: Session, now: datetime | None = None, count: int = 1300,
         accounts.create_organisation(session, org, DEMO)
     for yurt in YURTS:
         points.create_point(session, yurt, DEMO, demo=True, now=now)
-        reports.add_report(session, yurt.id or "", ReportCreate(
-            status="open", power="generator", heating=True, internet=True, occupancy=12,
-            fuel_litres=140.0), DEMO, source="demo", now=now - timedelta(minutes=25))
+        reports.add_report(
+            session,
+            yurt.id or "",
+            ReportCreate(
+                status="open",
+                power="generator",
+                heating=True,
+                internet=True,
+                occupancy=12,
+                fuel_litres=140.0,
+            ),
+            DEMO,
+            source="demo",
+            now=now - timedelta(minutes=25),
+        )
     generated = generate_points(count)
     for i, data in enumerate(generated):
         points.create_point(session, data, DEMO, demo=True, now=now - timedelta(days=30))
@@ -201,13 +355,17 @@ def load(session: Session, now: datetime | None = None, count: int = 1300,
         if progress is not None:
             progress(i + 1)
     for account in DEMO_ACCOUNTS:
-        user = accounts.create_user(session, UserCreate(username=account.username,
-                                                        password=account.password), DEMO)
+        user = accounts.create_user(
+            session, UserCreate(username=account.username, password=account.password), DEMO
+        )
         grant = RoleGrantCreate(
             role=account.role,
             region=account.scope if account.role == "coordinator" else None,
             point_id=account.scope if account.role == "operator" else None,
         )
         accounts.grant_role(session, user, grant, DEMO)
-    return {"organisations": len(ORGANISATIONS), "points": len(YURTS) + len(generated),
-            "accounts": len(DEMO_ACCOUNTS)}
+    return {
+        "organisations": len(ORGANISATIONS),
+        "points": len(YURTS) + len(generated),
+        "accounts": len(DEMO_ACCOUNTS),
+    }

@@ -33,13 +33,15 @@ class IndexSync:
     def views(self, rows: Iterable[Point]) -> list[PointView]:
         rows = list(rows)
         if any(r.organisation_id and r.organisation_id not in self._organisations for r in rows):
-            with self.db.read() as session:
+            with self.db.replica() as session:
                 self._organisations = organisation_names(session)
-        return [PointView.from_row(row, self._organisations.get(row.organisation_id or -1))
-                for row in rows]
+        return [
+            PointView.from_row(row, self._organisations.get(row.organisation_id or -1))
+            for row in rows
+        ]
 
     def load_all(self) -> None:
-        with self.db.read() as session:
+        with self.db.replica() as session:
             seq = current_change_seq(session)
             self._organisations = organisation_names(session)
             rows = list(iter_points(session))
@@ -47,7 +49,7 @@ class IndexSync:
 
     def refresh(self) -> int:
         """Apply what changed since the last refresh; returns how many points changed."""
-        with self.db.read() as session:
+        with self.db.replica() as session:
             since = self.index.seq
             rows = list(iter_points(session, since_seq=since))
             if rows:

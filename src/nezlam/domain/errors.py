@@ -1,4 +1,4 @@
-"""Domain errors; the web layer turns each into one HTTP status with a JSON body naming the field."""
+"""Domain errors; the web layer turns each into an HTTP status and a JSON body naming the field."""
 
 from __future__ import annotations
 

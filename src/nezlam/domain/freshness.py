@@ -1,4 +1,4 @@
-"""The rule that fights stale data: what status a point is *shown* with, given when it was heard from.
+"""The rule that fights stale data: the status a point is *shown* with, given when it last spoke.
 
 `updated_at` moves with any report or edit; `verified_at` moves only when someone with authority
 stated the status (an operator pressed "still current", sent a status, or a coordinator verified).

@@ -68,7 +68,9 @@ def next_change(expression: str | None, timezone: str, when: datetime) -> dateti
     return moment
 
 
-def intervals_for_day(expression: str | None, timezone: str, day: datetime) -> list[tuple[str, str]]:
+def intervals_for_day(
+    expression: str | None, timezone: str, day: datetime
+) -> list[tuple[str, str]]:
     """Open intervals ('08:00', '20:00') on the local calendar day containing `day`."""
     if not expression:
         return []
@@ -79,5 +81,7 @@ def intervals_for_day(expression: str | None, timezone: str, day: datetime) -> l
     result = []
     for begin, finish, state, _comment in parse(expression, timezone).intervals(start, end):
         if state == State.OPEN:
-            result.append((begin.strftime("%H:%M"), "24:00" if finish >= end else finish.strftime("%H:%M")))
+            result.append(
+                (begin.strftime("%H:%M"), "24:00" if finish >= end else finish.strftime("%H:%M"))
+            )
     return result

@@ -53,7 +53,10 @@ class Principal:
             grant.role == Role.OPERATOR
             and (
                 grant.point_id == point.id
-                or (grant.organisation_id is not None and grant.organisation_id == point.organisation_id)
+                or (
+                    grant.organisation_id is not None
+                    and grant.organisation_id == point.organisation_id
+                )
             )
             for grant in self.grants
         )

@@ -134,8 +134,10 @@ class ReportCreate(Strict):
     def _not_empty(self) -> ReportCreate:
         fields = (self.status, self.power, self.heating, self.internet, self.occupancy)
         if all(value is None for value in fields) and self.fuel_litres is None and not self.verify:
-            raise ValueError("a report needs at least one of status, power, heating, internet, "
-                             "occupancy, fuel_litres or verify=true")
+            raise ValueError(
+                "a report needs at least one of status, power, heating, internet, "
+                "occupancy, fuel_litres or verify=true"
+            )
         if self.client_time is not None:
             if self.client_time.tzinfo is None:
                 raise ValueError("client_time must include a timezone offset")

@@ -134,8 +134,9 @@ def public_properties(
     compute_open: bool = True,
 ) -> dict[str, Any]:
     if shown is None:
-        shown = shown_status(view.status, view.updated_at, view.verified_at, now, stale_after,
-                             no_response_after)
+        shown = shown_status(
+            view.status, view.updated_at, view.verified_at, now, stale_after, no_response_after
+        )
     props = dict(static_properties(view, lang))
     props.update(
         status=str(shown),
@@ -168,7 +169,9 @@ def private_properties(view: PointView) -> dict[str, Any]:
     }
 
 
-def feature(view: PointView, properties: dict[str, Any], *, privileged: bool = False) -> dict[str, Any]:
+def feature(
+    view: PointView, properties: dict[str, Any], *, privileged: bool = False
+) -> dict[str, Any]:
     """An RFC 7946 Feature; a protected point has no geometry for the public."""
     if privileged:
         properties = {**properties, **private_properties(view)}
@@ -201,9 +204,15 @@ def render_hits(
     for row, metres, shown, is_open in hits:
         view = views[row]
         props = public_properties(
-            view, now=now, stale_after=stale_after, no_response_after=no_response_after,
-            lang=lang, shown=SHOWN_BY_CODE[shown], distance_m=metres if with_distance else None,
-            is_open=is_open, compute_open=False,
+            view,
+            now=now,
+            stale_after=stale_after,
+            no_response_after=no_response_after,
+            lang=lang,
+            shown=SHOWN_BY_CODE[shown],
+            distance_m=metres if with_distance else None,
+            is_open=is_open,
+            compute_open=False,
         )
         out.append(feature(view, props))
     return out

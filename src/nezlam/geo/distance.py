@@ -28,7 +28,9 @@ def metres_to_chord(metres: float) -> float:
     return float(2.0 * np.sin(angle / 2.0))
 
 
-def haversine_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> NDArray[np.float64]:
+def haversine_m(
+    lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
+) -> NDArray[np.float64]:
     """Great-circle metres between points given in degrees; broadcasts."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp = p2 - p1

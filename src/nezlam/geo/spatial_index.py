@@ -76,9 +76,7 @@ class Snapshot:
             (sum(SERVICE_BITS.get(s, 0) for s in v.services) for v in views), np.int64, n
         )
         self.category = np.fromiter((CATEGORY_CODES.get(v.category, -1) for v in views), np.int8, n)
-        self.status = np.fromiter(
-            (STATUS_CODES.get(v.status or "", -1) for v in views), np.int8, n
-        )
+        self.status = np.fromiter((STATUS_CODES.get(v.status or "", -1) for v in views), np.int8, n)
         self.updated = np.fromiter((_ts(v.updated_at) for v in views), np.float64, n)
         self.verified = np.fromiter((_ts(v.verified_at) for v in views), np.float64, n)
 
@@ -233,14 +231,23 @@ class SpatialIndex:
             ask = min(n, ask * 4)
 
     def within_bbox(
-        self, west: float, south: float, east: float, north: float, filters: Filters,
-        now: datetime, limit: int,
+        self,
+        west: float,
+        south: float,
+        east: float,
+        north: float,
+        filters: Filters,
+        now: datetime,
+        limit: int,
     ) -> tuple[Snapshot, list[tuple[int, float, int, bool | None]]]:
         snap = self.snapshot
         if len(snap) == 0:
             return snap, []
-        lon_ok = (snap.lon >= west) & (snap.lon <= east) if west <= east else (
-            (snap.lon >= west) | (snap.lon <= east))  # a box across the antimeridian
+        lon_ok = (
+            (snap.lon >= west) & (snap.lon <= east)
+            if west <= east
+            else ((snap.lon >= west) | (snap.lon <= east))
+        )  # a box across the antimeridian
         rows = np.flatnonzero(lon_ok & (snap.lat >= south) & (snap.lat <= north))
         keep, shown, is_open = self._filter(snap, rows, filters, now, limit)
         return snap, [(int(rows[j]), 0.0, int(shown[t]), is_open[t]) for t, j in enumerate(keep)]

@@ -14,8 +14,9 @@ from nezlam.store.db import Database
 from nezlam.store.tables import utcnow
 
 
-def export_public(settings: Settings, db: Database, fmt: str, lang: str = "uk",
-                  now: datetime | None = None) -> bytes:
+def export_public(
+    settings: Settings, db: Database, fmt: str, lang: str = "uk", now: datetime | None = None
+) -> bytes:
     exporter = EXPORTERS.get(fmt)
     if exporter is None:
         raise Invalid(f"unknown format {fmt!r}; known: {', '.join(EXPORTERS)}", field="format")
@@ -23,7 +24,13 @@ def export_public(settings: Settings, db: Database, fmt: str, lang: str = "uk",
     index = SpatialIndex(settings.stale_after, settings.no_response_after)
     IndexSync(db, index).load_all()
     snap, hits = index.within_bbox(-180, -90, 180, 90, Filters(), now, limit=len(index.snapshot))
-    features = render_hits(snap.views, hits, now=now, stale_after=settings.stale_after,
-                           no_response_after=settings.no_response_after, lang=lang,
-                           with_distance=False)
+    features = render_hits(
+        snap.views,
+        hits,
+        now=now,
+        stale_after=settings.stale_after,
+        no_response_after=settings.no_response_after,
+        lang=lang,
+        with_distance=False,
+    )
     return exporter.render(features, {"generated_at": now.isoformat()})

@@ -39,9 +39,16 @@ def create_organisation(session: Session, data: OrganisationCreate, actor: Actor
     org = Organisation(slug=data.slug, name=data.name, kind=str(data.kind), phone=data.phone)
     session.add(org)
     session.flush()
-    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="organisation",
-                 entity_id=org.id, action="create", before=None,
-                 after={"slug": org.slug, "name": org.name, "kind": org.kind})
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="organisation",
+        entity_id=org.id,
+        action="create",
+        before=None,
+        after={"slug": org.slug, "name": org.name, "kind": org.kind},
+    )
     return org
 
 
@@ -61,9 +68,16 @@ def create_user(session: Session, data: UserCreate, actor: Actor) -> User:
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="user",
-                 entity_id=user.id, action="create", before=None,
-                 after=audit.snapshot(user, USER_FIELDS))
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="user",
+        entity_id=user.id,
+        action="create",
+        before=None,
+        after=audit.snapshot(user, USER_FIELDS),
+    )
     return user
 
 
@@ -78,8 +92,16 @@ def set_password(session: Session, user: User, password: str, actor: Actor) -> N
     if len(password) < 10:
         raise Invalid("must be at least 10 characters", field="password")
     user.password_hash = _hasher.hash(password)
-    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="user",
-                 entity_id=user.id, action="set_password", before=None, after=None)
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="user",
+        entity_id=user.id,
+        action="set_password",
+        before=None,
+        after=None,
+    )
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
@@ -107,9 +129,16 @@ def grant_role(session: Session, user: User, data: RoleGrantCreate, actor: Actor
     )
     session.add(grant)
     session.flush()
-    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="role",
-                 entity_id=grant.id, action="grant", before=None,
-                 after=audit.snapshot(grant, GRANT_FIELDS))
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="role",
+        entity_id=grant.id,
+        action="grant",
+        before=None,
+        after=audit.snapshot(grant, GRANT_FIELDS),
+    )
     return grant
 
 
@@ -119,22 +148,38 @@ def revoke_role(session: Session, grant_id: int, actor: Actor) -> None:
         raise NotFound(f"no role grant {grant_id}", field="grant_id")
     before = audit.snapshot(grant, GRANT_FIELDS)
     session.delete(grant)
-    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="role",
-                 entity_id=grant_id, action="revoke", before=before, after=None)
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="role",
+        entity_id=grant_id,
+        action="revoke",
+        before=before,
+        after=None,
+    )
 
 
 def grants_of(session: Session, user_id: int) -> tuple[Grant, ...]:
     rows = session.execute(select(RoleGrant).where(RoleGrant.user_id == user_id)).scalars()
     return tuple(
-        Grant(role=Role(row.role), region=row.region, point_id=row.point_id,
-              organisation_id=row.organisation_id)
+        Grant(
+            role=Role(row.role),
+            region=row.region,
+            point_id=row.point_id,
+            organisation_id=row.organisation_id,
+        )
         for row in rows
     )
 
 
 def principal_for(session: Session, user: User, token_id: int | None = None) -> Principal:
-    return Principal(user_id=user.id, username=user.username, grants=grants_of(session, user.id),
-                     token_id=token_id)
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        grants=grants_of(session, user.id),
+        token_id=token_id,
+    )
 
 
 def hash_token(token: str) -> str:
@@ -144,25 +189,46 @@ def hash_token(token: str) -> str:
 def create_token(session: Session, user: User, name: str, actor: Actor) -> tuple[str, ApiToken]:
     """Returns the token itself (shown once, never stored) and its row."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token),
-                   prefix=token[: len(TOKEN_PREFIX) + 6], created_at=utcnow())
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=hash_token(token),
+        prefix=token[: len(TOKEN_PREFIX) + 6],
+        created_at=utcnow(),
+    )
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="token",
-                 entity_id=row.id, action="create", before=None,
-                 after={"user_id": user.id, "name": name, "prefix": row.prefix})
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="token",
+        entity_id=row.id,
+        action="create",
+        before=None,
+        after={"user_id": user.id, "name": name, "prefix": row.prefix},
+    )
     return token, row
 
 
-def revoke_token(session: Session, token_id: int, actor: Actor, now: datetime | None = None) -> ApiToken:
+def revoke_token(
+    session: Session, token_id: int, actor: Actor, now: datetime | None = None
+) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFound(f"no token {token_id}", field="token_id")
     if row.revoked_at is None:
         row.revoked_at = now or utcnow()
-        audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="token",
-                     entity_id=row.id, action="revoke", before={"revoked_at": None},
-                     after={"revoked_at": row.revoked_at.isoformat()})
+        audit.record(
+            session,
+            actor=actor.label,
+            actor_user_id=actor.user_id,
+            entity="token",
+            entity_id=row.id,
+            action="revoke",
+            before={"revoked_at": None},
+            after={"revoked_at": row.revoked_at.isoformat()},
+        )
     return row
 
 

@@ -1,4 +1,4 @@
-"""Engines, sessions and migrations: the one gateway through which everything reaches the database."""
+"""Engines, sessions and migrations: the one gateway through which all reaches the database."""
 
 from __future__ import annotations
 
@@ -49,21 +49,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 class Database:
-    """Owns the engine; hands out read sessions and write transactions."""
+    """Owns the engines; hands out read sessions and write transactions.
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    With a `replica_url` (a PostgreSQL read replica), `replica()` sessions read from it: the index
+    poller and anonymous reads use those. Everything that decides who may do what (tokens,
+    roles) and every write uses the primary, so a revoked token stops at once."""
+
+    def __init__(
+        self, url: str, engine: Engine | None = None, replica_url: str | None = None
+    ) -> None:
         self.url = url
         self.engine = engine or make_engine(url)
+        self.replica_engine = make_engine(replica_url) if replica_url else self.engine
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         write_bind = (
-            self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
+            self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            if self.is_sqlite
+            else self.engine
         )
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(write_bind, expire_on_commit=False)
+        self._replica = sessionmaker(self.replica_engine, expire_on_commit=False)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._read() as session:
+            yield session
+
+    @contextmanager
+    def replica(self) -> Iterator[Session]:
+        """A read session that may lag the primary by the replication delay."""
+        with self._replica() as session:
             yield session
 
     @contextmanager
@@ -78,6 +94,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica_engine is not self.engine:
+            self.replica_engine.dispose()
 
 
 def next_change_seq(session: Session) -> int:
@@ -93,7 +111,9 @@ def next_change_seq(session: Session) -> int:
 
 
 def current_change_seq(session: Session) -> int:
-    return int(session.execute(select(ChangeCounter.value).where(ChangeCounter.id == 1)).scalar_one())
+    return int(
+        session.execute(select(ChangeCounter.value).where(ChangeCounter.id == 1)).scalar_one()
+    )
 
 
 def alembic_config(url: str) -> Any:

@@ -30,8 +30,19 @@ STATE_FIELDS = (
 )  # fmt: skip
 
 REQUIRED_FIELDS = frozenset(
-    {"name", "category", "kind", "anchor", "lat", "lon", "locality", "region", "timezone",
-     "visibility", "services"}
+    {
+        "name",
+        "category",
+        "kind",
+        "anchor",
+        "lat",
+        "lon",
+        "locality",
+        "region",
+        "timezone",
+        "visibility",
+        "services",
+    }
 )
 DUPLICATE_RADIUS_M = 50.0
 
@@ -78,14 +89,21 @@ def _apply_fields(session: Session, point: Point, data: PointFields) -> None:
 
 
 def create_point(
-    session: Session, data: PointCreate, actor: Actor, *, demo: bool = False, now: datetime | None = None
+    session: Session,
+    data: PointCreate,
+    actor: Actor,
+    *,
+    demo: bool = False,
+    now: datetime | None = None,
 ) -> Point:
     now = now or utcnow()
     point_id = data.id or new_point_id()
     if session.get(Point, point_id) is not None:
         raise Conflict(f"a point with id {point_id!r} already exists", field="id")
     if data.external_id and find_by_external_id(session, data.external_id) is not None:
-        raise Conflict(f"a point with external_id {data.external_id!r} already exists", field="external_id")
+        raise Conflict(
+            f"a point with external_id {data.external_id!r} already exists", field="external_id"
+        )
     point = Point(id=point_id, demo=demo, created_at=now, edited_at=now, services=[])
     point.kind = "stationary"
     point.visibility = "public"
@@ -94,12 +112,27 @@ def create_point(
     _apply_fields(session, point, data)
     session.add(point)
     if point.kind == "mobile":
-        session.add(PointPosition(point_id=point.id, lat=point.lat, lon=point.lon, recorded_at=now,
-                                  recorded_by=actor.user_id))
+        session.add(
+            PointPosition(
+                point_id=point.id,
+                lat=point.lat,
+                lon=point.lon,
+                recorded_at=now,
+                recorded_by=actor.user_id,
+            )
+        )
     session.flush()
-    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="point",
-                 entity_id=point.id, action="create", before=None,
-                 after=audit.snapshot(point, DETAIL_FIELDS), at=now)
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="point",
+        entity_id=point.id,
+        action="create",
+        before=None,
+        after=audit.snapshot(point, DETAIL_FIELDS),
+        at=now,
+    )
     point.change_seq = next_change_seq(session)
     return point
 
@@ -119,17 +152,35 @@ def update_point(
         return point
     moved = (before["lat"], before["lon"]) != (after["lat"], after["lon"])
     if moved and point.kind == "mobile":
-        session.add(PointPosition(point_id=point.id, lat=point.lat, lon=point.lon, recorded_at=now,
-                                  recorded_by=actor.user_id))
+        session.add(
+            PointPosition(
+                point_id=point.id,
+                lat=point.lat,
+                lon=point.lon,
+                recorded_at=now,
+                recorded_by=actor.user_id,
+            )
+        )
     point.edited_at = now
-    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="point",
-                 entity_id=point.id, action="update", before=before, after=after, at=now)
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="point",
+        entity_id=point.id,
+        action="update",
+        before=before,
+        after=after,
+        at=now,
+    )
     point.change_seq = next_change_seq(session)
     return point
 
 
 def find_by_external_id(session: Session, external_id: str) -> Point | None:
-    return session.execute(select(Point).where(Point.external_id == external_id)).scalar_one_or_none()
+    return session.execute(
+        select(Point).where(Point.external_id == external_id)
+    ).scalar_one_or_none()
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -156,7 +207,10 @@ def find_duplicate(session: Session, data: PointCreate) -> Point | None:
     wanted = data.name["uk"].casefold()
     for point in nearby:
         same_name = str(point.name.get("uk", "")).casefold() == wanted
-        if same_name and haversine_m(point.lat, point.lon, data.lat, data.lon) <= DUPLICATE_RADIUS_M:
+        if (
+            same_name
+            and haversine_m(point.lat, point.lon, data.lat, data.lon) <= DUPLICATE_RADIUS_M
+        ):
             return point
     return None
 
@@ -164,7 +218,9 @@ def find_duplicate(session: Session, data: PointCreate) -> Point | None:
 def positions(session: Session, point_id: str) -> list[PointPosition]:
     return list(
         session.execute(
-            select(PointPosition).where(PointPosition.point_id == point_id).order_by(PointPosition.id)
+            select(PointPosition)
+            .where(PointPosition.point_id == point_id)
+            .order_by(PointPosition.id)
         ).scalars()
     )
 

@@ -52,8 +52,10 @@ def add_report(
         earlier = find_by_key(session, point_id, idempotency_key)
         if earlier is not None:
             if earlier.request_hash != fingerprint:
-                raise Conflict("this Idempotency-Key was already used with a different report",
-                               field="Idempotency-Key")
+                raise Conflict(
+                    "this Idempotency-Key was already used with a different report",
+                    field="Idempotency-Key",
+                )
             return earlier, False
     point = get_point(session, point_id, for_update=True)
     before = audit.snapshot(point, STATE_FIELDS)
@@ -79,9 +81,17 @@ def add_report(
         point.verified_at = now
         point.flagged_at = None  # whoever answers for the point has spoken since the visitors
     session.flush()
-    audit.record(session, actor=actor.label, actor_user_id=actor.user_id, entity="point",
-                 entity_id=point_id, action="verify" if report.verify else "report",
-                 before=before, after=audit.snapshot(point, STATE_FIELDS), at=now)
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="point",
+        entity_id=point_id,
+        action="verify" if report.verify else "report",
+        before=before,
+        after=audit.snapshot(point, STATE_FIELDS),
+        at=now,
+    )
     point.change_seq = next_change_seq(session)
     return row, True
 

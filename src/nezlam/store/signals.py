@@ -48,16 +48,22 @@ def add_signal(
     ).scalar_one()
     if negatives >= threshold and point.flagged_at is None:
         point.flagged_at = now
-        audit.record(session, actor="visitors", actor_user_id=None, entity="point",
-                     entity_id=point_id, action="flag", before={"flagged_at": None},
-                     after={"flagged_at": now.isoformat(), "signals": int(negatives)}, at=now)
+        audit.record(
+            session,
+            actor="visitors",
+            actor_user_id=None,
+            entity="point",
+            entity_id=point_id,
+            action="flag",
+            before={"flagged_at": None},
+            after={"flagged_at": now.isoformat(), "signals": int(negatives)},
+            at=now,
+        )
         point.change_seq = next_change_seq(session)
     return point.flagged_at is not None
 
 
-def signal_counts(
-    session: Session, point_id: str, since: datetime
-) -> dict[str, int]:
+def signal_counts(session: Session, point_id: str, since: datetime) -> dict[str, int]:
     """Signals per kind received after `since`, for coordinators."""
     rows = session.execute(
         select(VisitorSignal.kind, func.count())

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -107,7 +106,9 @@ class Point(Base):
     fuel_litres: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime | None] = mapped_column()
     verified_at: Mapped[datetime | None] = mapped_column()
-    flagged_at: Mapped[datetime | None] = mapped_column()  # several visitors said something is wrong
+    flagged_at: Mapped[datetime | None] = (
+        mapped_column()
+    )  # several visitors said something is wrong
 
     # Position in the global change sequence: what pollers and feeds read to see changes.
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
@@ -211,7 +212,9 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str] = mapped_column(String(120))  # "user:olena", "token:7", "cli", "import"
-    entity: Mapped[str] = mapped_column(String(32))  # point, report, user, role, token, organisation
+    entity: Mapped[str] = mapped_column(
+        String(32)
+    )  # point, report, user, role, token, organisation
     entity_id: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)

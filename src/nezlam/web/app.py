@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from nezlam.web.responses import OrjsonResponse
 
 from nezlam import __version__
 from nezlam.config import Settings
 from nezlam.store.db import Database
 from nezlam.web import errors, pages
 from nezlam.web.api import accounts, feeds, points
+from nezlam.web.responses import OrjsonResponse
 from nezlam.web.state import AppState
 
 DESCRIPTION = """
@@ -25,8 +25,9 @@ Protected (`locality_only`) points never reveal their address or coordinates to 
 """
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None,
-               start_sync: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, db: Database | None = None, start_sync: bool = True
+) -> FastAPI:
     settings = settings or Settings.from_env()
     state = AppState.build(settings, db)
 

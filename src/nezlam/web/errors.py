@@ -6,10 +6,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from nezlam.web.responses import OrjsonResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nezlam.domain.errors import DomainError
+from nezlam.web.responses import OrjsonResponse
 
 log = logging.getLogger(__name__)
 

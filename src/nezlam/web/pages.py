@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from nezlam.web.responses import OrjsonResponse
-
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -20,8 +18,9 @@ def healthz(request: Request) -> OrjsonResponse:
         state.db.ping()
     except Exception as exc:  # any database failure means "not healthy"
         return OrjsonResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
-    return OrjsonResponse({"status": "ok", "points_indexed": len(state.index.snapshot),
-                           "change_seq": state.index.seq})
+    return OrjsonResponse(
+        {"status": "ok", "points_indexed": len(state.index.snapshot), "change_seq": state.index.seq}
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -30,7 +29,9 @@ def home(request: Request) -> HTMLResponse:
     snap = state.index.snapshot
     demo = (
         '<p role="note"><strong>Демонстраційні дані / Demo data:</strong> these points are '
-        "generated for trying Nezlam out and do not exist.</p>" if snap.has_demo else ""
+        "generated for trying Nezlam out and do not exist.</p>"
+        if snap.has_demo
+        else ""
     )
     body = f"""<!doctype html>
 <html lang="uk"><head><meta charset="utf-8">
@@ -50,5 +51,3 @@ def home(request: Request) -> HTMLResponse:
 </ul>
 </main></body></html>"""
     return HTMLResponse(body)
-
-

@@ -30,7 +30,7 @@ class AppState:
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> AppState:
-        db = db or Database(settings.database_url)
+        db = db or Database(settings.database_url, replica_url=settings.replica_database_url)
         index = SpatialIndex(settings.stale_after, settings.no_response_after)
         return cls(
             settings=settings,

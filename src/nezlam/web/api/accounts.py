@@ -27,13 +27,23 @@ class TokenCreate(BaseModel):
 
 
 def grant_body(grant: RoleGrant) -> dict[str, Any]:
-    return {"id": grant.id, "role": grant.role, "region": grant.region,
-            "point_id": grant.point_id, "organisation_id": grant.organisation_id}
+    return {
+        "id": grant.id,
+        "role": grant.role,
+        "region": grant.region,
+        "point_id": grant.point_id,
+        "organisation_id": grant.organisation_id,
+    }
 
 
 def token_body(row: ApiToken) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "prefix": row.prefix,
-            "created_at": iso(row.created_at), "revoked_at": iso(row.revoked_at)}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "prefix": row.prefix,
+        "created_at": iso(row.created_at),
+        "revoked_at": iso(row.revoked_at),
+    }
 
 
 @router.get("/me", summary="Who the token belongs to, and what they may do")
@@ -42,17 +52,27 @@ def me(principal: Principal = Depends(required_principal)) -> dict[str, Any]:
         "user_id": principal.user_id,
         "username": principal.username,
         "token_id": principal.token_id,
-        "roles": [{"role": g.role, "region": g.region, "point_id": g.point_id,
-                   "organisation_id": g.organisation_id} for g in principal.grants],
+        "roles": [
+            {
+                "role": g.role,
+                "region": g.region,
+                "point_id": g.point_id,
+                "organisation_id": g.organisation_id,
+            }
+            for g in principal.grants
+        ],
     }
 
 
 @router.get("/organisations", summary="Organisations that run points")
 def list_organisations(state: AppState = Depends(app_state)) -> dict[str, Any]:
     with state.db.read() as session:
-        return {"organisations": [
-            {"slug": o.slug, "name": o.name, "kind": o.kind, "phone": o.phone}
-            for o in accounts.list_organisations(session)]}
+        return {
+            "organisations": [
+                {"slug": o.slug, "name": o.name, "kind": o.kind, "phone": o.phone}
+                for o in accounts.list_organisations(session)
+            ]
+        }
 
 
 @router.post("/organisations", status_code=201, summary="Register an organisation")
@@ -111,8 +131,9 @@ def revoke_role(
         accounts.revoke_role(session, grant_id, actor_of(principal))
 
 
-@router.post("/tokens", status_code=201,
-             summary="Create an API token for yourself; it is shown once")
+@router.post(
+    "/tokens", status_code=201, summary="Create an API token for yourself; it is shown once"
+)
 def create_token(
     data: TokenCreate,
     principal: Principal = Depends(required_principal),

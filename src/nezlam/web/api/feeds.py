@@ -29,21 +29,26 @@ router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
 
 FEED_PARAMETERS = [
     *query.BBOX_PARAMETERS,
-    query._param("changed_since", "a cursor from a previous response's Nezlam-Next-Cursor header",
-                 {"type": "string", "pattern": r"^\d+-\d+$"}),
+    query._param(
+        "changed_since",
+        "a cursor from a previous response's Nezlam-Next-Cursor header",
+        {"type": "string", "pattern": r"^\d+-\d+$"},
+    ),
 ]
 
 
 def parse_cursor(raw: str) -> tuple[int, float]:
     seq, _, stamp = raw.partition("-")
     if not (seq.isdigit() and stamp.isdigit()):
-        raise Invalid("must be a cursor like 1234-1700000000 from Nezlam-Next-Cursor",
-                      field="changed_since")
+        raise Invalid(
+            "must be a cursor like 1234-1700000000 from Nezlam-Next-Cursor", field="changed_since"
+        )
     return int(seq), float(stamp)
 
 
-def changed_rows(snap: Snapshot, rows: np.ndarray, since_seq: int, since_ts: float, now: float,
-                 state: AppState) -> np.ndarray:
+def changed_rows(
+    snap: Snapshot, rows: np.ndarray, since_seq: int, since_ts: float, now: float, state: AppState
+) -> np.ndarray:
     """Rows written after `since_seq`, or whose freshness boundary fell in (since_ts, now]."""
     settings = state.settings
     written = np.fromiter((snap.views[r].change_seq > since_seq for r in rows), bool, len(rows))
@@ -52,15 +57,18 @@ def changed_rows(snap: Snapshot, rows: np.ndarray, since_seq: int, since_ts: flo
         silent_at = snap.updated[rows] + settings.no_response_after.total_seconds()
         is_open = snap.status[rows] == STATUS_CODES["open"]
         decayed = (is_open & (stale_at > since_ts) & (stale_at <= now)) | (
-            (silent_at > since_ts) & (silent_at <= now))
+            (silent_at > since_ts) & (silent_at <= now)
+        )
     return rows[written | decayed]
 
 
 def removed_since(state: AppState, since_seq: int) -> list[str]:
     with state.db.read() as session:
-        return list(session.execute(
-            select(Point.id).where(Point.change_seq > since_seq, Point.visibility == "hidden")
-        ).scalars())
+        return list(
+            session.execute(
+                select(Point.id).where(Point.change_seq > since_seq, Point.visibility == "hidden")
+            ).scalars()
+        )
 
 
 def serve_feed(request: Request, exporter: Exporter) -> Response:
@@ -75,8 +83,16 @@ def serve_feed(request: Request, exporter: Exporter) -> Response:
     extra: dict[str, Any] = {"generated_at": now.isoformat().replace("+00:00", "Z")}
     if cursor:
         since_seq, since_ts = parse_cursor(cursor)
-        wanted = set(changed_rows(snap, np.array([h[0] for h in hits], dtype=np.intp),
-                                  since_seq, since_ts, now.timestamp(), state).tolist())
+        wanted = set(
+            changed_rows(
+                snap,
+                np.array([h[0] for h in hits], dtype=np.intp),
+                since_seq,
+                since_ts,
+                now.timestamp(),
+                state,
+            ).tolist()
+        )
         hits = [h for h in hits if h[0] in wanted]
         extra["removed"] = removed_since(state, since_seq)
     next_cursor = f"{snap.seq}-{int(now.timestamp())}"
@@ -108,11 +124,17 @@ def _route(exporter: Exporter) -> None:
         return serve_feed(request, exporter)
 
     router.add_api_route(
-        f"/points.{exporter.suffix}", feed, methods=["GET"], response_class=Response,
-        summary=f"All matching points as {exporter.name.upper()}", name=f"feed_{exporter.name}",
+        f"/points.{exporter.suffix}",
+        feed,
+        methods=["GET"],
+        response_class=Response,
+        summary=f"All matching points as {exporter.name.upper()}",
+        name=f"feed_{exporter.name}",
         openapi_extra={"parameters": FEED_PARAMETERS},
-        responses={200: {"content": {exporter.media_type.split(";")[0]: {}}},
-                   304: {"description": "Not modified (If-None-Match)"}},
+        responses={
+            200: {"content": {exporter.media_type.split(";")[0]: {}}},
+            304: {"description": "Not modified (If-None-Match)"},
+        },
     )
 
 

@@ -11,7 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from nezlam.domain import permissions
 from nezlam.domain.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from nezlam.domain.permissions import Principal
-from nezlam.domain.points import POINT_ID_PATTERN, PointCreate, PointUpdate, ReportCreate, SignalCreate
+from nezlam.domain.points import (
+    POINT_ID_PATTERN,
+    PointCreate,
+    PointUpdate,
+    ReportCreate,
+    SignalCreate,
+)
 from nezlam.domain.public import Hit, PointView, feature, iso, public_properties, render_hits
 from nezlam.domain.vocabulary import Visibility
 from nezlam.geo.spatial_index import Snapshot
@@ -41,12 +47,19 @@ def collection(snap: Snapshot, features: list[dict[str, Any]], state: AppState) 
     return body
 
 
-def render(state: AppState, snap: Snapshot, hits: list[Hit], lang: str,
-           with_distance: bool) -> list[dict[str, Any]]:
+def render(
+    state: AppState, snap: Snapshot, hits: list[Hit], lang: str, with_distance: bool
+) -> list[dict[str, Any]]:
     settings = state.settings
-    return render_hits(snap.views, hits, now=state.clock(), stale_after=settings.stale_after,
-                       no_response_after=settings.no_response_after, lang=lang,
-                       with_distance=with_distance)
+    return render_hits(
+        snap.views,
+        hits,
+        now=state.clock(),
+        stale_after=settings.stale_after,
+        no_response_after=settings.no_response_after,
+        lang=lang,
+        with_distance=with_distance,
+    )
 
 
 @router.get(
@@ -99,8 +112,13 @@ def point_feature(state: AppState, view: PointView, principal: Principal | None,
     privileged = permissions.can_see_protected(principal, point_store_scope(view))
     if view.visibility == Visibility.HIDDEN and not privileged:
         raise NotFound(f"no point with id {view.id!r}", field="id")
-    props = public_properties(view, now=state.clock(), stale_after=state.settings.stale_after,
-                              no_response_after=state.settings.no_response_after, lang=lang)
+    props = public_properties(
+        view,
+        now=state.clock(),
+        stale_after=state.settings.stale_after,
+        no_response_after=state.settings.no_response_after,
+        lang=lang,
+    )
     body = feature(view, props, privileged=privileged)
     if view.demo:
         body["notice"] = DEMO_NOTICE
@@ -112,11 +130,17 @@ def point_feature(state: AppState, view: PointView, principal: Principal | None,
 
 
 def point_store_scope(view: PointView) -> permissions.PointScope:
-    return permissions.PointScope(id=view.id, region=view.region, organisation_id=view.organisation_id)
+    return permissions.PointScope(
+        id=view.id, region=view.region, organisation_id=view.organisation_id
+    )
 
 
-@router.get("/points/{point_id}", summary="One point", response_class=Response,
-            responses={200: {"content": {GEOJSON: {}}, "description": "GeoJSON Feature"}})
+@router.get(
+    "/points/{point_id}",
+    summary="One point",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}, "description": "GeoJSON Feature"}},
+)
 def get_point(
     request: Request,
     point_id: str = PointId,
@@ -129,7 +153,9 @@ def get_point(
     return Response(orjson.dumps(body), media_type=GEOJSON)
 
 
-@router.post("/points", status_code=201, summary="Create a point (coordinators of its region, admins)")
+@router.post(
+    "/points", status_code=201, summary="Create a point (coordinators of its region, admins)"
+)
 def create_point(
     data: PointCreate,
     principal: Principal = Depends(required_principal),
@@ -141,8 +167,12 @@ def create_point(
         point = point_store.create_point(session, data, actor_of(principal), now=state.clock())
     state.sync.apply_written([point])
     body = point_feature(state, state.sync.views([point])[0], principal, "uk")
-    return Response(orjson.dumps(body), status_code=201, media_type=GEOJSON,
-                    headers={"Location": f"/api/v1/points/{point.id}"})
+    return Response(
+        orjson.dumps(body),
+        status_code=201,
+        media_type=GEOJSON,
+        headers={"Location": f"/api/v1/points/{point.id}"},
+    )
 
 
 @router.patch("/points/{point_id}", summary="Change a point's details")
@@ -161,10 +191,12 @@ def update_point(
         if changes_scope and not permissions.can_change_visibility(
             principal, scope, data.region or point.region
         ):
-            raise Forbidden("only a coordinator of the region may change this",
-                            field=sorted(changes_scope)[0])
-        point = point_store.update_point(session, point_id, data, actor_of(principal),
-                                         now=state.clock())
+            raise Forbidden(
+                "only a coordinator of the region may change this", field=sorted(changes_scope)[0]
+            )
+        point = point_store.update_point(
+            session, point_id, data, actor_of(principal), now=state.clock()
+        )
     state.sync.apply_written([point])
     body = point_feature(state, state.sync.views([point])[0], principal, "uk")
     return Response(orjson.dumps(body), media_type=GEOJSON)
@@ -182,14 +214,21 @@ def report_body(report: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/points/{point_id}/reports", status_code=201,
-             summary="Send a status report (the point's operators, its coordinators)")
+@router.post(
+    "/points/{point_id}/reports",
+    status_code=201,
+    summary="Send a status report (the point's operators, its coordinators)",
+)
 def post_report(
     data: ReportCreate,
     point_id: str = PointId,
     idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", min_length=1, max_length=128,
-        description="Retries with the same key are stored once and answered the same"),
+        None,
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=128,
+        description="Retries with the same key are stored once and answered the same",
+    ),
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> Response:
@@ -200,8 +239,13 @@ def post_report(
     try:
         with state.db.write() as session:
             report, created = report_store.add_report(
-                session, point_id, data, actor_of(principal), idempotency_key=idempotency_key,
-                now=state.clock())
+                session,
+                point_id,
+                data,
+                actor_of(principal),
+                idempotency_key=idempotency_key,
+                now=state.clock(),
+            )
             point = point_store.get_point(session, point_id)
     except IntegrityError:
         if not idempotency_key:
@@ -215,8 +259,12 @@ def post_report(
     if point is not None and created:
         state.sync.apply_written([point])
     headers = {"Idempotent-Replayed": "true"} if not created else {}
-    return Response(orjson.dumps(report_body(report)), status_code=201,
-                    media_type="application/json", headers=headers)
+    return Response(
+        orjson.dumps(report_body(report)),
+        status_code=201,
+        media_type="application/json",
+        headers=headers,
+    )
 
 
 @router.get("/points/{point_id}/reports", summary="Status history (operators, coordinators)")
@@ -237,8 +285,11 @@ def list_reports(
     return Response(orjson.dumps(body), media_type="application/json")
 
 
-@router.post("/points/{point_id}/signals", status_code=202,
-             summary="A visitor says the point is closed, full, without power, or confirms it open")
+@router.post(
+    "/points/{point_id}/signals",
+    status_code=202,
+    summary="A visitor says the point is closed, full, without power, or confirms it open",
+)
 def post_signal(
     request: Request,
     data: SignalCreate = Body(...),
@@ -256,16 +307,25 @@ def post_signal(
     repeat = state.signal_repeat
     if not repeat.allow(repeat.client_key(client, point_id, str(data.kind))):
         # Counted already within the window: acknowledged, not counted twice.
-        return Response(orjson.dumps({"counted": False}), status_code=202,
-                        media_type="application/json")
+        return Response(
+            orjson.dumps({"counted": False}), status_code=202, media_type="application/json"
+        )
     with state.db.write() as session:
         flagged = signal_store.add_signal(
-            session, point_id, data.kind, window=state.settings.signal_window,
-            threshold=state.settings.signal_flag_threshold, now=state.clock())
+            session,
+            point_id,
+            data.kind,
+            window=state.settings.signal_window,
+            threshold=state.settings.signal_flag_threshold,
+            now=state.clock(),
+        )
         point = point_store.get_point(session, point_id)
     state.sync.apply_written([point])
-    return Response(orjson.dumps({"counted": True, "flagged": flagged}), status_code=202,
-                    media_type="application/json")
+    return Response(
+        orjson.dumps({"counted": True, "flagged": flagged}),
+        status_code=202,
+        media_type="application/json",
+    )
 
 
 @router.get("/points/{point_id}/positions", summary="Where a mobile point has stood")
@@ -279,8 +339,11 @@ def list_positions(
         if not permissions.can_see_protected(principal, scope):
             raise Forbidden("you may not see this point's positions", field="point_id")
         rows = point_store.positions(session, point_id)
-        body = {"positions": [{"lat": r.lat, "lon": r.lon, "recorded_at": iso(r.recorded_at)}
-                              for r in rows]}
+        body = {
+            "positions": [
+                {"lat": r.lat, "lon": r.lon, "recorded_at": iso(r.recorded_at)} for r in rows
+            ]
+        }
     return Response(orjson.dumps(body), media_type="application/json")
 
 
@@ -295,8 +358,16 @@ def point_audit(
         if not permissions.can_report(principal, scope):
             raise Forbidden("you may not see this point's audit log", field="point_id")
         rows = audit_store.entries(session, "point", point_id)
-        body = {"entries": [
-            {"at": iso(r.at), "actor": r.actor, "action": r.action, "before": r.before,
-             "after": r.after} for r in rows]}
+        body = {
+            "entries": [
+                {
+                    "at": iso(r.at),
+                    "actor": r.actor,
+                    "action": r.action,
+                    "before": r.before,
+                    "after": r.after,
+                }
+                for r in rows
+            ]
+        }
     return Response(orjson.dumps(body), media_type="application/json")
-

@@ -27,13 +27,15 @@ def _list(params: Mapping[str, str], name: str, allowed: list[str]) -> list[str]
     values = [v.strip() for v in raw.split(",") if v.strip()]
     unknown = [v for v in values if v not in allowed]
     if unknown:
-        raise Invalid(f"unknown value(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}",
-                      field=name)
+        raise Invalid(
+            f"unknown value(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}", field=name
+        )
     return values
 
 
-def number(params: Mapping[str, str], name: str, low: float, high: float,
-           default: float | None = None) -> float:
+def number(
+    params: Mapping[str, str], name: str, low: float, high: float, default: float | None = None
+) -> float:
     raw = params.get(name)
     if raw is None or raw == "":
         if default is None:
@@ -108,39 +110,68 @@ def bbox(params: Mapping[str, str]) -> tuple[float, float, float, float] | None:
     if not all(math.isfinite(v) for v in (west, south, east, north)):
         raise Invalid("must be finite numbers", field="bbox")
     if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
-        raise Invalid("longitudes must be within ±180, latitudes within ±90 and south ≤ north",
-                      field="bbox")
+        raise Invalid(
+            "longitudes must be within ±180, latitudes within ±90 and south ≤ north", field="bbox"
+        )
     return west, south, east, north
 
 
-def _param(name: str, description: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "description": description,
-            "schema": schema}
+def _param(
+    name: str, description: str, schema: dict[str, Any], required: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
 
 
 FILTER_PARAMETERS = [
-    _param("services", "comma-separated; every one must be offered",
-           {"type": "string", "example": "heat,power"}),
-    _param("status", "comma-separated shown statuses (after the freshness rule)",
-           {"type": "string", "example": "open"}),
+    _param(
+        "services",
+        "comma-separated; every one must be offered",
+        {"type": "string", "example": "heat,power"},
+    ),
+    _param(
+        "status",
+        "comma-separated shown statuses (after the freshness rule)",
+        {"type": "string", "example": "open"},
+    ),
     _param("category", "comma-separated: " + ", ".join(CATEGORY_VALUES), {"type": "string"}),
     _param("open_now", "by opening hours, in the point's timezone", {"type": "boolean"}),
-    _param("lang", "language of names: uk or en (default from Accept-Language, else uk)",
-           {"type": "string", "enum": list(LANGUAGES)}),
+    _param(
+        "lang",
+        "language of names: uk or en (default from Accept-Language, else uk)",
+        {"type": "string", "enum": list(LANGUAGES)},
+    ),
 ]
 NEAREST_PARAMETERS = [
-    _param("lat", "latitude, degrees WGS84", {"type": "number", "minimum": -90, "maximum": 90}, True),
-    _param("lon", "longitude, degrees WGS84", {"type": "number", "minimum": -180, "maximum": 180},
-           True),
+    _param(
+        "lat", "latitude, degrees WGS84", {"type": "number", "minimum": -90, "maximum": 90}, True
+    ),
+    _param(
+        "lon", "longitude, degrees WGS84", {"type": "number", "minimum": -180, "maximum": 180}, True
+    ),
     _param("k", "how many points", {"type": "integer", "minimum": 1, "maximum": 100, "default": 5}),
-    _param("max_km", "only points within this distance",
-           {"type": "number", "exclusiveMinimum": 0, "maximum": 20000}),
+    _param(
+        "max_km",
+        "only points within this distance",
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 20000},
+    ),
     *FILTER_PARAMETERS,
 ]
 BBOX_PARAMETERS = [
-    _param("bbox", "west,south,east,north in degrees", {"type": "string",
-                                                         "example": "30.3,50.3,30.8,50.6"}),
-    _param("limit", "at most this many points", {"type": "integer", "minimum": 1,
-                                                 "maximum": 20000, "default": 5000}),
+    _param(
+        "bbox",
+        "west,south,east,north in degrees",
+        {"type": "string", "example": "30.3,50.3,30.8,50.6"},
+    ),
+    _param(
+        "limit",
+        "at most this many points",
+        {"type": "integer", "minimum": 1, "maximum": 20000, "default": 5000},
+    ),
     *FILTER_PARAMETERS,
 ]
