@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
 
+from nezlam.interchange import csv_reader, geojson_reader, json_reader
 from nezlam.interchange.rows import COLUMN_NAMES, COLUMNS, feature_to_row
 
 
@@ -49,5 +51,29 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("geojson", "geojson", "application/geo+json", render_geojson),
         Exporter("csv", "csv", "text/csv; charset=utf-8", render_csv),
         Exporter("hxl", "hxl.csv", "text/csv; charset=utf-8", render_hxl),
+    )
+}
+
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Importer:
+    name: str
+    suffixes: tuple[str, ...]
+    read: Callable[[bytes | Path, str | None], Iterator[tuple[int, Record]]]
+    """read(file or its bytes, encoding or None to detect) -> (row number, raw record)
+
+    Row numbers are 1-based and count records as a person sees them: CSV row 1 is the line after
+    the header, JSON row 1 is the first object, GeoJSON row 1 the first feature."""
+
+
+IMPORTERS: dict[str, Importer] = {
+    importer.name: importer
+    for importer in (
+        Importer("csv", ("csv", "txt", "hxl"), csv_reader.read),
+        Importer("geojson", ("geojson",), geojson_reader.read),
+        Importer("json", ("json",), json_reader.read),
     )
 }
