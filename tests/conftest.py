@@ -26,6 +26,7 @@ from nezlam.store.actor import CLI
 from nezlam.store.db import Database, upgrade
 from nezlam.store.tables import Base
 from nezlam.web.app import create_app
+from nezlam.web.fast_path import FastPath
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -140,7 +141,7 @@ def settings(db_url: str) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings, db: Database, clock: FakeClock) -> Iterator[TestClient]:
-    app = create_app(settings, db, start_sync=False)
+    app = FastPath(create_app(settings, db, start_sync=False))  # as served
     app.state.nezlam.clock = clock
     with TestClient(app) as test_client:
         yield test_client

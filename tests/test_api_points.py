@@ -247,3 +247,28 @@ def test_demo_points_are_labelled(client, db, clock):
     assert "Demo data" in body["notice"]
     assert body["features"][0]["id"] == "kyiv-shevchenko-park-yurt"
     assert all(f["properties"]["demo"] for f in body["features"])
+
+
+@pytest.mark.parametrize(
+    "query_string",
+    [
+        "lat=50.451&lon=30.521&k=3",
+        "lat=50.451&lon=30.521&services=heat&status=open,unknown",
+        "lat=50.451&lon=30.521&lang=en&max_km=800",
+        "lat=91&lon=30",
+        "lat=50&lon=30&k=zero",
+    ],
+)
+def test_fast_path_answers_exactly_as_the_documented_route(app_client, query_string):
+    from fastapi.testclient import TestClient
+
+    fast = app_client.get(f"/api/v1/points/nearest?{query_string}")
+    with TestClient(app_client.app.app) as framework_only:  # the FastAPI app behind the fast path
+        routed = framework_only.get(f"/api/v1/points/nearest?{query_string}")
+    assert (fast.status_code, fast.headers["content-type"]) == (
+        routed.status_code,
+        routed.headers["content-type"],
+    )
+    body, expected = fast.json(), routed.json()
+    body.pop("generated_at", None), expected.pop("generated_at", None)
+    assert body == expected

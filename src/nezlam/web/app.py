@@ -12,6 +12,7 @@ from nezlam.config import Settings
 from nezlam.store.db import Database
 from nezlam.web import errors, pages
 from nezlam.web.api import accounts, feeds, points
+from nezlam.web.fast_path import FastPath
 from nezlam.web.responses import OrjsonResponse
 from nezlam.web.state import AppState
 
@@ -60,6 +61,11 @@ def create_app(
     return app
 
 
-def app_from_env() -> FastAPI:
+def served_app(settings: Settings | None = None, db: Database | None = None) -> FastPath:
+    """What the server runs: the app behind the nearest-query fast path."""
+    return FastPath(create_app(settings, db))
+
+
+def app_from_env() -> FastPath:
     """Entry point for `uvicorn --factory nezlam.web.app:app_from_env` (one app per worker)."""
-    return create_app()
+    return served_app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -70,18 +71,25 @@ def render(
     responses={200: {"content": {GEOJSON: {}}, "description": "GeoJSON FeatureCollection"}},
 )
 async def nearest(request: Request) -> Response:
-    # The hot path: no dependency injection, parameters parsed by hand (see web/api/query.py).
-    state: AppState = request.app.state.nezlam
-    params = request.query_params
+    # Served by `web.fast_path` in production; this route documents it and answers the same.
+    body = nearest_body(
+        request.app.state.nezlam, request.query_params, request.headers.get("accept-language")
+    )
+    return Response(body, media_type=GEOJSON)
+
+
+def nearest_body(state: AppState, params: Mapping[str, str], accept_language: str | None) -> bytes:
+    """The resident's query, the hot path: parameters parsed by hand (see web/api/query.py),
+    answered from memory, serialised once."""
     lat = query.number(params, "lat", -90, 90)
     lon = query.number(params, "lon", -180, 180)
     k = query.integer(params, "k", 1, 100, 5)
-    max_km = params.get("max_km")
-    max_m = query.number(params, "max_km", 1e-9, 20000) * 1000 if max_km else None
-    lang = query.language(params, request.headers.get("accept-language"))
+    max_m = query.number(params, "max_km", 1e-9, 20000) * 1000 if params.get("max_km") else None
+    lang = query.language(params, accept_language)
     snap, hits = state.index.nearest(lat, lon, k, query.filters(params), state.clock(), max_m)
-    body = collection(snap, render(state, snap, hits, lang, with_distance=True), state)
-    return Response(orjson.dumps(body), media_type=GEOJSON)
+    return orjson.dumps(
+        collection(snap, render(state, snap, hits, lang, with_distance=True), state)
+    )
 
 
 @router.get(
