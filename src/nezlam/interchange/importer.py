@@ -21,7 +21,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from rich.progress import Progress
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,9 +30,9 @@ from nezlam.interchange import mapping as mappings
 from nezlam.interchange.formats import IMPORTERS, Record
 from nezlam.interchange.point_values import point_values
 from nezlam.store import points as store
+from nezlam.store.accounts import organisation_names_by_slug
 from nezlam.store.actor import Actor
 from nezlam.store.db import Database
-from nezlam.store.tables import Organisation
 
 IMPORT = Actor("import")
 FILE_ROW = 0
@@ -335,7 +334,7 @@ def organisation_slugs(db: Database) -> dict[str, str]:
     """Slug of each organisation by its casefolded slug and name: an export names the
     organisation, an import may give either."""
     with db.read() as session:
-        rows = session.execute(select(Organisation.slug, Organisation.name)).all()
-    slugs = {name.casefold(): slug for slug, name in rows}
-    slugs.update({slug.casefold(): slug for slug, _name in rows})
+        names = organisation_names_by_slug(session)
+    slugs = {name.casefold(): slug for slug, name in names.items()}
+    slugs.update({slug.casefold(): slug for slug in names})
     return slugs

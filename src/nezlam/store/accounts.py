@@ -56,6 +56,11 @@ def list_organisations(session: Session) -> list[Organisation]:
     return list(session.execute(select(Organisation).order_by(Organisation.slug)).scalars())
 
 
+def organisation_names_by_slug(session: Session) -> dict[str, str]:
+    rows = session.execute(select(Organisation.slug, Organisation.name))
+    return {slug: name for slug, name in rows}
+
+
 def create_user(session: Session, data: UserCreate, actor: Actor) -> User:
     if session.execute(select(User).where(User.username == data.username)).scalar():
         raise Conflict(f"user {data.username!r} already exists", field="username")
