@@ -67,3 +67,11 @@ def test_export_writes_the_public_view(db_url, tmp_path):
     assert len(body["features"]) == 12
     csv_out = nezlam(db_url, "export", "--format", "hxl")
     assert csv_out.stdout.splitlines()[1].startswith("#loc+code")
+
+
+def test_an_unmigrated_database_is_refused_with_advice(tmp_path):
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    result = nezlam(empty, "demo")
+    assert result.exit_code == 2 and "nezlam db upgrade" in result.output
+    assert nezlam(empty, "db", "upgrade").exit_code == 0
+    assert nezlam(empty, "demo", "--count", "3").exit_code == 0

@@ -37,7 +37,18 @@ def settings() -> Settings:
 
 
 def database() -> store_db.Database:
-    return store_db.Database(settings().database_url)
+    """The configured database, refusing one that is not migrated to this version's schema."""
+    db = store_db.Database(settings().database_url)
+    try:
+        current, head = store_db.schema_revision(db.engine)
+    except Exception as exc:  # unreachable server, bad credentials, unreadable file
+        console.print(f"[red]cannot open the database:[/red] {str(exc).splitlines()[0]}")
+        raise typer.Exit(2) from exc
+    if current != head:
+        state = "is empty" if current is None else f"is at revision {current}, not {head}"
+        console.print(f"[red]the database {state}[/red]: run `nezlam db upgrade` first")
+        raise typer.Exit(2)
+    return db
 
 
 def progress_bar() -> Progress:

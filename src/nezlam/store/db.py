@@ -136,3 +136,14 @@ def upgrade(url: str, revision: str = "head", engine: Engine | None = None) -> N
             command.upgrade(config, revision)
     else:
         command.upgrade(config, revision)
+
+
+def schema_revision(engine: Engine) -> tuple[str | None, str]:
+    """(the database's migration revision or None, the code's latest revision)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    return current, str(head)
