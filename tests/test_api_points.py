@@ -272,3 +272,20 @@ def test_fast_path_answers_exactly_as_the_documented_route(app_client, query_str
     body, expected = fast.json(), routed.json()
     body.pop("generated_at", None), expected.pop("generated_at", None)
     assert body == expected
+
+
+def test_points_written_in_one_transaction_share_a_change_number_and_all_load(db, clock):
+    """A bulk write takes one change number; paging by (number, id) still finds every point."""
+    from nezlam.store import points as point_store
+    from nezlam.store.actor import CLI
+    from tests.conftest import point_create
+
+    with db.write() as session:
+        for i in range(7):
+            point_store.create_point(
+                session, point_create(f"bulk-{i}", "Київ", 50 + i / 100, 30.5), CLI, now=clock()
+            )
+    with db.read() as session:
+        found = list(point_store.iter_points(session, since_seq=0, batch=3))
+    assert [p.id for p in found] == [f"bulk-{i}" for i in range(7)]
+    assert len({p.change_seq for p in found}) == 1

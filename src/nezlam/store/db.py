@@ -87,6 +87,7 @@ class Database:
         """One transaction; commits on success, rolls back on any exception."""
         with self._write() as session, session.begin():
             yield session
+            # (session.info, which holds the transaction's change number, dies with the session)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
@@ -99,15 +100,20 @@ class Database:
 
 
 def next_change_seq(session: Session) -> int:
-    """Take the next change number. Call it last in a write transaction: the counter row stays
-    locked until commit, so numbers become visible in order."""
+    """The change number of this transaction. The first call takes the next number; later calls
+    in the same transaction share it (its rows become visible together). Take it as late as
+    possible: the counter row stays locked until commit, so numbers become visible in order."""
+    taken = session.info.get("change_seq")
+    if taken is not None:
+        return int(taken)
     result = session.execute(
         update(ChangeCounter)
         .where(ChangeCounter.id == 1)
         .values(value=ChangeCounter.value + 1)
         .returning(ChangeCounter.value)
     )
-    return int(result.scalar_one())
+    taken = session.info["change_seq"] = int(result.scalar_one())
+    return taken
 
 
 def current_change_seq(session: Session) -> int:

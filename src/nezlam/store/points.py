@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Conflict, Invalid, NotFound
@@ -230,18 +230,19 @@ def count_points(session: Session) -> int:
 
 
 def iter_points(session: Session, since_seq: int = 0, batch: int = 5000) -> Iterator[Point]:
-    """Points changed after `since_seq`, in change order, read in batches."""
-    last = since_seq
+    """Points changed after `since_seq`, in change order, read in batches. One transaction's
+    points share a number, so pages continue by (number, id)."""
+    last_seq, last_id = since_seq, ""
     while True:
-        rows = list(
-            session.execute(
-                select(Point).where(Point.change_seq > last).order_by(Point.change_seq).limit(batch)
-            ).scalars()
-        )
+        after = Point.change_seq > last_seq
+        if last_id:
+            after = or_(after, and_(Point.change_seq == last_seq, Point.id > last_id))
+        query = select(Point).where(after).order_by(Point.change_seq, Point.id).limit(batch)
+        rows = list(session.execute(query).scalars())
         yield from rows
         if len(rows) < batch:
             return
-        last = rows[-1].change_seq
+        last_seq, last_id = rows[-1].change_seq, rows[-1].id
 
 
 def organisation_names(session: Session) -> dict[int, str]:
