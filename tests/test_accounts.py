@@ -73,3 +73,32 @@ def test_bad_role_scopes_are_refused(app_client, network):
     ):
         response = app_client.post("/api/v1/users/operator_b/roles", json=body, headers=headers)
         assert response.status_code == 422 and problem in response.text
+
+
+def test_a_deactivated_users_tokens_stop_working(app_client, network):
+    off = app_client.patch(
+        "/api/v1/users/operator_a",
+        json={"is_active": False},
+        headers=network.headers("coordinator_a"),
+    )
+    assert off.status_code == 200 and off.json()["is_active"] is False
+    refused = app_client.post(
+        "/api/v1/points/point-a/reports",
+        json={"verify": True},
+        headers=network.headers("operator_a"),
+    )
+    assert refused.status_code == 401
+
+
+def test_users_change_their_own_password_but_not_their_own_standing(app_client, network, db):
+    headers = network.headers("operator_a")
+    changed = app_client.patch(
+        "/api/v1/users/operator_a", json={"password": "a brand new passphrase"}, headers=headers
+    )
+    assert changed.status_code == 200
+    with db.read() as session:
+        assert accounts.authenticate(session, "operator_a", "a brand new passphrase")
+    reactivate = app_client.patch(
+        "/api/v1/users/operator_a", json={"is_active": True}, headers=headers
+    )
+    assert reactivate.status_code == 403

@@ -89,6 +89,24 @@ MATRIX = {
         {"role": "coordinator", "region": "Київ"},
         [401, 403, 403, 403, 403, 201],
     ),
+    "deactivate the operator of point A": (
+        "PATCH",
+        "/api/v1/users/operator_a",
+        {"is_active": False},
+        [401, 403, 403, 403, 200, 200],
+    ),
+    "deactivate the coordinator of region A": (
+        "PATCH",
+        "/api/v1/users/coordinator_a",
+        {"is_active": False},
+        [401, 403, 403, 403, 403, 200],
+    ),
+    "rename an organisation": (
+        "PATCH",
+        "/api/v1/organisations/org-a",
+        {"name": "Org A+"},
+        [401, 403, 200, 403, 200, 200],
+    ),
     "revoke a role": ("DELETE", "/api/v1/roles/1", None, [401, 403, 403, 403, 403, 204]),
     "create an own token": (
         "POST",

@@ -102,6 +102,25 @@ def can_create_user(principal: Principal | None) -> bool:
     return principal is not None and (principal.is_admin or bool(principal.regions))
 
 
+def can_manage_user(
+    principal: Principal | None, target: tuple[Grant, ...], point_regions: dict[str, str]
+) -> bool:
+    """Change or deactivate another user: admins; a coordinator, for users whose every role is
+    operating points in the coordinator's regions (or who have no role yet)."""
+    if principal is None:
+        return False
+    if principal.is_admin:
+        return True
+    if not principal.regions:
+        return False
+    return all(
+        grant.role == Role.OPERATOR
+        and grant.point_id is not None
+        and point_regions.get(grant.point_id) in principal.regions
+        for grant in target
+    )
+
+
 def can_grant(principal: Principal | None, grant: Grant, point: PointScope | None) -> bool:
     """Admins grant anything; a coordinator grants operator roles on points of their regions."""
     if principal is None:

@@ -168,6 +168,21 @@ class UserCreate(Strict):
     organisation: str | None = None
 
 
+class UserUpdate(Strict):
+    """Only the fields present are changed."""
+
+    password: str | None = Field(None, min_length=10, max_length=200)
+    display_name: str | None = Field(None, max_length=200)
+    organisation: str | None = None
+    is_active: bool | None = None
+
+
+class OrganisationUpdate(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: OrganisationKind | None = None
+    phone: Phone | None = None
+
+
 class RoleGrantCreate(Strict):
     role: str = Field(pattern=r"^(admin|coordinator|operator)$")
     region: str | None = Field(None, min_length=1, max_length=120)

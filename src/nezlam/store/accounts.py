@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
 from nezlam.domain.permissions import Grant, Principal
-from nezlam.domain.points import OrganisationCreate, RoleGrantCreate, UserCreate
+from nezlam.domain.points import (
+    OrganisationCreate,
+    OrganisationUpdate,
+    RoleGrantCreate,
+    UserCreate,
+    UserUpdate,
+)
 from nezlam.domain.vocabulary import Role
 from nezlam.store import audit
 from nezlam.store.actor import Actor
@@ -84,6 +90,62 @@ def create_user(session: Session, data: UserCreate, actor: Actor) -> User:
         after=audit.snapshot(user, USER_FIELDS),
     )
     return user
+
+
+def update_user(session: Session, user: User, data: UserUpdate, actor: Actor) -> User:
+    before = audit.snapshot(user, USER_FIELDS)
+    if "organisation" in data.model_fields_set:
+        user.organisation_id = organisation_id_for(session, data.organisation)
+    if data.display_name is not None:
+        user.display_name = data.display_name
+    if data.is_active is not None:
+        user.is_active = data.is_active
+    if data.password:
+        set_password(session, user, data.password, actor)
+    after = audit.snapshot(user, USER_FIELDS)
+    if after != before:
+        audit.record(
+            session,
+            actor=actor.label,
+            actor_user_id=actor.user_id,
+            entity="user",
+            entity_id=user.id,
+            action="update",
+            before=before,
+            after=after,
+        )
+    return user
+
+
+def update_organisation(
+    session: Session, slug: str, data: OrganisationUpdate, actor: Actor
+) -> Organisation:
+    org = session.execute(select(Organisation).where(Organisation.slug == slug)).scalar()
+    if org is None:
+        raise NotFound(f"no organisation {slug!r}", field="slug")
+    fields = ("name", "kind", "phone")
+    before = audit.snapshot(org, fields)
+    for name in data.model_fields_set:
+        value = getattr(data, name)
+        if value is None and name != "phone":
+            raise Invalid("must not be null", field=name)
+        setattr(org, name, str(value) if name == "kind" else value)
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="organisation",
+        entity_id=org.id,
+        action="update",
+        before=before,
+        after=audit.snapshot(org, fields),
+    )
+    return org
+
+
+def point_regions(session: Session, point_ids: list[str]) -> dict[str, str]:
+    rows = session.execute(select(Point.id, Point.region).where(Point.id.in_(point_ids)))
+    return {point_id: region for point_id, region in rows}
 
 
 def get_user(session: Session, username: str) -> User:

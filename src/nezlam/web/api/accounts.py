@@ -10,7 +10,13 @@ from pydantic import BaseModel, Field
 from nezlam.domain import permissions
 from nezlam.domain.errors import Forbidden
 from nezlam.domain.permissions import Grant, Principal
-from nezlam.domain.points import OrganisationCreate, RoleGrantCreate, UserCreate
+from nezlam.domain.points import (
+    OrganisationCreate,
+    OrganisationUpdate,
+    RoleGrantCreate,
+    UserCreate,
+    UserUpdate,
+)
 from nezlam.domain.public import iso
 from nezlam.domain.vocabulary import Role
 from nezlam.store import accounts
@@ -99,6 +105,50 @@ def create_user(
     with state.db.write() as session:
         user = accounts.create_user(session, data, actor_of(principal))
         return {"id": user.id, "username": user.username}
+
+
+@router.patch("/users/{username}", summary="Change or deactivate a user")
+def update_user(
+    username: str,
+    data: UserUpdate,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> dict[str, Any]:
+    with state.db.write() as session:
+        user = accounts.get_user(session, username)
+        own = user.id == principal.user_id
+        grants = accounts.grants_of(session, user.id)
+        regions = accounts.point_regions(session, [g.point_id for g in grants if g.point_id])
+        self_service = own and data.model_fields_set <= {"password", "display_name"}
+        if not self_service and not permissions.can_manage_user(principal, grants, regions):
+            raise Forbidden("you may not change this user", field="username")
+        user = accounts.update_user(session, user, data, actor_of(principal))
+        return {
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "is_active": user.is_active,
+        }
+
+
+@router.patch("/organisations/{slug}", summary="Change an organisation's details")
+def update_organisation(
+    slug: str,
+    data: OrganisationUpdate,
+    principal: Principal = Depends(required_principal),
+    state: AppState = Depends(app_state),
+) -> dict[str, Any]:
+    if not permissions.can_manage_organisations(principal):
+        raise Forbidden("only coordinators and admins change organisations", field=None)
+    with state.db.write() as session:
+        org = accounts.update_organisation(session, slug, data, actor_of(principal))
+        return {
+            "id": org.id,
+            "slug": org.slug,
+            "name": org.name,
+            "kind": org.kind,
+            "phone": org.phone,
+        }
 
 
 @router.post("/users/{username}/roles", status_code=201, summary="Grant a role")
