@@ -289,3 +289,15 @@ def test_points_written_in_one_transaction_share_a_change_number_and_all_load(db
         found = list(point_store.iter_points(session, since_seq=0, batch=3))
     assert [p.id for p in found] == [f"bulk-{i}" for i in range(7)]
     assert len({p.change_seq for p in found}) == 1
+
+
+def test_api_docs_are_served_without_a_cdn(client):
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and "swagger-ui" in page.text
+    assert "cdn" not in page.text.lower()
+    script = client.get("/api/docs-static/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.content) > 100_000
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/v1/points/nearest" in spec["paths"]
+    names = [p["name"] for p in spec["paths"]["/api/v1/points/nearest"]["get"]["parameters"]]
+    assert {"lat", "lon", "k", "services", "status", "max_km"} <= set(names)

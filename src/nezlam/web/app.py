@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from nezlam import __version__
 from nezlam.config import Settings
@@ -42,13 +43,15 @@ def create_app(
         finally:
             state.sync.stop()
 
-    app = FastAPI(
+    # FastAPIOffline is FastAPI whose docs page loads Swagger UI from this server, not a CDN.
+    app = FastAPIOffline(
         title="Nezlam",
         version=__version__,
         description=DESCRIPTION,
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        static_url="/api/docs-static",
         default_response_class=OrjsonResponse,
         lifespan=lifespan,
     )
