@@ -301,3 +301,25 @@ def test_api_docs_are_served_without_a_cdn(client):
     assert "/api/v1/points/nearest" in spec["paths"]
     names = [p["name"] for p in spec["paths"]["/api/v1/points/nearest"]["get"]["parameters"]]
     assert {"lat", "lon", "k", "services", "status", "max_km"} <= set(names)
+
+
+def test_when_the_database_is_down_health_and_writes_say_503_and_reads_go_on(app_client, network):
+    from nezlam.store.db import Database
+
+    state = app_client.app.state.nezlam
+    working = state.db
+    state.db = Database("postgresql+psycopg://nobody@127.0.0.1:9/nowhere?connect_timeout=1")
+    try:
+        assert app_client.get("/healthz").status_code == 503
+        write = app_client.post(
+            f"/api/v1/points/{network.point_a}/reports",
+            json={"status": "open"},
+            headers=network.headers("operator_a"),
+        )
+        assert write.status_code == 503 and write.headers["retry-after"] == "5"
+        assert "nothing was stored" in write.json()["errors"][0]["problem"]
+        # Residents still find points: the index is in memory.
+        assert app_client.get("/api/v1/points/nearest", params=NEAR_A).status_code == 200
+    finally:
+        state.db.dispose()
+        state.db = working

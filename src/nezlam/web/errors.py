@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nezlam.domain.errors import DomainError
@@ -41,6 +42,36 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         body = error_body(exc.status_code, [{"field": exc.field, "problem": exc.problem}])
         return OrjsonResponse(body, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(IntegrityError)
+    async def on_integrity(_request: Request, exc: IntegrityError) -> OrjsonResponse:
+        # Two requests raced for the same unique thing; the loser is told, nothing half-written.
+        log.info("integrity conflict: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        body = error_body(
+            409,
+            [
+                {
+                    "field": None,
+                    "problem": "conflicts with data written at the "
+                    "same moment; read it again and retry",
+                }
+            ],
+        )
+        return OrjsonResponse(body, status_code=409)
+
+    @app.exception_handler(OperationalError)
+    async def on_database_down(_request: Request, exc: OperationalError) -> OrjsonResponse:
+        log.error("database unavailable: %s", str(exc).splitlines()[0])
+        body = error_body(
+            503,
+            [
+                {
+                    "field": None,
+                    "problem": "the database is unavailable; nothing was stored, try again shortly",
+                }
+            ],
+        )
+        return OrjsonResponse(body, status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(_request: Request, exc: StarletteHTTPException) -> OrjsonResponse:
