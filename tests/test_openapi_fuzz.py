@@ -147,16 +147,9 @@ def test_no_operation_answers_5xx(db_url: str, network: Network, tmp_path: Path)
 
 
 # Requests the fuzzer found answering 500, pinned down so they stay fixed. In process: faster,
-# and the server's traceback is the test's. Marked xfail(strict) until src/ is fixed: a fix makes
-# them pass, and strict turns that into a failure that says to remove the mark.
+# and the server's traceback is the test's.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/points.py update_point does not check that external_id is free (create_point "
-    "does): UNIQUE points.external_id fails at flush; was 500, now the generic IntegrityError "
-    "handler answers 409 with field null and 'written at the same moment; retry'",
-)
 def test_patch_to_an_external_id_taken_by_another_point_is_a_conflict(
     app_client: TestClient, network: Network
 ) -> None:
@@ -190,11 +183,6 @@ def test_patch_to_an_external_id_taken_by_another_point_is_a_conflict(
         ),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="no input model refuses U+0000: PostgreSQL raises psycopg DataError 'text fields "
-    "cannot contain NUL (0x00) bytes' (500); SQLite stores it (201)",
-)
 def test_nul_character_in_text_is_refused_on_both_backends(
     app_client: TestClient, network: Network, path: str, body: dict[str, Any]
 ) -> None:
@@ -204,11 +192,6 @@ def test_nul_character_in_text_is_refused_on_both_backends(
 
 
 @pytest.mark.parametrize("feed", ["points.geojson", "points.csv"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="web/api/feeds.py parse_cursor accepts any digits; a change number >= 2**63 reaches "
-    "the query in removed_since: OverflowError (SQLite), NumericValueOutOfRange (PostgreSQL), 500",
-)
 def test_feed_cursor_beyond_64_bits_is_refused(
     app_client: TestClient, network: Network, feed: str
 ) -> None:

@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from nezlam.domain import opening_hours
 from nezlam.domain.vocabulary import (
@@ -25,6 +25,8 @@ from nezlam.domain.vocabulary import (
 )
 
 POINT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
+USERNAME_PATTERN = r"^[a-zA-Z0-9_.@-]{3,64}$"
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 
 Latitude = Annotated[float, Field(ge=-90, le=90, description="degrees WGS84")]
@@ -32,8 +34,33 @@ Longitude = Annotated[float, Field(ge=-180, le=180, description="degrees WGS84")
 Phone = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[0-9+() \-]+$")]
 
 
+def _contains_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL cannot store NUL in text; refuse it at the edge on every backend alike.
+        if _contains_nul(value):
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+NAMES_SCHEMA = {
+    "required": ["uk"],
+    "propertyNames": {"pattern": LANGUAGE_PATTERN.pattern},
+    "example": {"uk": "Пункт незламності", "en": "Invincibility point"},
+}
 
 
 def check_names(value: dict[str, str]) -> dict[str, str]:
@@ -55,57 +82,61 @@ def check_services(value: list[str]) -> list[str]:
 
 
 class PointFields(Strict):
-    """Everything about a point that an editor may set (not its live status)."""
+    """Everything about a point that an editor may set (not its live status). A field left out is
+    left unchanged; the ones a point cannot lack take no null."""
 
-    name: dict[str, str] | None = None
-    category: Category | None = None
-    kind: Kind | None = None
-    anchor: bool | None = None
+    name: dict[str, str] = Field(None, json_schema_extra=NAMES_SCHEMA)  # type: ignore[assignment]
+    category: Category = None  # type: ignore[assignment]
+    kind: Kind = None  # type: ignore[assignment]
+    anchor: bool = Field(None, description="48 h autonomy and beds")  # type: ignore[assignment]
     organisation: str | None = Field(None, description="organisation slug")
     phone: Phone | None = None
-    lat: Latitude | None = None
-    lon: Longitude | None = None
+    lat: Latitude = None  # type: ignore[assignment]
+    lon: Longitude = None  # type: ignore[assignment]
     address: str | None = Field(None, max_length=300)
-    locality: str | None = Field(None, min_length=1, max_length=120)
-    region: str | None = Field(None, min_length=1, max_length=120)
-    timezone: str | None = None
-    visibility: Visibility | None = None
-    services: list[str] | None = None
+    locality: str = Field(None, min_length=1, max_length=120)  # type: ignore[assignment]
+    region: str = Field(None, min_length=1, max_length=120)  # type: ignore[assignment]
+    timezone: str = Field(None, description="IANA, e.g. Europe/Kyiv")  # type: ignore[assignment]
+    visibility: Visibility = None  # type: ignore[assignment]
+    services: list[str] = None  # type: ignore[assignment]
     capacity: int | None = Field(None, ge=0, le=100_000)
-    opening_hours: str | None = Field(None, max_length=500)
+    opening_hours: str | None = Field(
+        None, max_length=500, description="OpenStreetMap syntax, e.g. Mo-Fr 08:00-20:00; Su off"
+    )
     notes: dict[str, str] | None = None
     external_id: str | None = Field(None, min_length=1, max_length=200)
 
-    _names = field_validator("name")(lambda cls, v: v if v is None else check_names(v))
-    _services = field_validator("services")(lambda cls, v: v if v is None else check_services(v))
+    _names = field_validator("name")(lambda cls, v: check_names(v))
+    _services = field_validator("services")(lambda cls, v: check_services(v))
 
     @field_validator("timezone")
     @classmethod
-    def _timezone(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
+    def _timezone(cls, value: str) -> str:
         try:
             return opening_hours.validate_timezone(value)
         except opening_hours.OpeningHoursError as exc:
             raise ValueError(str(exc)) from exc
 
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return value
+        try:
+            return opening_hours.validate(value, info.data.get("timezone") or "Europe/Kyiv")
+        except opening_hours.OpeningHoursError as exc:
+            raise ValueError(str(exc)) from exc
+
     @model_validator(mode="after")
-    def _hours(self) -> PointFields:
-        if self.opening_hours:
-            try:
-                self.opening_hours = opening_hours.validate(
-                    self.opening_hours, self.timezone or "Europe/Kyiv"
-                )
-            except opening_hours.OpeningHoursError as exc:
-                raise ValueError(f"opening_hours: {exc}") from exc
-        if (self.lat is None) != (self.lon is None):
+    def _position(self) -> PointFields:
+        if ("lat" in self.model_fields_set) != ("lon" in self.model_fields_set):
             raise ValueError("lat and lon must be given together")
         return self
 
 
 class PointCreate(PointFields):
     id: str | None = Field(None, pattern=POINT_ID_PATTERN, description="stable, URL-safe")
-    name: dict[str, str]
+    name: dict[str, str] = Field(json_schema_extra=NAMES_SCHEMA)
     category: Category
     lat: Latitude
     lon: Longitude
@@ -155,14 +186,14 @@ class SignalCreate(Strict):
 
 
 class OrganisationCreate(Strict):
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
+    slug: str = Field(pattern=SLUG_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     kind: OrganisationKind
     phone: Phone | None = None
 
 
 class UserCreate(Strict):
-    username: str = Field(pattern=r"^[a-zA-Z0-9_.@-]{3,64}$")
+    username: str = Field(pattern=USERNAME_PATTERN)
     password: str | None = Field(None, min_length=10, max_length=200)
     display_name: str | None = Field(None, max_length=200)
     organisation: str | None = None

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from nezlam.domain import opening_hours
 from nezlam.domain.errors import Conflict, Invalid, NotFound
 from nezlam.domain.permissions import PointScope
 from nezlam.domain.points import PointCreate, PointFields, PointUpdate
@@ -143,9 +144,19 @@ def update_point(
     now = now or utcnow()
     point = get_point(session, point_id, for_update=True)
     before = audit.snapshot(point, DETAIL_FIELDS)
-    if data.opening_hours and data.timezone is None:
-        # Hours were validated against Kyiv time; re-check against the point's own zone.
-        PointUpdate(opening_hours=data.opening_hours, timezone=point.timezone)
+    if data.opening_hours and "timezone" not in data.model_fields_set:
+        # Hours were validated against Kyiv time; check them in the point's own zone.
+        try:
+            opening_hours.validate(data.opening_hours, point.timezone)
+        except opening_hours.OpeningHoursError as exc:
+            raise Invalid(str(exc), field="opening_hours") from exc
+    if data.external_id:
+        holder = find_by_external_id(session, data.external_id)
+        if holder is not None and holder.id != point.id:
+            raise Conflict(
+                f"external_id {data.external_id!r} belongs to point {holder.id!r}",
+                field="external_id",
+            )
     _apply_fields(session, point, data)
     after = audit.snapshot(point, DETAIL_FIELDS)
     if after == before:

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nezlam.domain.errors import DomainError
@@ -58,6 +58,13 @@ def install(app: FastAPI) -> None:
             ],
         )
         return OrjsonResponse(body, status_code=409)
+
+    @app.exception_handler(DataError)
+    async def on_unstorable(_request: Request, exc: DataError) -> OrjsonResponse:
+        # A safety net: input checks should refuse such values first, naming the field.
+        log.warning("database refused a value: %s", str(exc.orig).splitlines()[0])
+        body = error_body(422, [{"field": None, "problem": "a value cannot be stored as given"}])
+        return OrjsonResponse(body, status_code=422)
 
     @app.exception_handler(OperationalError)
     async def on_database_down(_request: Request, exc: OperationalError) -> OrjsonResponse:

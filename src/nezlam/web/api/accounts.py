@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path
+from pydantic import Field
 
 from nezlam.domain import permissions
 from nezlam.domain.errors import Forbidden
 from nezlam.domain.permissions import Grant, Principal
 from nezlam.domain.points import (
+    SLUG_PATTERN,
+    USERNAME_PATTERN,
     OrganisationCreate,
     OrganisationUpdate,
     RoleGrantCreate,
+    Strict,
     UserCreate,
     UserUpdate,
 )
@@ -28,7 +31,20 @@ from nezlam.web.state import AppState
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-class TokenCreate(BaseModel):
+# Factories, not shared instances: FastAPI binds a parameter object to its first name.
+def Username() -> Any:  # noqa: N802
+    return Path(pattern=USERNAME_PATTERN)
+
+
+def Slug() -> Any:  # noqa: N802
+    return Path(pattern=SLUG_PATTERN)
+
+
+def RowId() -> Any:  # noqa: N802
+    return Path(ge=1, le=2**63 - 1)
+
+
+class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=100, description="what device or integration")
 
 
@@ -109,8 +125,8 @@ def create_user(
 
 @router.patch("/users/{username}", summary="Change or deactivate a user")
 def update_user(
-    username: str,
     data: UserUpdate,
+    username: str = Username(),
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> dict[str, Any]:
@@ -133,8 +149,8 @@ def update_user(
 
 @router.patch("/organisations/{slug}", summary="Change an organisation's details")
 def update_organisation(
-    slug: str,
     data: OrganisationUpdate,
+    slug: str = Slug(),
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> dict[str, Any]:
@@ -153,8 +169,8 @@ def update_organisation(
 
 @router.post("/users/{username}/roles", status_code=201, summary="Grant a role")
 def grant_role(
-    username: str,
     data: RoleGrantCreate,
+    username: str = Username(),
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> dict[str, Any]:
@@ -171,7 +187,7 @@ def grant_role(
 
 @router.delete("/roles/{grant_id}", status_code=204, summary="Revoke a role (admins)")
 def revoke_role(
-    grant_id: int,
+    grant_id: int = RowId(),
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> None:
@@ -207,7 +223,7 @@ def list_tokens(
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token (yours; admins: any)")
 def revoke_token(
-    token_id: int,
+    token_id: int = RowId(),
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> None:

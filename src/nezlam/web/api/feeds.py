@@ -39,7 +39,7 @@ FEED_PARAMETERS = [
 
 def parse_cursor(raw: str) -> tuple[int, float]:
     seq, _, stamp = raw.partition("-")
-    if not (seq.isdigit() and stamp.isdigit()):
+    if not (seq.isdigit() and stamp.isdigit() and len(seq) <= 18 and len(stamp) <= 12):
         raise Invalid(
             "must be a cursor like 1234-1700000000 from Nezlam-Next-Cursor", field="changed_since"
         )
