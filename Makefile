@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NEZLAM_PORT ?= 8000
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var test-output
+
+# Extract page strings and update every language's catalog (then translate the new entries).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -o var/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i var/messages.pot -d src/nezlam/web/locales --no-location --width 100

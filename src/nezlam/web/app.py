@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+import xstatic.pkg.leaflet
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.gzip import GZipMiddleware
 
 from nezlam import __version__
 from nezlam.config import Settings
 from nezlam.store.db import Database
-from nezlam.web import errors, pages
+from nezlam.web import errors, finder, health
 from nezlam.web.api import accounts, feeds, points
 from nezlam.web.fast_path import FastPath
 from nezlam.web.responses import OrjsonResponse
@@ -57,7 +61,14 @@ def create_app(
     )
     app.state.nezlam = state
     errors.install(app)
-    app.include_router(pages.router)
+    # Pages and feeds are compressed for weak connections; the JSON hot path (fast_path) is not.
+    app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
+    app.mount(
+        "/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"
+    )
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.include_router(health.router)
+    app.include_router(finder.router)
     app.include_router(points.router)
     app.include_router(feeds.router)
     app.include_router(accounts.router)

@@ -20,7 +20,7 @@ from nezlam.domain.points import (
     SignalCreate,
 )
 from nezlam.domain.public import Hit, PointView, feature, iso, public_properties, render_hits
-from nezlam.domain.vocabulary import Visibility
+from nezlam.domain.vocabulary import SignalKind, Visibility
 from nezlam.geo.spatial_index import Snapshot
 from nezlam.store import audit as audit_store
 from nezlam.store import points as point_store
@@ -305,6 +305,13 @@ def post_signal(
     state: AppState = Depends(app_state),
 ) -> Response:
     client = request.client.host if request.client else "unknown"
+    answer = record_signal(state, client, point_id, data.kind)
+    return Response(orjson.dumps(answer), status_code=202, media_type="application/json")
+
+
+def record_signal(state: AppState, client: str, point_id: str, kind: SignalKind) -> dict[str, bool]:
+    """Count a visitor's signal, at most once per visitor, point and kind in the window.
+    `client` (an address) is only hashed in memory by the rate limiters, never stored."""
     limiter = state.signal_volume
     if not limiter.allow(limiter.client_key(client)):
         raise TooManyRequests("too many signals from this connection; try again later")
@@ -313,27 +320,20 @@ def post_signal(
         if point.visibility == Visibility.HIDDEN:
             raise NotFound(f"no point with id {point_id!r}", field="id")
     repeat = state.signal_repeat
-    if not repeat.allow(repeat.client_key(client, point_id, str(data.kind))):
-        # Counted already within the window: acknowledged, not counted twice.
-        return Response(
-            orjson.dumps({"counted": False}), status_code=202, media_type="application/json"
-        )
+    if not repeat.allow(repeat.client_key(client, point_id, str(kind))):
+        return {"counted": False}  # acknowledged, not counted twice
     with state.db.write() as session:
         flagged = signal_store.add_signal(
             session,
             point_id,
-            data.kind,
+            kind,
             window=state.settings.signal_window,
             threshold=state.settings.signal_flag_threshold,
             now=state.clock(),
         )
         point = point_store.get_point(session, point_id)
     state.sync.apply_written([point])
-    return Response(
-        orjson.dumps({"counted": True, "flagged": flagged}),
-        status_code=202,
-        media_type="application/json",
-    )
+    return {"counted": True, "flagged": flagged}
 
 
 @router.get("/points/{point_id}/positions", summary="Where a mobile point has stood")

@@ -1,0 +1,231 @@
+"""The resident's pages: find the nearest point that is really open, a point's page, the poster.
+
+Server-rendered and complete without JavaScript: the search form returns plain HTML. The script
+(`static/app.js`) only adds "use my location", the map, sharing and the offline notice.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import QueryParams
+
+from nezlam.domain.errors import DomainError, Invalid, NotFound
+from nezlam.domain.points import POINT_ID_PATTERN
+from nezlam.domain.public import render_hits
+from nezlam.domain.vocabulary import SERVICES, Category, SignalKind, Visibility
+from nezlam.geo.spatial_index import Filters
+from nezlam.web import i18n, presenters
+from nezlam.web.api import query
+from nezlam.web.api.points import load_view, point_feature, record_signal
+from nezlam.web.state import AppState
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Path(__file__).parent / "templates"
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+RESULTS = 10
+COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+FINDER_SERVICES = ["heat", "power", "water", "hot_drinks", "food", "wifi", "satellite_internet",
+                   "mobile_signal", "first_aid", "toilet", "beds", "mother_and_child",
+                   "pets_allowed", "step_free"]  # fmt: skip
+POINT_ID = re.compile(POINT_ID_PATTERN)
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    state: AppState = request.app.state.nezlam
+    lang = i18n.choose_language(request)
+    translations = i18n.translations(lang)
+    now = state.clock()
+    html = env.get_template(template).render(
+        _=translations.gettext,
+        lang=lang,
+        languages=i18n.LANGUAGE_NAMES,
+        switch_url=lambda code: _with_param(request.query_params, "lang", code),
+        demo=state.index.snapshot.has_demo,
+        generated=now.astimezone(ZoneInfo("Europe/Kyiv")).strftime("%H:%M"),
+        generated_iso=now.isoformat(),
+        path=request.url.path,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+def _with_param(params: QueryParams, name: str, value: str) -> str:
+    items = [(k, v) for k, v in params.multi_items() if k != name] + [(name, value)]
+    return "?" + "&".join(f"{k}={_quote(v)}" for k, v in items)
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
+def find_places(state: AppState, text: str, near: tuple[float, float] | None) -> list[dict]:
+    """Addresses and places matching what was typed, best first (empty without a gazetteer)."""
+    try:
+        from nezlam.places import search as gazetteer
+    except ImportError:
+        return []
+    return gazetteer.search_places(state.db, text, limit=5, near=near)
+
+
+def read_form(params: QueryParams) -> dict[str, Any]:
+    """The finder form as submitted; the first visit (no `f`) has "open now" ticked."""
+    submitted = params.get("f") == "1"
+    services = [s for s in params.getlist("services") if s in SERVICES]
+    categories = [c for c in params.getlist("category") if c in {x.value for x in Category}]
+    return {
+        "q": params.get("q", "").strip()[:200],
+        "services": services,
+        "categories": categories,
+        "open_now": params.get("open_now") == "1" if submitted else True,
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def finder(request: Request) -> HTMLResponse:
+    state: AppState = request.app.state.nezlam
+    params = request.query_params
+    form = read_form(params)
+    lang = i18n.choose_language(request)
+    _ = i18n.translations(lang).gettext
+    problem, place, alternatives, centre = None, None, [], None
+    try:
+        if params.get("lat") or params.get("lon"):
+            centre = (query.number(params, "lat", -90, 90), query.number(params, "lon", -180, 180))
+            place = _("your location")
+        elif form["q"]:
+            typed = COORDINATES.match(form["q"])
+            if typed:
+                centre = (float(typed[1]), float(typed[2]))
+                if not (-90 <= centre[0] <= 90 and -180 <= centre[1] <= 180):
+                    raise Invalid(_("those coordinates are outside the Earth"), field="q")
+                place = form["q"]
+            else:
+                found = find_places(state, form["q"], None)
+                if not found:
+                    raise Invalid(
+                        _(
+                            "No address or place matches “{q}”. Try a street name, "
+                            "or use your location."
+                        ).format(q=form["q"]),
+                        field="q",
+                    )
+                best, alternatives = found[0], found[1:]
+                centre, place = (best["lat"], best["lon"]), best["label"]
+    except DomainError as exc:
+        problem = exc.problem
+    results = []
+    if centre is not None:
+        filters = Filters.build(
+            services=form["services"],
+            categories=form["categories"],
+            statuses=["open"] if form["open_now"] else (),
+            open_now=True if form["open_now"] else None,
+        )
+        snap, hits = state.index.nearest(centre[0], centre[1], RESULTS, filters, state.clock())
+        settings = state.settings
+        features = render_hits(
+            snap.views,
+            hits,
+            now=state.clock(),
+            stale_after=settings.stale_after,
+            no_response_after=settings.no_response_after,
+            lang=lang,
+            with_distance=True,
+        )
+        results = [presenters.card(f, state.clock(), lang, _) for f in features]
+    map_points = [
+        {
+            "id": r["id"],
+            "name": r["props"]["name"],
+            "tone": r["status"].tone,
+            "status": r["status"].headline,
+            "lat": r["lat"],
+            "lon": r["lon"],
+        }
+        for r in results
+        if r["lat"] is not None
+    ]
+    return page(
+        request,
+        "finder.html",
+        status=422 if problem else 200,
+        form=form,
+        problem=problem,
+        place=place,
+        alternatives=alternatives,
+        centre=centre,
+        results=results,
+        services=[
+            (code, presenters.SERVICE_ICONS[code], SERVICES[code][lang]) for code in FINDER_SERVICES
+        ],
+        categories=list(presenters.category_labels(_).items()),
+        map_json=orjson.dumps({"centre": centre, "points": map_points}).decode(),
+    )
+
+
+@router.get("/points/{point_id}", response_class=HTMLResponse)
+def point_page(request: Request, point_id: str) -> HTMLResponse:
+    state: AppState = request.app.state.nezlam
+    lang = i18n.choose_language(request)
+    _ = i18n.translations(lang).gettext
+    try:
+        if not POINT_ID.match(point_id):
+            raise NotFound("no such point", field="id")
+        view = load_view(state, point_id)
+        if view.visibility == Visibility.HIDDEN:
+            raise NotFound("no such point", field="id")
+        feature = point_feature(state, view, None, lang)
+    except NotFound:
+        return page(request, "not_found.html", status=404)
+    item = presenters.card(feature, state.clock(), lang, _)
+    return page(
+        request,
+        "point.html",
+        point=item,
+        signal=request.query_params.get("signal"),
+        signals=list(presenters.signal_labels(_).items()),
+    )
+
+
+@router.post("/points/{point_id}/signal")
+async def point_signal(request: Request, point_id: str) -> Response:
+    """The visitor buttons on a point page: a plain form, no account, no script."""
+    state: AppState = request.app.state.nezlam
+    form = await request.form()
+    kind = str(form.get("kind", ""))
+    if kind not in {k.value for k in SignalKind} or not POINT_ID.match(point_id):
+        return RedirectResponse(f"/points/{point_id}?signal=invalid", status_code=303)
+    client = request.client.host if request.client else "unknown"
+    try:
+        answer = record_signal(state, client, point_id, SignalKind(kind))
+        outcome = "thanks" if answer["counted"] else "already"
+    except DomainError as exc:
+        outcome = "busy" if exc.status_code == 429 else "invalid"
+    return RedirectResponse(f"/points/{point_id}?signal={outcome}", status_code=303)
+
+
+@router.get("/sw.js")
+def service_worker() -> Response:
+    """Served from the root so that it may control every page."""
+    script = (Path(__file__).parent / "static" / "sw.js").read_bytes()
+    return Response(script, media_type="text/javascript", headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,223 @@
+"""How a point reads to a person: status with its freshness in words, distance and walking time,
+today's hours, and where to go. Pure functions over the public Feature properties."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from babel.dates import format_timedelta
+from babel.numbers import format_decimal
+
+from nezlam.domain import opening_hours
+from nezlam.domain.vocabulary import SERVICES
+
+Gettext = Callable[[str], str]
+
+WALKING_M_PER_MIN = 4500 / 60  # 4.5 km/h
+DETOUR_FACTOR = 1.3  # streets are longer than a straight line, until real walking distances exist
+
+SERVICE_ICONS = {
+    "heat": "🔥", "power": "🔌", "water": "💧", "hot_drinks": "☕", "food": "🍲", "wifi": "📶",
+    "satellite_internet": "🛰️", "mobile_signal": "📱", "first_aid": "⛑️", "toilet": "🚻",
+    "beds": "🛏️", "mother_and_child": "👶", "pets_allowed": "🐾", "step_free": "♿",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StatusWords:
+    headline: str  # "Open", "Unconfirmed", …
+    detail: str  # "confirmed 12 minutes ago"
+    tone: str  # ok | warn | bad | unknown: the colour, never the only signal
+    advice: str | None = None
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def span(moment: datetime | None, now: datetime, lang: str) -> str:
+    """How long since `moment`: "7 hours", "7 годин"."""
+    delta = max(now - moment, timedelta(0)) if moment else timedelta(0)
+    return format_timedelta(delta, locale=lang, threshold=1.1, format="long")
+
+
+def ago(moment: datetime | None, now: datetime, lang: str) -> str:
+    """ "12 minutes ago", "12 хвилин тому": the language's own way to say it."""
+    delta = max(now - moment, timedelta(0)) if moment else timedelta(0)
+    return format_timedelta(-delta, locale=lang, threshold=1.1, add_direction=True)
+
+
+def status_words(props: dict[str, Any], now: datetime, lang: str, _: Gettext) -> StatusWords:
+    """The shown status (after the freshness rule) said so nobody mistakes stale for open."""
+    status = props["status"]
+    verified, updated = parse_iso(props.get("verified_at")), parse_iso(props.get("updated_at"))
+    confirmed = (
+        _("confirmed just now")
+        if verified and now - verified < timedelta(minutes=1)
+        else _("confirmed {ago}").format(ago=ago(verified, now, lang))
+    )
+    if status == "open":
+        return StatusWords(_("Open"), confirmed, "ok")
+    if status == "standby":
+        return StatusWords(
+            _("On standby"),
+            _("can open within 2 hours") + " · " + confirmed,
+            "warn",
+            _("Call before you go."),
+        )
+    if status == "full":
+        return StatusWords(
+            _("Full"),
+            _("updated {ago}").format(ago=ago(updated, now, lang)),
+            "bad",
+            _("Look for another point nearby."),
+        )
+    if status == "closed":
+        return StatusWords(
+            _("Closed"), _("updated {ago}").format(ago=ago(updated, now, lang)), "bad"
+        )
+    if status == "unconfirmed":
+        since = (
+            _("unconfirmed for {span}").format(span=span(verified, now, lang))
+            if verified
+            else _("never confirmed")
+        )
+        return StatusWords(
+            _("Unconfirmed"),
+            since,
+            "warn",
+            _("It said it was open, but nobody has confirmed it recently. Call before you go."),
+        )
+    if status == "no_response":
+        return StatusWords(
+            _("No response"),
+            _("no news for {span}").format(span=span(updated, now, lang)),
+            "bad",
+            _("This point has not reported for a day. Call before you go."),
+        )
+    return StatusWords(_("Status unknown"), _("no report yet"), "unknown", _("Call before you go."))
+
+
+def distance_text(metres: float | None, lang: str, _: Gettext) -> str | None:
+    if metres is None:
+        return None
+    if metres < 1000:
+        return _("{n} m").format(n=format_decimal(round(metres, -1), locale=lang))
+    return _("{n} km").format(n=format_decimal(round(metres / 1000, 1), locale=lang))
+
+
+def walking_minutes(metres: float | None) -> int | None:
+    """Straight line × a detour factor at 4.5 km/h, rounded up: an estimate, said as one."""
+    if metres is None:
+        return None
+    return max(1, math.ceil(metres * DETOUR_FACTOR / WALKING_M_PER_MIN))
+
+
+def hours_today(props: dict[str, Any], now: datetime, _: Gettext) -> str:
+    expression = props.get("opening_hours")
+    if not expression:
+        return _("hours not published")
+    if expression.strip() == "24/7":
+        return _("open 24 hours")
+    spans = opening_hours.intervals_for_day(expression, props.get("timezone") or "Europe/Kyiv", now)
+    if not spans:
+        return _("closed today")
+    if spans == [("00:00", "24:00")]:
+        return _("open all day today")
+    return _("today {hours}").format(hours=", ".join(f"{a}–{b}" for a, b in spans))
+
+
+def occupancy_text(props: dict[str, Any], _: Gettext) -> str | None:
+    occupancy, capacity = props.get("occupancy"), props.get("capacity")
+    if occupancy is None and capacity is None:
+        return None
+    if occupancy is None:
+        return _("room for {capacity}").format(capacity=capacity)
+    if capacity is None:
+        return _("{occupancy} people inside").format(occupancy=occupancy)
+    return _("{occupancy} of {capacity} places taken").format(
+        occupancy=occupancy, capacity=capacity
+    )
+
+
+def services(props: dict[str, Any], lang: str) -> list[tuple[str, str, str]]:
+    """(code, icon, label) for each service, in the vocabulary's order."""
+    return [
+        (code, SERVICE_ICONS.get(code, "•"), SERVICES[code].get(lang, SERVICES[code]["en"]))
+        for code in props.get("services", [])
+        if code in SERVICES
+    ]
+
+
+def directions(feature: dict[str, Any]) -> dict[str, str] | None:
+    """Links for a phone's maps app, OpenStreetMap and Google Maps; none for a protected point."""
+    geometry = feature.get("geometry")
+    if not geometry:
+        return None
+    lon, lat = geometry["coordinates"]
+    label = quote(feature["properties"]["name"])
+    return {
+        "geo": f"geo:{lat},{lon}?q={lat},{lon}({label})",
+        "osm": f"https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=%3B{lat}%2C{lon}",
+        "google": f"https://www.google.com/maps/dir/?api=1&destination={lat},{lon}&travelmode=walking",
+    }
+
+
+def category_labels(_: Gettext) -> dict[str, str]:
+    return {
+        "state": _("State points"),
+        "business": _("Business points"),
+        "service": _("Shops, pharmacies, fuel, banks (no charging)"),
+    }
+
+
+def power_label(code: str | None, _: Gettext) -> str | None:
+    labels = {
+        "grid": _("from the grid"),
+        "generator": _("generator"),
+        "battery": _("batteries"),
+        "none": _("no power"),
+    }
+    return labels.get(code or "")
+
+
+def signal_labels(_: Gettext) -> dict[str, str]:
+    return {
+        "confirmed_open": _("It is open"),
+        "full": _("It is full"),
+        "no_power": _("No power here"),
+        "closed": _("It is closed"),
+    }
+
+
+def telephone(phone: str | None) -> str | None:
+    return "tel:" + "".join(c for c in phone if c.isdigit() or c == "+") if phone else None
+
+
+def card(feature: dict[str, Any], now: datetime, lang: str, _: Gettext) -> dict[str, Any]:
+    """Everything a result card or a point page shows, already in words."""
+    props = feature["properties"]
+    metres = props.get("distance_m")
+    lon, lat = feature["geometry"]["coordinates"] if feature.get("geometry") else (None, None)
+    return {
+        "lat": lat,
+        "lon": lon,
+        "id": feature["id"],
+        "props": props,
+        "status": status_words(props, now, lang, _),
+        "distance": distance_text(metres, lang, _),
+        "walk_minutes": walking_minutes(metres),
+        "hours": hours_today(props, now, _),
+        "occupancy": occupancy_text(props, _),
+        "services": services(props, lang),
+        "directions": directions(feature),
+        "tel": telephone(props.get("phone")),
+        "power": power_label(props.get("power"), _),
+        "place": props.get("address") or props.get("locality"),
+        "protected": props.get("location_precision") == "locality",
+    }

@@ -1,0 +1,138 @@
+"""The resident's pages without a browser: the no-JavaScript search, words for freshness,
+languages, the point page and its visitor buttons. (A real browser runs them in
+test_browser.py.)"""
+
+import gzip
+import re
+
+from babel.messages.extract import extract_from_dir
+
+from nezlam.web import i18n
+
+NEAR_A = {"lat": "50.451", "lon": "30.521", "f": "1"}
+
+
+def report(client, network, body, who="operator_a", point="point-a"):
+    answer = client.post(f"/api/v1/points/{point}/reports", json=body, headers=network.headers(who))
+    assert answer.status_code == 201
+
+
+def test_no_javascript_search_lists_nearest_points_as_html(app_client, network):
+    report(app_client, network, {"status": "open"})
+    page = app_client.get("/", params=NEAR_A, headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert "Point point-a" in html and "Point point-b" in html
+    assert html.index("Point point-a") < html.index("Point point-b")  # nearest first
+    assert "Open</strong> · confirmed just now" in html
+    # 131 m in a straight line × 1.3 for the streets, at 75 m a minute: 2.3, said as 3.
+    assert "130 m</span> · <span>≈ 3 min walk" in html
+    assert 'href="geo:50.45,30.52' in html
+
+
+def test_open_now_filter_is_on_at_first_and_hides_unconfirmed_points(app_client, network, clock):
+    report(app_client, network, {"status": "open"})
+    clock.advance(hours=7)
+    default = app_client.get(
+        "/", params={"lat": "50.451", "lon": "30.521"}, headers={"Accept-Language": "en"}
+    ).text
+    assert "Point point-a" not in default and "No point matches" in default
+    everything = app_client.get("/", params=NEAR_A, headers={"Accept-Language": "en"}).text
+    card = everything[everything.index("Point point-a") :]
+    assert "Unconfirmed</strong> · unconfirmed for 7 hours" in card
+    assert "Call before you go." in card
+    assert "Open</strong>" not in everything
+
+
+def test_silent_points_say_no_response(app_client, network, clock):
+    report(app_client, network, {"status": "open"}, who="operator_b", point="point-b")
+    clock.advance(hours=25)
+    html = app_client.get("/", params=NEAR_A, headers={"Accept-Language": "en"}).text
+    assert "No response</strong> · no news for" in html
+
+
+def test_ukrainian_is_the_default_and_the_switch_is_remembered(app_client, network):
+    first = app_client.get("/", params=NEAR_A)
+    assert '<html lang="uk">' in first.text and "Знайти тепле місце" in first.text
+    switched = app_client.get("/", params={**NEAR_A, "lang": "en"})
+    assert '<html lang="en">' in switched.text and switched.cookies.get("lang") == "en"
+    remembered = app_client.get("/", params=NEAR_A)  # the client keeps the cookie
+    assert '<html lang="en">' in remembered.text
+    assert 'lang="uk" hreflang="uk"' in remembered.text  # the switcher offers the other one
+
+
+def test_filters_narrow_the_list(app_client, network):
+    html = app_client.get(
+        "/", params={**NEAR_A, "services": ["heat", "beds"]}, headers={"Accept-Language": "en"}
+    ).text
+    assert "No point matches" in html
+    html = app_client.get(
+        "/", params={**NEAR_A, "category": "business"}, headers={"Accept-Language": "en"}
+    ).text
+    assert "Point point-a" not in html
+
+
+def test_typed_coordinates_work_and_nonsense_is_explained(app_client, network):
+    html = app_client.get(
+        "/", params={"q": "50.45, 30.52", "f": "1"}, headers={"Accept-Language": "en"}
+    ).text
+    assert "Point point-a" in html
+    bad = app_client.get(
+        "/", params={"q": "qwertyuiop zxcv", "f": "1"}, headers={"Accept-Language": "en"}
+    )
+    assert bad.status_code == 422 and 'role="alert"' in bad.text and "qwertyuiop" in bad.text
+
+
+def test_point_page_shows_details_and_takes_a_visitor_signal(app_client, network):
+    page = app_client.get(f"/points/{network.point_a}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "<h1>Point point-a</h1>" in page.text
+    for label in ("It is open", "It is full", "No power here", "It is closed"):
+        assert label in page.text
+    sent = app_client.post(
+        f"/points/{network.point_a}/signal", data={"kind": "full"}, follow_redirects=False
+    )
+    assert sent.status_code == 303 and sent.headers["location"].endswith("?signal=thanks")
+    again = app_client.post(f"/points/{network.point_a}/signal", data={"kind": "full"})
+    assert "You already told us this recently" in again.text or "Ви вже повідомляли" in again.text
+    counts = app_client.get(
+        f"/api/v1/points/{network.point_a}", headers=network.headers("coordinator_a")
+    ).json()
+    assert counts["properties"]["signals"]["full"] == 1
+
+
+def test_missing_or_hidden_point_page_is_404(app_client, network):
+    assert app_client.get("/points/no-such-point").status_code == 404
+    app_client.patch(
+        f"/api/v1/points/{network.point_b}",
+        json={"visibility": "hidden"},
+        headers=network.headers("coordinator_b"),
+    )
+    assert app_client.get(f"/points/{network.point_b}").status_code == 404
+
+
+def test_first_page_fits_the_weight_budget(app_client, network):
+    """40 KB compressed for the first page with its stylesheet and script, without the map."""
+    total = 0
+    for url in ("/?lat=50.451&lon=30.521&f=1", "/static/app.css", "/static/app.js"):
+        raw = app_client.get(url, headers={"Accept-Encoding": "identity"}).content
+        total += len(gzip.compress(raw, 6))
+    assert total < 40_000, total
+
+
+def test_every_page_string_has_a_ukrainian_translation():
+    translations = i18n.translations("uk")
+    ids = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        "src/nezlam/web", method_map=[("**/templates/**.html", "jinja2"), ("**.py", "python")]
+    ):
+        ids.add(message if isinstance(message, str) else message[0])
+    assert len(ids) > 50
+    untranslated = [m for m in ids if translations.gettext(m) == m and re.search("[a-z]", m)]
+    assert untranslated == []
+
+
+def test_offline_pieces_are_served(client):
+    worker = client.get("/sw.js")
+    assert worker.status_code == 200 and "caches.open" in worker.text
+    assert client.get("/static/leaflet/leaflet.js").status_code == 200
+    assert client.get("/static/manifest.webmanifest").status_code == 200
