@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NEZLAM_PORT ?= 8000
 
-.PHONY: run test install lint bench clean messages
+.PHONY: run test install lint bench clean messages browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,19 @@ run: install
 	$(BIN)/nezlam demo --if-empty
 	$(BIN)/nezlam serve --port $(NEZLAM_PORT)
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest
+
+# Browser tests drive Debian's Chromium (never a downloaded one). Installed when missing and we
+# may; otherwise those tests are skipped with the reason (under CI=true they fail instead).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || echo "could not install chromium; browser tests will say why"; \
+	  else echo "no /usr/bin/chromium: browser tests will be skipped (apt-get install chromium)"; fi; \
+	fi
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
