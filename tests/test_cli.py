@@ -75,3 +75,14 @@ def test_an_unmigrated_database_is_refused_with_advice(tmp_path):
     assert result.exit_code == 2 and "nezlam db upgrade" in result.output
     assert nezlam(empty, "db", "upgrade").exit_code == 0
     assert nezlam(empty, "demo", "--count", "3").exit_code == 0
+
+
+def test_poster_from_the_command_line_names_the_nearest_points(db_url, tmp_path):
+    from pypdf import PdfReader
+
+    nezlam(db_url, "demo", "--count", "10")
+    target = tmp_path / "door.pdf"
+    result = nezlam(db_url, "poster", "--lat", "50.4419", "--lon", "30.5133", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    text = " ".join(page.extract_text() for page in PdfReader(target).pages)
+    assert "Юрта незламності в парку Шевченка" in text

@@ -136,3 +136,15 @@ def test_offline_pieces_are_served(client):
     assert worker.status_code == 200 and "caches.open" in worker.text
     assert client.get("/static/leaflet/leaflet.js").status_code == 200
     assert client.get("/static/manifest.webmanifest").status_code == 200
+
+
+def test_poster_is_a_pdf_of_the_nearest_points(app_client, network):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    response = app_client.get("/poster", params={"lat": "50.451", "lon": "30.521"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    text = PdfReader(BytesIO(response.content)).pages[0].extract_text()
+    assert "Пункт point-a" in text and "Пункт point-b" in text
+    assert app_client.get("/poster", params={"lat": "x", "lon": "1"}).status_code == 422

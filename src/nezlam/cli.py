@@ -193,6 +193,40 @@ def export(
         console.print(f"wrote {len(data)} bytes to {output}")
 
 
+@app.command()
+def poster(
+    lat: float = typer.Option(..., min=-90, max=90, help="latitude of the door it hangs on"),
+    lon: float = typer.Option(..., min=-180, max=180, help="longitude"),
+    output: Path = typer.Option(Path("poster.pdf"), "--output", "-o"),
+    place: str = typer.Option(None, help="what to call the place, e.g. the building's address"),
+    base_url: str = typer.Option("http://127.0.0.1:8000", help="where the QR codes lead"),
+    lang: str = typer.Option("uk", help="uk or en (the other language is printed smaller)"),
+) -> None:
+    """Print an A4 poster (PDF) of the nearest points with QR codes to their pages."""
+    from nezlam.geo.spatial_index import SpatialIndex
+    from nezlam.index_sync import IndexSync
+    from nezlam.poster import nearest_features_for_poster, render_poster
+    from nezlam.store.tables import utcnow
+
+    config = settings()
+    index = SpatialIndex(config.stale_after, config.no_response_after)
+    IndexSync(database(), index).load_all()
+    now = utcnow()
+    features = nearest_features_for_poster(index, config, lat, lon, now=now, lang=lang)
+    output.write_bytes(
+        render_poster(
+            features,
+            place_label=place,
+            lat=lat,
+            lon=lon,
+            base_url=base_url.rstrip("/"),
+            generated_at=now,
+            lang=lang,
+        )
+    )
+    console.print(f"wrote {output} with {min(len(features), 6)} points")
+
+
 @user_app.command("add")
 def user_add(
     username: str,

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
 from nezlam.domain import opening_hours
 from nezlam.domain.freshness import shown_status
 from nezlam.domain.vocabulary import ShownStatus, Visibility
@@ -139,20 +141,67 @@ def public_properties(
         )
     props = dict(static_properties(view, lang))
     props.update(
-        status=str(shown),
-        reported_status=view.status,
-        power=view.power,
-        heating=view.heating,
-        internet=view.internet,
-        occupancy=view.occupancy,
-        updated_at=iso(view.updated_at),
-        verified_at=iso(view.verified_at),
-        flagged=view.flagged_at is not None,
-        open_now=is_open if not compute_open else open_now(view, now),
+        live_properties(
+            view, shown, is_open if not compute_open else open_now(view, now), distance_m
+        )
     )
-    if distance_m is not None:
-        props["distance_m"] = round(distance_m, -3) if view.protected else round(distance_m)
     return props
+
+
+def live_properties(
+    view: PointView, shown: ShownStatus, is_open: bool | None, distance_m: float | None
+) -> dict[str, Any]:
+    """The part that changes with reports, time and the asker's position."""
+    updated, verified = _times(view)
+    live = {
+        "status": shown.value,
+        "reported_status": view.status,
+        "power": view.power,
+        "heating": view.heating,
+        "internet": view.internet,
+        "occupancy": view.occupancy,
+        "updated_at": updated,
+        "verified_at": verified,
+        "flagged": view.flagged_at is not None,
+        "open_now": is_open,
+    }
+    if distance_m is not None:
+        live["distance_m"] = round(distance_m, -3) if view.protected else round(distance_m)
+    return live
+
+
+def _times(view: PointView) -> tuple[str | None, str | None]:
+    """ISO texts of the view's report times, formatted once per view (views are immutable)."""
+    cached = view._static.get("times")
+    if cached is None:
+        cached = view._static["times"] = (iso(view.updated_at), iso(view.verified_at))
+    return cached
+
+
+def feature_json(
+    view: PointView, lang: str, shown: ShownStatus, is_open: bool | None, distance_m: float | None
+) -> bytes:
+    """`feature(view, public_properties(...))` serialised, byte for byte the same JSON, with the
+    unchanging part serialised once per view and language: the hot path's renderer."""
+    key = ("json", lang)
+    head = view._static.get(key)
+    if head is None:
+        geometry = (
+            b"null"
+            if view.protected
+            else orjson.dumps({"type": "Point", "coordinates": [view.lon, view.lat]})
+        )
+        head = view._static[key] = (
+            b'{"type":"Feature","id":'
+            + orjson.dumps(view.id)
+            + b',"geometry":'
+            + geometry
+            + b',"properties":'
+            + orjson.dumps(static_properties(view, lang))[:-1]
+            + b","
+        )
+    live = orjson.dumps(live_properties(view, shown, is_open, distance_m))
+    return head + live[1:] + b"}"
 
 
 def private_properties(view: PointView) -> dict[str, Any]:
@@ -216,3 +265,15 @@ def render_hits(
         )
         out.append(feature(view, props))
     return out
+
+
+def render_hits_json(
+    views: list[PointView], hits: list[Hit], lang: str, with_distance: bool
+) -> list[bytes]:
+    """`render_hits`, serialised: one JSON Feature per hit."""
+    return [
+        feature_json(
+            views[row], lang, SHOWN_BY_CODE[shown], is_open, metres if with_distance else None
+        )
+        for row, metres, shown, is_open in hits
+    ]

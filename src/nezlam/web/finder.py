@@ -224,6 +224,40 @@ async def point_signal(request: Request, point_id: str) -> Response:
     return RedirectResponse(f"/points/{point_id}?signal={outcome}", status_code=303)
 
 
+@router.get("/poster")
+def poster(request: Request) -> Response:
+    """An A4 PDF of the nearest points with QR codes, to hang on a door when phones are dead."""
+    from nezlam.poster import nearest_features_for_poster, render_poster
+
+    state: AppState = request.app.state.nezlam
+    params = request.query_params
+    lang = i18n.choose_language(request)
+    try:
+        lat, lon = query.number(params, "lat", -90, 90), query.number(params, "lon", -180, 180)
+    except DomainError as exc:
+        return Response(f"{exc.field}: {exc.problem}", status_code=422, media_type="text/plain")
+    now = state.clock()
+    features = nearest_features_for_poster(
+        state.index, state.settings, lat, lon, now=now, lang=lang
+    )
+    pdf = render_poster(
+        features,
+        place_label=params.get("place") or None,
+        lat=lat,
+        lon=lon,
+        base_url=str(request.base_url).rstrip("/"),
+        generated_at=now,
+        lang=lang,
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="nezlam-poster-{lat:.4f}-{lon:.4f}.pdf"'
+        },
+    )
+
+
 @router.get("/sw.js")
 def service_worker() -> Response:
     """Served from the root so that it may control every page."""

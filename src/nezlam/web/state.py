@@ -28,6 +28,10 @@ class AppState:
     signal_volume: RateLimiter
     clock: Callable[[], datetime] = field(default=utcnow)
 
+    @property
+    def stale_after_s(self) -> int:
+        return int(self.settings.stale_after.total_seconds())
+
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> AppState:
         db = db or Database(settings.database_url, replica_url=settings.replica_database_url)

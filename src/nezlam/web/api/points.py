@@ -19,7 +19,15 @@ from nezlam.domain.points import (
     ReportCreate,
     SignalCreate,
 )
-from nezlam.domain.public import Hit, PointView, feature, iso, public_properties, render_hits
+from nezlam.domain.public import (
+    Hit,
+    PointView,
+    feature,
+    iso,
+    public_properties,
+    render_hits,
+    render_hits_json,
+)
 from nezlam.domain.vocabulary import SignalKind, Visibility
 from nezlam.geo.spatial_index import Snapshot
 from nezlam.store import audit as audit_store
@@ -86,9 +94,18 @@ def nearest_body(state: AppState, params: Mapping[str, str], accept_language: st
     k = query.integer(params, "k", 1, 100, 5)
     max_m = query.number(params, "max_km", 1e-9, 20000) * 1000 if params.get("max_km") else None
     lang = query.language(params, accept_language)
-    snap, hits = state.index.nearest(lat, lon, k, query.filters(params), state.clock(), max_m)
-    return orjson.dumps(
-        collection(snap, render(state, snap, hits, lang, with_distance=True), state)
+    now = state.clock()
+    snap, hits = state.index.nearest(lat, lon, k, query.filters(params), now, max_m)
+    features = render_hits_json(snap.views, hits, lang, with_distance=True)
+    tail: dict[str, Any] = {"generated_at": iso(now), "stale_after_s": state.stale_after_s}
+    if snap.has_demo:
+        tail["notice"] = DEMO_NOTICE
+    # The same document as `collection(...)`, assembled from features serialised per point.
+    return (
+        b'{"type":"FeatureCollection","features":['
+        + b",".join(features)
+        + b"],"
+        + orjson.dumps(tail)[1:]
     )
 
 
