@@ -300,15 +300,19 @@ def revoke_token(
 
 
 def principal_for_token(session: Session, token: str) -> Principal:
-    row = session.execute(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token))
-    ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None:
+    found = session.execute(
+        select(ApiToken.id, ApiToken.revoked_at, User.id, User.username, User.is_active)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(token))
+    ).first()
+    if found is None:
         raise Unauthenticated("unknown or revoked token")
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    token_id, revoked_at, user_id, username, is_active = found
+    if revoked_at is not None or not is_active:
         raise Unauthenticated("unknown or revoked token")
-    return principal_for(session, user, token_id=row.id)
+    return Principal(
+        user_id=user_id, username=username, grants=grants_of(session, user_id), token_id=token_id
+    )
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:

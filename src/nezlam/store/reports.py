@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 import orjson
@@ -15,7 +16,7 @@ from nezlam.store import audit
 from nezlam.store.actor import Actor
 from nezlam.store.db import next_change_seq
 from nezlam.store.points import STATE_FIELDS, get_point
-from nezlam.store.tables import StatusReport, utcnow
+from nezlam.store.tables import Point, StatusReport, utcnow
 
 REPORTED_FIELDS = ("status", "power", "heating", "internet", "occupancy", "fuel_litres")
 
@@ -43,10 +44,15 @@ def add_report(
     idempotency_key: str | None = None,
     source: str = "api",
     now: datetime | None = None,
-) -> tuple[StatusReport, bool]:
-    """Store a report and update the point. Returns (report, created); a repeated
-    idempotency key returns the first report and created=False."""
+    authorize: Callable[[Point], None] | None = None,
+) -> tuple[StatusReport, bool, Point]:
+    """Store a report and update the point, in one transaction and few statements. Returns
+    (report, created, point); a repeated idempotency key returns the first report and
+    created=False. `authorize(point)` may refuse, by raising, before anything is written."""
     now = now or utcnow()
+    point = get_point(session, point_id, for_update=True)
+    if authorize is not None:
+        authorize(point)
     fingerprint = request_fingerprint(report)
     if idempotency_key:
         earlier = find_by_key(session, point_id, idempotency_key)
@@ -56,8 +62,9 @@ def add_report(
                     "this Idempotency-Key was already used with a different report",
                     field="Idempotency-Key",
                 )
-            return earlier, False
-    point = get_point(session, point_id, for_update=True)
+            return earlier, False, point
+    # Taken before the point changes, so the point is written once, with its number.
+    seq = next_change_seq(session)
     before = audit.snapshot(point, STATE_FIELDS)
     row = StatusReport(
         point_id=point_id,
@@ -80,7 +87,7 @@ def add_report(
     if report.confirms_status:
         point.verified_at = now
         point.flagged_at = None  # whoever answers for the point has spoken since the visitors
-    session.flush()
+    point.change_seq = seq
     audit.record(
         session,
         actor=actor.label,
@@ -92,8 +99,8 @@ def add_report(
         after=audit.snapshot(point, STATE_FIELDS),
         at=now,
     )
-    point.change_seq = next_change_seq(session)
-    return row, True
+    session.flush()
+    return row, True, point
 
 
 def history(session: Session, point_id: str, limit: int = 100) -> list[StatusReport]:

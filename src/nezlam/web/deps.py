@@ -14,7 +14,7 @@ from nezlam.web.state import AppState
 bearer = HTTPBearer(auto_error=False, description="An API token made with `nezlam token create`")
 
 
-def app_state(request: Request) -> AppState:
+async def app_state(request: Request) -> AppState:  # async: no I/O, no thread hop
     return request.app.state.nezlam
 
 
@@ -29,7 +29,9 @@ def optional_principal(
         return accounts.principal_for_token(session, credentials.credentials)
 
 
-def required_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+async def required_principal(
+    principal: Principal | None = Depends(optional_principal),
+) -> Principal:
     if principal is None:
         raise Unauthenticated("this needs an API token: Authorization: Bearer <token>")
     return principal

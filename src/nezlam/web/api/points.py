@@ -257,21 +257,22 @@ def post_report(
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> Response:
-    with state.db.read() as session:
-        scope = point_store.scope_of(point_store.get_point(session, point_id))
-    if not permissions.can_report(principal, scope):
-        raise Forbidden("you may not report for this point", field="point_id")
+
+    def authorize(point: Any) -> None:
+        if not permissions.can_report(principal, point_store.scope_of(point)):
+            raise Forbidden("you may not report for this point", field="point_id")
+
     try:
         with state.db.write() as session:
-            report, created = report_store.add_report(
+            report, created, point = report_store.add_report(
                 session,
                 point_id,
                 data,
                 actor_of(principal),
                 idempotency_key=idempotency_key,
                 now=state.clock(),
+                authorize=authorize,
             )
-            point = point_store.get_point(session, point_id)
     except IntegrityError:
         if not idempotency_key:
             raise
