@@ -6,7 +6,9 @@ Server-rendered and complete without JavaScript: the search form returns plain H
 
 from __future__ import annotations
 
+import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +31,7 @@ from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
@@ -57,6 +60,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         generated=now.astimezone(ZoneInfo("Europe/Kyiv")).strftime("%H:%M"),
         generated_iso=now.isoformat(),
         path=request.url.path,
+        assets_version=assets_version(),
         **context,
     )
     response = HTMLResponse(html, status_code=status)
@@ -261,5 +265,14 @@ def poster(request: Request) -> Response:
 @router.get("/sw.js")
 def service_worker() -> Response:
     """Served from the root so that it may control every page."""
-    script = (Path(__file__).parent / "static" / "sw.js").read_bytes()
+    script = (STATIC / "sw.js").read_text().replace("__ASSETS_VERSION__", assets_version())
     return Response(script, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+@lru_cache(maxsize=1)
+def assets_version() -> str:
+    """A short hash of the page's script, style and worker: changes whenever any of them does."""
+    digest = hashlib.sha256()
+    for name in ("app.css", "app.js", "sw.js"):
+        digest.update((STATIC / name).read_bytes())
+    return digest.hexdigest()[:10]

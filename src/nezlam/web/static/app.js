@@ -68,12 +68,15 @@
       maxZoom: 19, attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     }).addTo(map);
     L.circleMarker(parsed.centre, { radius: 6, color: "#1d3557" }).addTo(map);
+    var bounds = L.latLngBounds([parsed.centre]);
     var colours = { ok: "#0a6b2d", warn: "#8a5300", bad: "#a4161a", unknown: "#444" };
     parsed.points.forEach(function (p) {
       var marker = L.circleMarker([p.lat, p.lon], { radius: 9, color: colours[p.tone], fillOpacity: 0.8 }).addTo(map);
       var link = document.createElement("a");
       link.href = "/points/" + p.id; link.textContent = p.name + " — " + p.status;
       marker.bindPopup(link);
+      bounds.extend([p.lat, p.lon]);
     });
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
   }
 })();

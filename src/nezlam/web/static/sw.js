@@ -1,8 +1,12 @@
 // Offline: keep the page shell and the last results. Pages are fetched from the network first;
 // when that fails, the last copy of the same page (or of the last results) is shown instead, and
 // the page itself says it is offline and from when its results are.
-var SHELL = "nezlam-shell-v1", PAGES = "nezlam-pages-v1";
-var SHELL_FILES = ["/", "/static/app.css", "/static/app.js", "/static/manifest.webmanifest"];
+// VERSION changes whenever the page's script or style does (the server fills it in), so an
+// updated worker installs, takes the new files, and drops the old caches.
+var VERSION = "__ASSETS_VERSION__";
+var SHELL = "nezlam-shell-" + VERSION, PAGES = "nezlam-pages-" + VERSION;
+var SHELL_FILES = ["/", "/static/app.css?v=" + VERSION, "/static/app.js?v=" + VERSION,
+  "/static/manifest.webmanifest"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) { return cache.addAll(SHELL_FILES); })
@@ -10,7 +14,11 @@ self.addEventListener("install", function (event) {
 });
 
 self.addEventListener("activate", function (event) {
-  event.waitUntil(self.clients.claim());
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) {
+      return name !== SHELL && name !== PAGES;
+    }).map(function (name) { return caches.delete(name); }));
+  }).then(function () { return self.clients.claim(); }));
 });
 
 self.addEventListener("fetch", function (event) {
