@@ -16,7 +16,14 @@ import time
 
 import harness
 
-BENCHMARKS = ["nearest_index", "nearest_profile", "http_nearest", "ingest_profile", "ingest"]
+BENCHMARKS = [
+    "nearest_index",
+    "nearest_profile",
+    "http_nearest",
+    "ingest_profile",
+    "ingest",
+    "page_weight",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
