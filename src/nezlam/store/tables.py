@@ -233,3 +233,25 @@ class ChangeCounter(Base):
 
 
 APPEND_ONLY_TABLES = ("status_reports", "visitor_signals", "audit_log")
+
+
+class Place(Base):
+    """One entry of the address gazetteer: an address, a street or a named place, read from an
+    OpenStreetMap file (`source`) or written directly. Re-importing a source replaces its rows."""
+
+    __tablename__ = "places"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # address, street, place
+    osm_id: Mapped[str | None] = mapped_column(String(24))  # "n123", "w456", "r789"
+    name: Mapped[str | None] = mapped_column(String(300))
+    names: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"name:uk": ..., "alt_name": ...}
+    housenumber: Mapped[str | None] = mapped_column(String(40))
+    street: Mapped[str | None] = mapped_column(String(300))
+    locality: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    place_type: Mapped[str | None] = mapped_column(String(32))  # OSM place=* or highway=* value
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)

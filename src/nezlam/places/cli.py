@@ -1,0 +1,85 @@
+"""`nezlam places`: import OpenStreetMap addresses into the gazetteer and search it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+places_app = typer.Typer(
+    help="Address search: the gazetteer built from OpenStreetMap data.", no_args_is_help=True
+)
+STAGES = {"read": "reading (bytes)", "store": "storing (entries)"}
+
+
+@places_app.command("import")
+def import_(
+    path: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="an OpenStreetMap extract: .osm.pbf (or .osm)"
+    ),
+    source: str = typer.Option(
+        None, help="name of the source whose entries this replaces [the file's name]"
+    ),
+) -> None:
+    """Import the addresses, streets and named places of an OSM file. Importing a file again
+    replaces what it brought last time, in one transaction."""
+    # Imported here: nezlam.cli imports this module to add the command group.
+    from nezlam.cli import console, database, progress_bar
+    from nezlam.places.osm_import import import_file
+
+    db = database()
+    with progress_bar() as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = import_file(db, path, source, progress)
+        except (OSError, RuntimeError, ValueError) as exc:
+            console.print(f"[red]cannot read {path.name}:[/red] {exc}")
+            raise typer.Exit(1) from exc
+    counts = ", ".join(f"{count} {kind}s" for kind, count in report.counts.items())
+    replaced = f"; replaced {report.removed} earlier entries" if report.removed else ""
+    console.print(
+        f"{report.source}: {report.added} entries ({counts}){replaced} in {report.seconds:.1f} s"
+    )
+    if report.skipped:
+        console.print(f"{report.skipped} house numbers with no street, place or name were skipped")
+    console.print("Data © OpenStreetMap contributors (ODbL 1.0): credit them wherever it is shown.")
+
+
+@places_app.command("search")
+def search(
+    query: str = typer.Argument(..., help='what a resident would type, e.g. "Хрещатик 22"'),
+    limit: int = typer.Option(10, min=1, max=50, help="at most this many results"),
+    lat: float = typer.Option(None, min=-90, max=90, help="prefer results near here (with --lon)"),
+    lon: float = typer.Option(None, min=-180, max=180, help="prefer results near here"),
+) -> None:
+    """Search the gazetteer as the API does, and print the results as a table."""
+    from nezlam.cli import console, database
+    from nezlam.places.search import Gazetteer
+
+    if (lat is None) != (lon is None):
+        console.print("[red]error:[/red] give --lat and --lon together")
+        raise typer.Exit(2)
+    near = (lat, lon) if lat is not None and lon is not None else None
+    hits = Gazetteer(database()).search(query, limit=limit, near=near)
+    if not hits:
+        console.print("nothing found")
+        raise typer.Exit(1)
+    table = Table("score", "kind", "label", "lat", "lon")
+    for hit in hits:
+        shown = hit.public()
+        table.add_row(
+            f"{shown['score']:.1f}",
+            shown["kind"],
+            shown["label"],
+            f"{hit.record.lat:.6f}",
+            f"{hit.record.lon:.6f}",
+        )
+    Console().print(table)
