@@ -148,3 +148,15 @@ def test_poster_is_a_pdf_of_the_nearest_points(app_client, network):
     text = PdfReader(BytesIO(response.content)).pages[0].extract_text()
     assert "Пункт point-a" in text and "Пункт point-b" in text
     assert app_client.get("/poster", params={"lat": "x", "lon": "1"}).status_code == 422
+
+
+def test_the_demo_yurt_is_found_by_typing_its_address(client, db, clock):
+    from nezlam import demo
+
+    with db.write() as session:
+        demo.load(session, now=clock(), count=30)
+    client.app.state.nezlam.sync.load_all()
+    for typed in ("Володимирська 57", "volodymyrska 57", "парк Шевченка", "Shevchenko Park"):
+        html = client.get("/", params={"q": typed, "f": "1"}).text
+        first = html.index('<ol class="results">')
+        assert "Юрта незламності в парку Шевченка" in html[first : first + 1500], typed

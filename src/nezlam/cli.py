@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from nezlam.config import ConfigError, Settings
 from nezlam.domain.errors import DomainError
+from nezlam.places.cli import places_app
 from nezlam.store import db as store_db
 
 app = typer.Typer(help="Nezlam: run a network of invincibility points.", no_args_is_help=True)
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(role_app, name="role")
 app.add_typer(token_app, name="token")
+app.add_typer(places_app, name="places")
 console = Console(stderr=True)
 
 

@@ -22,6 +22,8 @@ from nezlam.domain.points import (
     RoleGrantCreate,
     UserCreate,
 )
+from nezlam.places.records import PlaceKind, PlaceRecord
+from nezlam.places.store import add_places
 from nezlam.store import accounts, points, reports
 from nezlam.store.actor import DEMO
 from nezlam.store.tables import utcnow
@@ -227,6 +229,68 @@ YURTS = [
 ]
 
 
+def gazetteer_records() -> list[PlaceRecord]:
+    """What the demo makes findable by typing, until a real street extract is imported with
+    `nezlam places import`: the two towns, Kyiv's districts, and the yurts' addresses."""
+    records = [
+        PlaceRecord(
+            kind=PlaceKind.PLACE,
+            name=KYIV,
+            names={"name:en": "Kyiv"},
+            lat=50.4501,
+            lon=30.5234,
+            place_type="city",
+        ),
+        PlaceRecord(
+            kind=PlaceKind.PLACE,
+            name="Буча",
+            names={"name:en": "Bucha"},
+            lat=50.5432,
+            lon=30.2126,
+            place_type="town",
+            locality=KYIV_OBLAST,
+        ),
+        PlaceRecord(
+            kind=PlaceKind.PLACE,
+            name="парк Шевченка",
+            names={"name:en": "Shevchenko Park"},
+            lat=50.4418,
+            lon=30.5128,
+            place_type="park",
+            locality=KYIV,
+        ),
+        PlaceRecord(
+            kind=PlaceKind.ADDRESS,
+            street="вулиця Володимирська",
+            housenumber="57",
+            lat=50.44185,
+            lon=30.51330,
+            locality=KYIV,
+        ),
+        PlaceRecord(
+            kind=PlaceKind.ADDRESS,
+            street="вулиця Енергетиків",
+            housenumber="12",
+            lat=50.54680,
+            lon=30.23360,
+            locality="Буча",
+        ),
+    ]
+    for uk, en, lat, lon, _spread in DISTRICTS:
+        records.append(
+            PlaceRecord(
+                kind=PlaceKind.PLACE,
+                name=f"{uk} район",
+                names={"name:en": f"{en} district"},
+                lat=lat,
+                lon=lon,
+                place_type="suburb",
+                locality=KYIV,
+            )
+        )
+    return records
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
@@ -354,6 +418,7 @@ def load(
             reports.add_report(session, data.id or "", report, DEMO, source="demo", now=moment)
         if progress is not None:
             progress(i + 1)
+    add_places(session, "demo", gazetteer_records())
     for account in DEMO_ACCOUNTS:
         user = accounts.create_user(
             session, UserCreate(username=account.username, password=account.password), DEMO

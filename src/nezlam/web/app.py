@@ -16,7 +16,7 @@ from nezlam import __version__
 from nezlam.config import Settings
 from nezlam.store.db import Database
 from nezlam.web import errors, finder, health
-from nezlam.web.api import accounts, feeds, points
+from nezlam.web.api import accounts, feeds, places, points
 from nezlam.web.fast_path import FastPath
 from nezlam.web.responses import OrjsonResponse
 from nezlam.web.state import AppState
@@ -72,6 +72,7 @@ def create_app(
     app.include_router(points.router)
     app.include_router(feeds.router)
     app.include_router(accounts.router)
+    app.include_router(places.router)
     return app
 
 
