@@ -86,6 +86,8 @@ class Settings:
     signal_flag_threshold: int = 3
     signals_per_client_per_hour: int = 20
     demo_banner: bool = True
+    # Map tiles for the finder's optional map ({z}/{x}/{y}); OpenStreetMap's by default.
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -102,6 +104,9 @@ class Settings:
             raise ConfigError(
                 "NEZLAM_REPLICA_DATABASE_URL: needs NEZLAM_DATABASE_URL on PostgreSQL"
             )
+        tile_url = os.environ.get("NEZLAM_TILE_URL") or cls.tile_url
+        if not all(part in tile_url for part in ("{z}", "{x}", "{y}")):
+            raise ConfigError(f"NEZLAM_TILE_URL: needs {{z}}, {{x}} and {{y}}, got {tile_url!r}")
         stale_after = env_duration("NEZLAM_STALE_AFTER", "6h")
         no_response_after = env_duration("NEZLAM_NO_RESPONSE_AFTER", "24h")
         if no_response_after <= stale_after:
@@ -117,4 +122,5 @@ class Settings:
             signal_flag_threshold=env_int("NEZLAM_SIGNAL_FLAG_THRESHOLD", 3, minimum=1),
             signals_per_client_per_hour=env_int("NEZLAM_SIGNALS_PER_HOUR", 20, minimum=1),
             index_poll_seconds=env_int("NEZLAM_INDEX_POLL_MS", 1000, minimum=50) / 1000,
+            tile_url=tile_url,
         )

@@ -61,6 +61,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         generated_iso=now.isoformat(),
         path=request.url.path,
         assets_version=assets_version(),
+        tile_url=state.settings.tile_url,
         **context,
     )
     response = HTMLResponse(html, status_code=status)
