@@ -33,6 +33,7 @@ def test_stale_after_accepts_durations(monkeypatch, value, expected):
         ("NEZLAM_DATABASE_URL", "mysql://x"),
         ("NEZLAM_NO_RESPONSE_AFTER", "1h"),
         ("NEZLAM_SIGNAL_FLAG_THRESHOLD", "0"),
+        ("NEZLAM_TILE_URL", "https://tiles.example/x.png"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch, name, value):
