@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from nezlam.store.tables import AuditEntry, utcnow
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as JSON can hold it."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
@@ -19,7 +20,7 @@ def _plain(value: Any) -> Any:
 
 def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     """A JSON-able copy of the named attributes of a row."""
-    return {name: _plain(getattr(row, name)) for name in fields}
+    return {name: plain(getattr(row, name)) for name in fields}
 
 
 def record(
@@ -38,8 +39,9 @@ def record(
         changed = {k for k in after if before.get(k) != after.get(k)}
         before = {k: before.get(k) for k in changed}
         after = {k: after[k] for k in changed}
-    session.add(
-        AuditEntry(
+    # A Core insert: no object to track, and it runs where it is called.
+    session.execute(
+        insert(AuditEntry.__table__).values(
             at=at or utcnow(),
             actor=actor,
             actor_user_id=actor_user_id,
