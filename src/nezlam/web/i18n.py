@@ -11,15 +11,21 @@ import io
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
 LOCALES = Path(__file__).parent / "locales"
-LANGUAGES = ("uk", "en")
 DEFAULT = "uk"
-LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
+# English is the language of the message ids; every other language is the catalog that exists.
+LANGUAGES = (DEFAULT, "en") + tuple(
+    sorted(p.name for p in LOCALES.iterdir() if p.is_dir() and p.name not in (DEFAULT, "en"))
+)
+LANGUAGE_NAMES = {
+    code: Locale.parse(code).get_display_name(code).capitalize() for code in LANGUAGES
+}
 COOKIE = "lang"
 
 
