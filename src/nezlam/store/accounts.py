@@ -12,7 +12,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
@@ -227,16 +227,16 @@ def revoke_role(session: Session, grant_id: int, actor: Actor) -> None:
     )
 
 
+GRANTS_OF = select(
+    RoleGrant.role, RoleGrant.region, RoleGrant.point_id, RoleGrant.organisation_id
+).where(RoleGrant.user_id == bindparam("user_id"))
+
+
 def grants_of(session: Session, user_id: int) -> tuple[Grant, ...]:
-    rows = session.execute(select(RoleGrant).where(RoleGrant.user_id == user_id)).scalars()
+    rows = session.execute(GRANTS_OF, {"user_id": user_id})
     return tuple(
-        Grant(
-            role=Role(row.role),
-            region=row.region,
-            point_id=row.point_id,
-            organisation_id=row.organisation_id,
-        )
-        for row in rows
+        Grant(role=Role(role), region=region, point_id=point_id, organisation_id=organisation_id)
+        for role, region, point_id, organisation_id in rows
     )
 
 
@@ -299,12 +299,15 @@ def revoke_token(
     return row
 
 
+TOKEN_LOOKUP = (
+    select(ApiToken.id, ApiToken.revoked_at, User.id, User.username, User.is_active)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def principal_for_token(session: Session, token: str) -> Principal:
-    found = session.execute(
-        select(ApiToken.id, ApiToken.revoked_at, User.id, User.username, User.is_active)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_token(token))
-    ).first()
+    found = session.execute(TOKEN_LOOKUP, {"token_hash": hash_token(token)}).first()
     if found is None:
         raise Unauthenticated("unknown or revoked token")
     token_id, revoked_at, user_id, username, is_active = found

@@ -23,6 +23,9 @@ def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: plain(getattr(row, name)) for name in fields}
 
 
+INSERT_ENTRY = insert(AuditEntry.__table__)
+
+
 def record(
     session: Session,
     *,
@@ -39,18 +42,19 @@ def record(
         changed = {k for k in after if before.get(k) != after.get(k)}
         before = {k: before.get(k) for k in changed}
         after = {k: after[k] for k in changed}
-    # A Core insert: no object to track, and it runs where it is called.
+    # A Core insert, built once: no object to track, and it runs where it is called.
     session.execute(
-        insert(AuditEntry.__table__).values(
-            at=at or utcnow(),
-            actor=actor,
-            actor_user_id=actor_user_id,
-            entity=entity,
-            entity_id=str(entity_id),
-            action=action,
-            before=before,
-            after=after,
-        )
+        INSERT_ENTRY,
+        {
+            "at": at or utcnow(),
+            "actor": actor,
+            "actor_user_id": actor_user_id,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "action": action,
+            "before": before,
+            "after": after,
+        },
     )
 
 

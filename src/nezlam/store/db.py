@@ -106,14 +106,17 @@ def next_change_seq(session: Session) -> int:
     taken = session.info.get("change_seq")
     if taken is not None:
         return int(taken)
-    result = session.execute(
-        update(ChangeCounter)
-        .where(ChangeCounter.id == 1)
-        .values(value=ChangeCounter.value + 1)
-        .returning(ChangeCounter.value)
-    )
-    taken = session.info["change_seq"] = int(result.scalar_one())
+    taken = session.info["change_seq"] = int(session.execute(BUMP_COUNTER).scalar_one())
     return taken
+
+
+# Built once: every write runs it, and building a statement costs more than running it here.
+BUMP_COUNTER = (
+    update(ChangeCounter.__table__)
+    .where(ChangeCounter.__table__.c.id == 1)
+    .values(value=ChangeCounter.__table__.c.value + 1)
+    .returning(ChangeCounter.__table__.c.value)
+)
 
 
 def current_change_seq(session: Session) -> int:
