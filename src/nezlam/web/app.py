@@ -45,6 +45,7 @@ def create_app(
         try:
             yield
         finally:
+            state.report_writer.stop()
             state.sync.stop()
 
     # FastAPIOffline is FastAPI whose docs page loads Swagger UI from this server, not a CDN.

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from nezlam.config import Settings
 from nezlam.geo.spatial_index import SpatialIndex
 from nezlam.index_sync import IndexSync
+from nezlam.report_writer import ReportWriter
 from nezlam.store.db import Database
 from nezlam.web.ratelimit import RateLimiter
 
@@ -26,6 +27,7 @@ class AppState:
     # One signal per client, point and kind per window; and an overall cap per client.
     signal_repeat: RateLimiter
     signal_volume: RateLimiter
+    report_writer: ReportWriter
     clock: Callable[[], datetime] = field(default=utcnow)
 
     @property
@@ -36,11 +38,13 @@ class AppState:
     def build(cls, settings: Settings, db: Database | None = None) -> AppState:
         db = db or Database(settings.database_url, replica_url=settings.replica_database_url)
         index = SpatialIndex(settings.stale_after, settings.no_response_after)
+        sync = IndexSync(db, index, settings.index_poll_seconds)
         return cls(
             settings=settings,
             db=db,
             index=index,
-            sync=IndexSync(db, index, settings.index_poll_seconds),
+            sync=sync,
+            report_writer=ReportWriter(db, sync.apply_written),
             signal_repeat=RateLimiter(1, settings.signal_window.total_seconds()),
             signal_volume=RateLimiter(settings.signals_per_client_per_hour, 3600),
         )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 
 from nezlam.domain import permissions
-from nezlam.domain.errors import Forbidden, Invalid, NotFound, TooManyRequests
+from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from nezlam.domain.permissions import Principal
 from nezlam.domain.points import (
     POINT_ID_PATTERN,
@@ -30,6 +32,7 @@ from nezlam.domain.public import (
 )
 from nezlam.domain.vocabulary import SignalKind, Visibility
 from nezlam.geo.spatial_index import Snapshot
+from nezlam.report_writer import ReportJob
 from nezlam.store import audit as audit_store
 from nezlam.store import points as point_store
 from nezlam.store import reports as report_store
@@ -244,7 +247,7 @@ def report_body(report: Any) -> dict[str, Any]:
     status_code=201,
     summary="Send a status report (the point's operators, its coordinators)",
 )
-def post_report(
+async def post_report(
     data: ReportCreate,
     point_id: str = PointId,
     idempotency_key: str | None = Header(
@@ -262,28 +265,17 @@ def post_report(
         if not permissions.can_report(principal, point_store.scope_of(point)):
             raise Forbidden("you may not report for this point", field="point_id")
 
+    job = ReportJob(point_id, data, actor_of(principal), idempotency_key, state.clock(), authorize)
     try:
-        with state.db.write() as session:
-            report, created, point = report_store.add_report(
-                session,
-                point_id,
-                data,
-                actor_of(principal),
-                idempotency_key=idempotency_key,
-                now=state.clock(),
-                authorize=authorize,
-            )
+        # Written with the reports arriving at the same moment, in one transaction; answered
+        # once committed (see nezlam.report_writer).
+        report, created, _point = await asyncio.wrap_future(state.report_writer.submit(job))
     except IntegrityError:
         if not idempotency_key:
             raise
-        # The same key raced in from a parallel retry; answer with the stored one.
-        with state.db.read() as session:
-            report = report_store.find_by_key(session, point_id, idempotency_key)
-            if report is None:
-                raise
-            created, point = False, None
-    if point is not None and created:
-        state.sync.apply_written([point])
+        # The same key raced in from another process; answer with the stored one.
+        report = await run_in_threadpool(stored_report, state, point_id, idempotency_key)
+        created = False
     headers = {"Idempotent-Replayed": "true"} if not created else {}
     return Response(
         orjson.dumps(report_body(report)),
@@ -291,6 +283,17 @@ def post_report(
         media_type="application/json",
         headers=headers,
     )
+
+
+def stored_report(state: AppState, point_id: str, key: str) -> Any:
+    with state.db.read() as session:
+        report = report_store.find_by_key(session, point_id, key)
+    if report is None:
+        raise Conflict(
+            "the report conflicts with one written at the same moment; retry",
+            field="Idempotency-Key",
+        )
+    return report
 
 
 @router.get("/points/{point_id}/reports", summary="Status history (operators, coordinators)")

@@ -1,0 +1,102 @@
+"""The report writer commits concurrent reports together, answers each only after commit, and
+never lets one bad report fail its neighbours."""
+
+import sqlalchemy as sa
+
+from nezlam.domain.errors import Conflict, Forbidden, NotFound
+from nezlam.domain.points import ReportCreate
+from nezlam.report_writer import ReportJob, ReportWriter
+from nezlam.store.actor import Actor
+from nezlam.store.tables import Point, StatusReport
+
+
+def allow(_point):
+    return None
+
+
+def refuse(_point):
+    raise Forbidden("not yours", field="point_id")
+
+
+def job(point_id, occupancy, clock, key=None, authorize=allow):
+    return ReportJob(
+        point_id,
+        ReportCreate(status="open", occupancy=occupancy),
+        Actor("test"),
+        key,
+        clock(),
+        authorize,
+    )
+
+
+def run_as_one_batch(writer, jobs):
+    """Queue everything before the writer starts, so it takes them as one batch."""
+    futures = []
+    for item in jobs:
+        writer._queue.put(item)
+        futures.append(item.future)
+    writer._ensure_started()
+    outcomes = []
+    for future in futures:
+        try:
+            outcomes.append(future.result(timeout=20))
+        except Exception as exc:  # the test looks at which
+            outcomes.append(exc)
+    writer.stop()
+    return outcomes
+
+
+def test_a_batch_is_one_transaction_and_refusals_do_not_disturb_it(db, network, clock):
+    written = []
+    writer = ReportWriter(db, written.extend)
+    outcomes = run_as_one_batch(
+        writer,
+        [
+            job(network.point_a, 1, clock, key="k1"),
+            job("no-such-point", 2, clock),
+            job(network.point_b, 3, clock, authorize=refuse),
+            job(network.point_b, 4, clock),
+            job(network.point_a, 1, clock, key="k1"),  # a retry inside the same batch
+            job(network.point_a, 6, clock, key="k2"),
+        ],
+    )
+    assert isinstance(outcomes[1], NotFound) and isinstance(outcomes[2], Forbidden)
+    first, replay = outcomes[0], outcomes[4]
+    assert first[1] is True and replay[1] is False and replay[0].id == first[0].id
+    with db.read() as session:
+        stored = session.execute(sa.select(StatusReport.occupancy).order_by(StatusReport.id))
+        assert [row[0] for row in stored] == [1, 4, 6]
+        seqs = set(session.execute(sa.select(Point.change_seq)).scalars())
+        point_a = session.get(Point, network.point_a)
+    assert len(seqs) == 1  # both points changed in one transaction, under one change number
+    assert point_a.occupancy == 6  # the later report in the batch wins
+    assert {p.id for p in written} == {network.point_a, network.point_b}
+
+
+def test_a_key_reused_for_another_report_is_refused_inside_a_batch(db, network, clock):
+    writer = ReportWriter(db, lambda _points: None)
+    outcomes = run_as_one_batch(
+        writer,
+        [job(network.point_a, 1, clock, key="same"), job(network.point_a, 2, clock, key="same")],
+    )
+    assert outcomes[0][1] is True and isinstance(outcomes[1], Conflict)
+
+
+def test_a_failing_report_is_found_by_retrying_each_alone(db, network, clock):
+    def explode(_point):
+        raise RuntimeError("a bug in one request")
+
+    writer = ReportWriter(db, lambda _points: None)
+    outcomes = run_as_one_batch(
+        writer,
+        [
+            job(network.point_a, 1, clock),
+            job(network.point_a, 2, clock, authorize=explode),
+            job(network.point_b, 3, clock),
+        ],
+    )
+    assert isinstance(outcomes[1], RuntimeError)
+    assert outcomes[0][1] is True and outcomes[2][1] is True
+    with db.read() as session:
+        stored = session.execute(sa.select(StatusReport.occupancy).order_by(StatusReport.id))
+        assert [row[0] for row in stored] == [1, 3]
