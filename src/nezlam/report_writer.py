@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from nezlam.domain.errors import DomainError
 from nezlam.domain.points import ReportCreate
 from nezlam.store import reports as report_store
@@ -43,6 +45,12 @@ class ReportJob:
     now: datetime
     authorize: Callable[[Any], None]
     future: Future[tuple[Any, bool, Any]] = field(default_factory=Future)
+
+
+def is_transient(failure: BaseException) -> bool:
+    """A deadlock or serialisation failure: the database rolled back; the same write may pass."""
+    code = getattr(getattr(failure, "orig", None), "sqlstate", None)
+    return isinstance(failure, OperationalError) and code in ("40P01", "40001")
 
 
 class ReportWriter:
@@ -95,10 +103,11 @@ class ReportWriter:
             except Exception:  # never let the writer die: answer, and go on
                 log.exception("report batch failed")
 
-    def _write(self, batch: list[ReportJob]) -> None:
+    def _write(self, batch: list[ReportJob], attempt: int = 1) -> None:
         outcomes: list[tuple[ReportJob, Any, BaseException | None]] = []
         try:
             with self.db.write() as session:
+                report_store.lock_points(session, [job.point_id for job in batch])
                 for job in batch:
                     try:
                         result = report_store.add_report(
@@ -117,6 +126,8 @@ class ReportWriter:
             if len(batch) > 1:
                 for job in batch:  # find the one at fault: each alone
                     self._write([job])
+            elif attempt < 3 and is_transient(failure):
+                self._write(batch, attempt + 1)
             else:
                 batch[0].future.set_exception(failure)
             return

@@ -51,6 +51,18 @@ def find_by_key(session: Session, point_id: str, key: str) -> Row[Any] | None:
     return session.execute(FIND_BY_KEY, {"point_id": point_id, "key": key}).first()
 
 
+def lock_points(session: Session, point_ids: list[str]) -> None:
+    """Lock several points up front, in id order, so that two writers taking several points
+    each can never wait for each other in a circle (PostgreSQL; SQLite has one writer)."""
+    if session.get_bind().dialect.name == "postgresql" and point_ids:
+        session.execute(
+            select(POINTS.c.id)
+            .where(POINTS.c.id.in_(sorted(set(point_ids))))
+            .order_by(POINTS.c.id)
+            .with_for_update()
+        ).all()
+
+
 def add_report(
     session: Session,
     point_id: str,
