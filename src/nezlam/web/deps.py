@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from nezlam.domain.errors import Unauthenticated
+from nezlam.domain.errors import Forbidden, Unauthenticated
 from nezlam.domain.permissions import Principal
-from nezlam.store import accounts
+from nezlam.store import accounts, login_sessions
 from nezlam.store.actor import Actor
 from nezlam.web.state import AppState
 
@@ -18,22 +20,43 @@ async def app_state(request: Request) -> AppState:  # async: no I/O, no thread h
     return request.app.state.nezlam
 
 
+SESSION_COOKIE = "nezlam_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def optional_principal(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
 ) -> Principal | None:
-    if credentials is None:
-        return None
+    """Who is asking: an API token (Authorization: Bearer), or a signed-in browser (the session
+    cookie, whose writes must carry the session's CSRF token in X-CSRF-Token)."""
     state: AppState = request.app.state.nezlam
+    if credentials is not None:
+        with state.db.read() as session:
+            return accounts.principal_for_token(session, credentials.credentials)
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return None
     with state.db.read() as session:
-        return accounts.principal_for_token(session, credentials.credentials)
+        principal, csrf = login_sessions.principal_for(session, secret, state.clock())
+    if request.method not in SAFE_METHODS and not hmac.compare_digest(
+        request.headers.get(CSRF_HEADER, ""), csrf
+    ):
+        raise Forbidden(
+            "a write made with a session cookie needs its CSRF token in X-CSRF-Token",
+            field=CSRF_HEADER,
+        )
+    return principal
 
 
 async def required_principal(
     principal: Principal | None = Depends(optional_principal),
 ) -> Principal:
     if principal is None:
-        raise Unauthenticated("this needs an API token: Authorization: Bearer <token>")
+        raise Unauthenticated(
+            "this needs an API token (Authorization: Bearer <token>) or a signed-in session"
+        )
     return principal
 
 

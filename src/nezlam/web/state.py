@@ -28,6 +28,7 @@ class AppState:
     signal_repeat: RateLimiter
     signal_volume: RateLimiter
     report_writer: ReportWriter
+    login_attempts: RateLimiter
     clock: Callable[[], datetime] = field(default=utcnow)
 
     @property
@@ -45,6 +46,8 @@ class AppState:
             index=index,
             sync=sync,
             report_writer=ReportWriter(db, sync.apply_written),
+            # Ten sign-in attempts per account and address in a quarter of an hour.
+            login_attempts=RateLimiter(10, 900),
             signal_repeat=RateLimiter(1, settings.signal_window.total_seconds()),
             signal_volume=RateLimiter(settings.signals_per_client_per_hour, 3600),
         )

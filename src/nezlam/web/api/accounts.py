@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+import orjson
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 
 from nezlam.domain import permissions
-from nezlam.domain.errors import Forbidden
+from nezlam.domain.errors import Forbidden, TooManyRequests
 from nezlam.domain.permissions import Grant, Principal
 from nezlam.domain.points import (
     SLUG_PATTERN,
@@ -22,10 +23,10 @@ from nezlam.domain.points import (
 )
 from nezlam.domain.public import iso
 from nezlam.domain.vocabulary import Role
-from nezlam.store import accounts
+from nezlam.store import accounts, login_sessions
 from nezlam.store import points as point_store
 from nezlam.store.tables import ApiToken, RoleGrant
-from nezlam.web.deps import actor_of, app_state, required_principal
+from nezlam.web.deps import SESSION_COOKIE, actor_of, app_state, required_principal
 from nezlam.web.state import AppState
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -232,3 +233,50 @@ def revoke_token(
         if row is not None and row.user_id != principal.user_id and not principal.is_admin:
             raise Forbidden("not your token", field="token_id")
         accounts.revoke_token(session, token_id, actor_of(principal))
+
+
+class LoginRequest(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/session", summary="Sign in with a password: sets the session cookie")
+def sign_in(
+    request: Request,
+    data: LoginRequest,
+    state: AppState = Depends(app_state),
+) -> Response:
+    client = request.client.host if request.client else "unknown"
+    limiter = state.login_attempts
+    if not limiter.allow(limiter.client_key(client, data.username.casefold())):
+        raise TooManyRequests("too many sign-in attempts; wait a few minutes")
+    with state.db.write() as session:
+        user = accounts.authenticate(session, data.username, data.password)
+        secret, csrf = login_sessions.start(session, user, state.clock())
+    body = {
+        "username": user.username,
+        "csrf_token": csrf,
+        "expires_in": int(login_sessions.LIFETIME.total_seconds()),
+    }
+    response = Response(orjson.dumps(body), media_type="application/json")
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=body["expires_in"],
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.delete("/session", status_code=204, summary="Sign out")
+def sign_out(request: Request, state: AppState = Depends(app_state)) -> Response:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        with state.db.write() as session:
+            login_sessions.end(session, secret, state.clock())
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
