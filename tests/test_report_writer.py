@@ -3,30 +3,23 @@ never lets one bad report fail its neighbours."""
 
 import sqlalchemy as sa
 
-from nezlam.domain.errors import Conflict, Forbidden, NotFound
+from nezlam.domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from nezlam.domain.points import ReportCreate
 from nezlam.report_writer import ReportJob, ReportWriter
-from nezlam.store.actor import Actor
+from nezlam.store import accounts
 from nezlam.store.tables import Point, StatusReport
 
 
-def allow(_point):
-    return None
+def as_(network, who):
+    """Identify as one of the network's people, by their token, as a request would."""
+    if who is None:
+        return lambda _session: None
+    return lambda session: accounts.principal_for_token(session, network.tokens[who])
 
 
-def refuse(_point):
-    raise Forbidden("not yours", field="point_id")
-
-
-def job(point_id, occupancy, clock, key=None, authorize=allow):
-    return ReportJob(
-        point_id,
-        ReportCreate(status="open", occupancy=occupancy),
-        Actor("test"),
-        key,
-        clock(),
-        authorize,
-    )
+def job(network, point_id, occupancy, clock, key=None, identify=None):
+    report = ReportCreate(status="open", occupancy=occupancy)
+    return ReportJob(point_id, report, identify or as_(network, "admin"), key, clock())
 
 
 def run_as_one_batch(writer, jobs):
@@ -52,12 +45,12 @@ def test_a_batch_is_one_transaction_and_refusals_do_not_disturb_it(db, network, 
     outcomes = run_as_one_batch(
         writer,
         [
-            job(network.point_a, 1, clock, key="k1"),
-            job("no-such-point", 2, clock),
-            job(network.point_b, 3, clock, authorize=refuse),
-            job(network.point_b, 4, clock),
-            job(network.point_a, 1, clock, key="k1"),  # a retry inside the same batch
-            job(network.point_a, 6, clock, key="k2"),
+            job(network, network.point_a, 1, clock, key="k1"),
+            job(network, "no-such-point", 2, clock),
+            job(network, network.point_b, 3, clock, identify=as_(network, "operator_a")),
+            job(network, network.point_b, 4, clock),
+            job(network, network.point_a, 1, clock, key="k1"),  # a retry inside the same batch
+            job(network, network.point_a, 6, clock, key="k2"),
         ],
     )
     assert isinstance(outcomes[1], NotFound) and isinstance(outcomes[2], Forbidden)
@@ -77,22 +70,25 @@ def test_a_key_reused_for_another_report_is_refused_inside_a_batch(db, network, 
     writer = ReportWriter(db, lambda _points: None)
     outcomes = run_as_one_batch(
         writer,
-        [job(network.point_a, 1, clock, key="same"), job(network.point_a, 2, clock, key="same")],
+        [
+            job(network, network.point_a, 1, clock, key="same"),
+            job(network, network.point_a, 2, clock, key="same"),
+        ],
     )
     assert outcomes[0][1] is True and isinstance(outcomes[1], Conflict)
 
 
 def test_a_failing_report_is_found_by_retrying_each_alone(db, network, clock):
-    def explode(_point):
+    def explode(_session):
         raise RuntimeError("a bug in one request")
 
     writer = ReportWriter(db, lambda _points: None)
     outcomes = run_as_one_batch(
         writer,
         [
-            job(network.point_a, 1, clock),
-            job(network.point_a, 2, clock, authorize=explode),
-            job(network.point_b, 3, clock),
+            job(network, network.point_a, 1, clock),
+            job(network, network.point_a, 2, clock, identify=explode),
+            job(network, network.point_b, 3, clock),
         ],
     )
     assert isinstance(outcomes[1], RuntimeError)
@@ -100,3 +96,15 @@ def test_a_failing_report_is_found_by_retrying_each_alone(db, network, clock):
     with db.read() as session:
         stored = session.execute(sa.select(StatusReport.occupancy).order_by(StatusReport.id))
         assert [row[0] for row in stored] == [1, 3]
+
+
+def test_a_report_from_nobody_is_refused_in_the_batch(db, network, clock):
+    writer = ReportWriter(db, lambda _points: None)
+    outcomes = run_as_one_batch(
+        writer,
+        [
+            job(network, network.point_a, 1, clock, identify=as_(network, None)),
+            job(network, network.point_a, 2, clock),
+        ],
+    )
+    assert isinstance(outcomes[0], Unauthenticated) and outcomes[1][1] is True

@@ -25,8 +25,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
-from nezlam.domain.errors import DomainError
+from nezlam.domain.errors import DomainError, Forbidden, Unauthenticated
+from nezlam.domain.permissions import PointScope, Principal, can_report
 from nezlam.domain.points import ReportCreate
 from nezlam.store import reports as report_store
 from nezlam.store.actor import Actor
@@ -38,13 +40,37 @@ MAX_BATCH = 128
 
 @dataclass
 class ReportJob:
+    """A report to write. `identify(session)` says who sends it (looked up inside the batch's
+    transaction: one connection for many reports), or raises if nobody may."""
+
     point_id: str
     report: ReportCreate
-    actor: Actor
+    identify: Callable[[Session], Principal | None]
     idempotency_key: str | None
     now: datetime
-    authorize: Callable[[Any], None]
     future: Future[tuple[Any, bool, Any]] = field(default_factory=Future)
+
+    def write(self, session: Session) -> tuple[Any, bool, Any]:
+        principal = self.identify(session)
+        if principal is None:
+            raise Unauthenticated("this needs an API token or a signed-in session")
+
+        def authorize(point: Any) -> None:
+            scope = PointScope(
+                id=point.id, region=point.region, organisation_id=point.organisation_id
+            )
+            if not can_report(principal, scope):
+                raise Forbidden("you may not report for this point", field="point_id")
+
+        return report_store.add_report(
+            session,
+            self.point_id,
+            self.report,
+            Actor.of(principal),
+            idempotency_key=self.idempotency_key,
+            now=self.now,
+            authorize=authorize,
+        )
 
 
 def is_transient(failure: BaseException) -> bool:
@@ -110,16 +136,7 @@ class ReportWriter:
                 report_store.lock_points(session, [job.point_id for job in batch])
                 for job in batch:
                     try:
-                        result = report_store.add_report(
-                            session,
-                            job.point_id,
-                            job.report,
-                            job.actor,
-                            idempotency_key=job.idempotency_key,
-                            now=job.now,
-                            authorize=job.authorize,
-                        )
-                        outcomes.append((job, result, None))
+                        outcomes.append((job, job.write(session), None))
                     except DomainError as refused:  # refused before writing anything
                         outcomes.append((job, None, refused))
         except Exception as failure:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Forbidden, Unauthenticated
 from nezlam.domain.permissions import Principal
@@ -25,29 +28,56 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """What a request brought to say who it is, read before any database work."""
+
+    token: str | None
+    session_secret: str | None
+    method: str
+    csrf: str
+
+    @classmethod
+    def of(
+        cls, request: Request, bearer_credentials: HTTPAuthorizationCredentials | None
+    ) -> Credentials:
+        return cls(
+            token=bearer_credentials.credentials if bearer_credentials else None,
+            session_secret=request.cookies.get(SESSION_COOKIE) or None,
+            method=request.method,
+            csrf=request.headers.get(CSRF_HEADER, ""),
+        )
+
+    @property
+    def present(self) -> bool:
+        return bool(self.token or self.session_secret)
+
+    def identify(self, session: Session, now: datetime) -> Principal | None:
+        """Who is asking: an API token (Authorization: Bearer), or a signed-in browser (the
+        session cookie, whose writes must carry the session's CSRF token in X-CSRF-Token)."""
+        if self.token:
+            return accounts.principal_for_token(session, self.token)
+        if not self.session_secret:
+            return None
+        principal, csrf = login_sessions.principal_for(session, self.session_secret, now)
+        if self.method not in SAFE_METHODS and not hmac.compare_digest(self.csrf, csrf):
+            raise Forbidden(
+                "a write made with a session cookie needs its CSRF token in X-CSRF-Token",
+                field=CSRF_HEADER,
+            )
+        return principal
+
+
 def optional_principal(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
 ) -> Principal | None:
-    """Who is asking: an API token (Authorization: Bearer), or a signed-in browser (the session
-    cookie, whose writes must carry the session's CSRF token in X-CSRF-Token)."""
-    state: AppState = request.app.state.nezlam
-    if credentials is not None:
-        with state.db.read() as session:
-            return accounts.principal_for_token(session, credentials.credentials)
-    secret = request.cookies.get(SESSION_COOKIE)
-    if not secret:
+    given = Credentials.of(request, credentials)
+    if not given.present:
         return None
+    state: AppState = request.app.state.nezlam
     with state.db.read() as session:
-        principal, csrf = login_sessions.principal_for(session, secret, state.clock())
-    if request.method not in SAFE_METHODS and not hmac.compare_digest(
-        request.headers.get(CSRF_HEADER, ""), csrf
-    ):
-        raise Forbidden(
-            "a write made with a session cookie needs its CSRF token in X-CSRF-Token",
-            field=CSRF_HEADER,
-        )
-    return principal
+        return given.identify(session, state.clock())
 
 
 async def required_principal(
@@ -61,4 +91,4 @@ async def required_principal(
 
 
 def actor_of(principal: Principal) -> Actor:
-    return Actor(principal.label, user_id=principal.user_id, token_id=principal.token_id)
+    return Actor.of(principal)

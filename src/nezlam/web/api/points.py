@@ -9,10 +9,18 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.exc import IntegrityError
 
 from nezlam.domain import permissions
-from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from nezlam.domain.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+)
 from nezlam.domain.permissions import Principal
 from nezlam.domain.points import (
     POINT_ID_PATTERN,
@@ -38,7 +46,14 @@ from nezlam.store import points as point_store
 from nezlam.store import reports as report_store
 from nezlam.store import signals as signal_store
 from nezlam.web.api import query
-from nezlam.web.deps import actor_of, app_state, optional_principal, required_principal
+from nezlam.web.deps import (
+    Credentials,
+    actor_of,
+    app_state,
+    bearer,
+    optional_principal,
+    required_principal,
+)
 from nezlam.web.state import AppState
 
 router = APIRouter(prefix="/api/v1", tags=["points"])
@@ -248,6 +263,7 @@ def report_body(report: Any) -> dict[str, Any]:
     summary="Send a status report (the point's operators, its coordinators)",
 )
 async def post_report(
+    request: Request,
     data: ReportCreate,
     point_id: str = PointId,
     idempotency_key: str | None = Header(
@@ -257,18 +273,21 @@ async def post_report(
         max_length=128,
         description="Retries with the same key are stored once and answered the same",
     ),
-    principal: Principal = Depends(required_principal),
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     state: AppState = Depends(app_state),
 ) -> Response:
-
-    def authorize(point: Any) -> None:
-        if not permissions.can_report(principal, point_store.scope_of(point)):
-            raise Forbidden("you may not report for this point", field="point_id")
-
-    job = ReportJob(point_id, data, actor_of(principal), idempotency_key, state.clock(), authorize)
+    given = Credentials.of(request, credentials)
+    if not given.present:
+        raise Unauthenticated(
+            "this needs an API token (Authorization: Bearer <token>) or a signed-in session"
+        )
+    now = state.clock()
+    # Who sends it is looked up inside the writer's transaction, with the reports arriving at
+    # the same moment: one connection and one commit for all of them (nezlam.report_writer).
+    job = ReportJob(
+        point_id, data, lambda session: given.identify(session, now), idempotency_key, now
+    )
     try:
-        # Written with the reports arriving at the same moment, in one transaction; answered
-        # once committed (see nezlam.report_writer).
         report, created, _point = await asyncio.wrap_future(state.report_writer.submit(job))
     except IntegrityError:
         if not idempotency_key:
