@@ -308,7 +308,10 @@ def test_when_the_database_is_down_health_and_writes_say_503_and_reads_go_on(app
 
     state = app_client.app.state.nezlam
     working = state.db
-    state.db = Database("postgresql+psycopg://nobody@127.0.0.1:9/nowhere?connect_timeout=1")
+    # Everything that reaches the database now finds nothing there.
+    state.db = state.report_writer.db = Database(
+        "postgresql+psycopg://nobody@127.0.0.1:9/nowhere?connect_timeout=1"
+    )
     try:
         assert app_client.get("/healthz").status_code == 503
         write = app_client.post(
@@ -322,4 +325,4 @@ def test_when_the_database_is_down_health_and_writes_say_503_and_reads_go_on(app
         assert app_client.get("/api/v1/points/nearest", params=NEAR_A).status_code == 200
     finally:
         state.db.dispose()
-        state.db = working
+        state.db = state.report_writer.db = working
