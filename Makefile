@@ -47,4 +47,4 @@ clean:
 # Extract page strings and update every language's catalog (then translate the new entries).
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -o var/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i var/messages.pot -d src/nezlam/web/locales --no-location --width 100
+	$(BIN)/pybabel update -i var/messages.pot -d src/nezlam/web/locales --width 100 --no-fuzzy-matching

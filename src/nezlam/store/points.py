@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from nezlam.domain import opening_hours
 from nezlam.domain.errors import Conflict, Invalid, NotFound
-from nezlam.domain.permissions import PointScope
+from nezlam.domain.permissions import PointScope, Principal
 from nezlam.domain.points import PointCreate, PointFields, PointUpdate
 from nezlam.store import audit
 from nezlam.store.actor import Actor
@@ -262,3 +262,24 @@ def organisation_names(session: Session) -> dict[int, str]:
 
 def as_dict(point: Point) -> dict[str, Any]:
     return {column.name: getattr(point, column.name) for column in Point.__table__.columns}
+
+
+def points_in_charge(session: Session, principal: Principal, limit: int = 200) -> list[Point]:
+    """The points a person answers for: all (admin), their regions' (coordinator), their own or
+    their organisation's (operator); the longest unconfirmed first."""
+    query = select(Point)
+    if not principal.is_admin:
+        point_ids = [g.point_id for g in principal.grants if g.point_id]
+        org_ids = [g.organisation_id for g in principal.grants if g.organisation_id]
+        conditions = []
+        if principal.regions:
+            conditions.append(Point.region.in_(sorted(principal.regions)))
+        if point_ids:
+            conditions.append(Point.id.in_(point_ids))
+        if org_ids:
+            conditions.append(Point.organisation_id.in_(org_ids))
+        if not conditions:
+            return []
+        query = query.where(or_(*conditions))
+    query = query.order_by(Point.verified_at.is_not(None), Point.verified_at, Point.id).limit(limit)
+    return list(session.execute(query).scalars())

@@ -15,7 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from nezlam import __version__
 from nezlam.config import Settings
 from nezlam.store.db import Database
-from nezlam.web import errors, finder, health
+from nezlam.web import errors, finder, health, workspace
 from nezlam.web.api import accounts, feeds, places, points
 from nezlam.web.fast_path import FastPath
 from nezlam.web.responses import OrjsonResponse
@@ -70,6 +70,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(health.router)
     app.include_router(finder.router)
+    app.include_router(workspace.router)
     app.include_router(points.router)
     app.include_router(feeds.router)
     app.include_router(accounts.router)

@@ -1,0 +1,131 @@
+"""The operator's first screens: sign in, my points, one-tap "still current", status and
+occupancy buttons — each a plain form with a CSRF token and an idempotency key."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from nezlam.domain.points import RoleGrantCreate, UserCreate
+from nezlam.store import accounts
+from nezlam.store.actor import CLI
+from nezlam.store.tables import StatusReport
+
+
+@pytest.fixture
+def taras(app_client, network, db):
+    with db.write() as session:
+        user = accounts.create_user(
+            session, UserCreate(username="taras", password="a long passphrase"), CLI
+        )
+        accounts.grant_role(
+            session, user, RoleGrantCreate(role="operator", point_id="point-a"), CLI
+        )
+    return app_client
+
+
+def sign_in(client, password="a long passphrase", next_="/operate"):
+    return client.post(
+        "/login",
+        data={"username": "taras", "password": password, "next": next_},
+        follow_redirects=False,
+    )
+
+
+def form_of(html, point_id):
+    section = html[html.index(f'id="p-{point_id}"') :]
+    return {
+        "csrf": re.search(r'name="csrf" value="([^"]+)"', section)[1],
+        "key": re.search(r'name="key" value="([^"]+)"', section)[1],
+        "occupancy": re.search(r'name="occupancy" value="([^"]+)"', section)[1],
+    }
+
+
+def reports(db):
+    with db.read() as session:
+        return session.execute(
+            sa.select(StatusReport.status, StatusReport.verify, StatusReport.occupancy).order_by(
+                StatusReport.id
+            )
+        ).all()
+
+
+def test_my_points_needs_signing_in(taras):
+    answer = taras.get("/operate", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/operate"
+
+
+def test_wrong_password_says_so_and_right_one_lands_on_my_points(taras):
+    wrong = sign_in(taras, password="not my password")
+    assert wrong.status_code == 401 and (
+        "Wrong username" in wrong.text or "Неправильне" in wrong.text
+    )
+    right = sign_in(taras)
+    assert right.status_code == 303 and right.headers["location"] == "/operate"
+    page = taras.get("/operate", headers={"Accept-Language": "en"})
+    assert "Point point-a" in page.text and "Point point-b" not in page.text
+
+
+def test_sign_in_never_sends_you_to_another_site(taras):
+    assert sign_in(taras, next_="//evil.example/x").headers["location"] == "/operate"
+    assert sign_in(taras, next_="https://evil.example").headers["location"] == "/operate"
+
+
+def test_still_current_status_and_occupancy_in_one_tap_each(taras, db):
+    sign_in(taras)
+    for action in ("status:open", "verify", "occupancy:+1", "occupancy:+1", "occupancy:-1"):
+        form = form_of(taras.get("/operate").text, "point-a")
+        done = taras.post(
+            "/operate/point-a", data={**form, "action": action}, follow_redirects=False
+        )
+        assert done.status_code == 303 and "done=saved" in done.headers["location"], action
+    assert reports(db) == [
+        ("open", False, None),
+        (None, True, None),
+        (None, False, 1),
+        (None, False, 2),
+        (None, False, 1),
+    ]
+    props = taras.get("/api/v1/points/point-a").json()["properties"]
+    assert props["status"] == "open" and props["occupancy"] == 1
+
+
+def test_a_double_tap_is_stored_once(taras, db):
+    sign_in(taras)
+    form = form_of(taras.get("/operate").text, "point-a")
+    for _ in range(2):
+        taras.post("/operate/point-a", data={**form, "action": "status:full"})
+    assert reports(db) == [("full", False, None)]
+
+
+def test_a_form_without_the_sessions_csrf_token_stores_nothing(taras, db):
+    sign_in(taras)
+    form = form_of(taras.get("/operate").text, "point-a")
+    for csrf in ("", "forged"):
+        answer = taras.post(
+            "/operate/point-a",
+            data={**form, "csrf": csrf, "action": "verify"},
+            follow_redirects=False,
+        )
+        assert "done=refused" in answer.headers["location"]
+    assert reports(db) == []
+
+
+def test_an_operator_cannot_report_for_someone_elses_point(taras, db):
+    sign_in(taras)
+    form = form_of(taras.get("/operate").text, "point-a")
+    answer = taras.post(
+        "/operate/point-b", data={**form, "action": "verify"}, follow_redirects=False
+    )
+    assert "done=refused" in answer.headers["location"] and reports(db) == []
+
+
+def test_signing_out_ends_the_session(taras):
+    from nezlam.web.deps import SESSION_COOKIE
+
+    secret = sign_in(taras).cookies.get(SESSION_COOKIE)
+    form = form_of(taras.get("/operate").text, "point-a")
+    taras.post("/logout", data={"csrf": form["csrf"]})
+    assert taras.get("/operate", follow_redirects=False).status_code == 303
+    taras.cookies.set(SESSION_COOKIE, secret)  # the old cookie, kept by a thief
+    assert taras.get("/operate", follow_redirects=False).status_code == 303
