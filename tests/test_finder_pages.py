@@ -160,3 +160,19 @@ def test_the_demo_yurt_is_found_by_typing_its_address(client, db, clock):
         html = client.get("/", params={"q": typed, "f": "1"}).text
         first = html.index('<ol class="results">')
         assert "Юрта незламності в парку Шевченка" in html[first : first + 1500], typed
+
+
+def test_pages_forbid_inline_scripts_and_framing(app_client, network):
+    for url in ("/", "/points/point-a", "/login"):
+        headers = app_client.get(url).headers
+        policy = headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert "frame-ancestors 'none'" in policy and headers["x-frame-options"] == "DENY"
+        assert "https://tile.openstreetmap.org" in policy  # the map's tiles may load
+    for url in ("/", "/points/point-a", "/login", "/operate"):
+        html = app_client.get(url).text
+        # Scripts come from files only; the one inline block is data, which is never run.
+        for script in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S):
+            attributes, body = script
+            assert 'src="' in attributes or 'type="application/json"' in attributes
+            assert body.strip() == "" or 'type="application/json"' in attributes

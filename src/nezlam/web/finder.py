@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -69,7 +70,27 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax")
     response.headers["Content-Language"] = lang
     response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers.update(security_headers(state.settings.tile_url))
     return response
+
+
+@lru_cache(maxsize=4)
+def security_headers(tile_url: str) -> dict[str, str]:
+    """For every page: scripts and styles only from this server (no inline script), map tiles
+    from the tile server, never inside another site's frame."""
+    tiles = urlsplit(tile_url.replace("{s}", "a"))
+    tile_origin = f"{tiles.scheme}://{tiles.netloc}" if tiles.netloc else ""
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: {tile_origin}; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
 
 
 def _with_param(params: QueryParams, name: str, value: str) -> str:
