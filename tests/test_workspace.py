@@ -129,3 +129,45 @@ def test_signing_out_ends_the_session(taras):
     assert taras.get("/operate", follow_redirects=False).status_code == 303
     taras.cookies.set(SESSION_COOKIE, secret)  # the old cookie, kept by a thief
     assert taras.get("/operate", follow_redirects=False).status_code == 303
+
+
+def test_power_heating_internet_people_and_fuel_in_one_form(taras, db):
+    sign_in(taras)
+    form = form_of(taras.get("/operate").text, "point-a")
+    saved = taras.post(
+        "/operate/point-a",
+        follow_redirects=False,
+        data={
+            "csrf": form["csrf"],
+            "key": "details-1",
+            "action": "details",
+            "power": "generator",
+            "heating": "yes",
+            "internet": "no",
+            "occupancy_exact": "17",
+            "fuel_litres": "42,5",
+        },
+    )
+    assert "done=saved" in saved.headers["location"]
+    with db.read() as session:
+        row = session.execute(
+            sa.select(
+                StatusReport.power,
+                StatusReport.heating,
+                StatusReport.internet,
+                StatusReport.occupancy,
+                StatusReport.fuel_litres,
+            )
+        ).one()
+    assert tuple(row) == ("generator", True, False, 17, 42.5)
+    nonsense = taras.post(
+        "/operate/point-a",
+        follow_redirects=False,
+        data={
+            "csrf": form["csrf"],
+            "key": "details-2",
+            "action": "details",
+            "occupancy_exact": "-4",
+        },
+    )
+    assert "done=invalid" in nonsense.headers["location"]

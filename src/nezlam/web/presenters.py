@@ -176,14 +176,17 @@ def category_labels(_: Gettext) -> dict[str, str]:
     }
 
 
-def power_label(code: str | None, _: Gettext) -> str | None:
-    labels = {
+def power_labels(_: Gettext) -> dict[str, str]:
+    return {
         "grid": _("from the grid"),
         "generator": _("generator"),
         "battery": _("batteries"),
         "none": _("no power"),
     }
-    return labels.get(code or "")
+
+
+def power_label(code: str | None, _: Gettext) -> str | None:
+    return power_labels(_).get(code or "")
 
 
 def signal_labels(_: Gettext) -> dict[str, str]:

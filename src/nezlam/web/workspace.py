@@ -143,6 +143,7 @@ def my_points(request: Request) -> Response:
         card = presenters.card(feature, now, lang, _)
         card["key"] = secrets.token_urlsafe(12)
         card["fuel"] = view.fuel_litres
+        card["state"] = {"power": view.power, "heating": view.heating, "internet": view.internet}
         cards.append(card)
     return page(
         request,
@@ -152,6 +153,7 @@ def my_points(request: Request) -> Response:
         username=principal.username,
         statuses=status_labels(_),
         done=request.query_params.get("done"),
+        powers=list(presenters.power_labels(_).items()),
     )
 
 
@@ -195,8 +197,11 @@ async def operate(request: Request, point_id: str) -> Response:
 
 
 def report_for(action: str, form: Any) -> ReportCreate | None:
+    """The report a button stands for; None for anything else (nothing is stored then)."""
     if action == "verify":
         return ReportCreate(verify=True)
+    if action == "details":
+        return details_report(form)
     if action.startswith("status:") and action[7:] in STATUSES:
         return ReportCreate(status=action[7:])
     if action in ("occupancy:+1", "occupancy:-1"):
@@ -206,3 +211,26 @@ def report_for(action: str, form: Any) -> ReportCreate | None:
             return None
         return ReportCreate(occupancy=max(0, current + (1 if action.endswith("+1") else -1)))
     return None
+
+
+def details_report(form: Any) -> ReportCreate | None:
+    """Power, heating, internet, people inside and fuel, as the operator set them."""
+
+    def flag(name: str) -> bool | None:
+        return {"yes": True, "no": False}.get(str(form.get(name, "")))
+
+    def number(name: str) -> str | None:
+        value = str(form.get(name, "")).strip().replace(",", ".")
+        return value or None
+
+    fields = {
+        "power": str(form.get("power", "")) or None,
+        "heating": flag("heating"),
+        "internet": flag("internet"),
+        "occupancy": number("occupancy_exact"),
+        "fuel_litres": number("fuel_litres"),
+    }
+    try:
+        return ReportCreate.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValueError:
+        return None
