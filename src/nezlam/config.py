@@ -85,7 +85,6 @@ class Settings:
     signal_window: timedelta = timedelta(hours=2)
     signal_flag_threshold: int = 3
     signals_per_client_per_hour: int = 20
-    demo_banner: bool = True
     # Map tiles for the finder's optional map ({z}/{x}/{y}); OpenStreetMap's by default.
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Conflict, DomainError, Invalid, NotFound
 from nezlam.domain.points import PointCreate, PointUpdate
+from nezlam.geo.distance import haversine_m
 from nezlam.interchange import mapping as mappings
 from nezlam.interchange.formats import IMPORTERS, Record
 from nezlam.interchange.point_values import point_values
@@ -242,7 +243,7 @@ def drop_duplicates_in_file(candidates: list[Candidate], result: ImportResult) -
                 break
         name = point.name["uk"].casefold()
         for other in by_name.get(name, []) if clash is None else []:
-            metres = store.haversine_m(other.point.lat, other.point.lon, point.lat, point.lon)
+            metres = float(haversine_m(other.point.lat, other.point.lon, point.lat, point.lon))
             if metres <= store.DUPLICATE_RADIUS_M:
                 clash = Problem(
                     candidate.row, "name", f"same name as row {other.row}, {metres:.0f} m away"

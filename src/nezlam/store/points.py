@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Iterator
 from datetime import datetime
@@ -15,6 +14,7 @@ from nezlam.domain import opening_hours
 from nezlam.domain.errors import Conflict, Invalid, NotFound
 from nezlam.domain.permissions import PointScope, Principal
 from nezlam.domain.points import PointCreate, PointFields, PointUpdate
+from nezlam.geo.distance import haversine_m
 from nezlam.store import audit
 from nezlam.store.actor import Actor
 from nezlam.store.db import next_change_seq
@@ -194,14 +194,6 @@ def find_by_external_id(session: Session, external_id: str) -> Point | None:
     ).scalar_one_or_none()
 
 
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres between two (lat, lon) points in degrees."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
-
-
 def find_duplicate(session: Session, data: PointCreate) -> Point | None:
     """The existing point this one would double: same external id, or same name within 50 m."""
     if data.external_id:
@@ -220,7 +212,7 @@ def find_duplicate(session: Session, data: PointCreate) -> Point | None:
         same_name = str(point.name.get("uk", "")).casefold() == wanted
         if (
             same_name
-            and haversine_m(point.lat, point.lon, data.lat, data.lon) <= DUPLICATE_RADIUS_M
+            and float(haversine_m(point.lat, point.lon, data.lat, data.lon)) <= DUPLICATE_RADIUS_M
         ):
             return point
     return None

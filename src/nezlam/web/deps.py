@@ -5,12 +5,13 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from nezlam.domain.errors import Forbidden, Unauthenticated
+from nezlam.domain.errors import Forbidden, TooManyRequests, Unauthenticated
 from nezlam.domain.permissions import Principal
 from nezlam.store import accounts, login_sessions
 from nezlam.store.actor import Actor
@@ -92,3 +93,30 @@ async def required_principal(
 
 def actor_of(principal: Principal) -> Actor:
     return Actor.of(principal)
+
+
+def sign_in(request: Request, username: str, password: str) -> tuple[Any, str, str]:
+    """Check the password (attempts rate-limited per account and address) and start a login
+    session: (user, the cookie's secret, the CSRF token). Raises TooManyRequests or
+    Unauthenticated."""
+    state: AppState = request.app.state.nezlam
+    client = request.client.host if request.client else "unknown"
+    limiter = state.login_attempts
+    if not limiter.allow(limiter.client_key(client, username.casefold())):
+        raise TooManyRequests("too many sign-in attempts; wait a few minutes")
+    with state.db.write() as session:
+        user = accounts.authenticate(session, username, password)
+        secret, csrf = login_sessions.start(session, user, state.clock())
+    return user, secret, csrf
+
+
+def set_session_cookie(response: Response, request: Request, secret: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(login_sessions.LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )

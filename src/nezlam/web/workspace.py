@@ -13,16 +13,17 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nezlam.domain.errors import DomainError, Forbidden
+from nezlam.domain.errors import DomainError, Forbidden, TooManyRequests
 from nezlam.domain.points import ReportCreate
 from nezlam.domain.public import public_properties
 from nezlam.report_writer import ReportJob
-from nezlam.store import accounts, login_sessions
+from nezlam.store import login_sessions
 from nezlam.store import points as point_store
 from nezlam.web import i18n, presenters
-from nezlam.web.deps import SESSION_COOKIE
+from nezlam.web.deps import SESSION_COOKIE, set_session_cookie, sign_in
 from nezlam.web.finder import page
 from nezlam.web.state import AppState
 
@@ -56,39 +57,21 @@ def login_form(request: Request) -> HTMLResponse:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    state: AppState = request.app.state.nezlam
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     target = safe_next(str(form.get("next", "")))
     _ = i18n.translations(i18n.choose_language(request)).gettext
-    client = request.client.host if request.client else "unknown"
-    limiter = state.login_attempts
-    if not limiter.allow(limiter.client_key(client, username.casefold())):
-        return page(
-            request,
-            "login.html",
-            status=429,
-            next=target,
-            problem=_("Too many attempts. Wait a few minutes and try again."),
-        )
     try:
-        with state.db.write() as session:
-            user = accounts.authenticate(session, username, password)
-            secret, _csrf = login_sessions.start(session, user, state.clock())
+        # argon2 is slow on purpose: keep it off the event loop.
+        _user, secret, _csrf = await run_in_threadpool(sign_in, request, username, password)
+    except TooManyRequests:
+        problem = _("Too many attempts. Wait a few minutes and try again.")
+        return page(request, "login.html", status=429, next=target, problem=problem)
     except DomainError:
-        return page(
-            request, "login.html", status=401, next=target, problem=_("Wrong username or password.")
-        )
+        problem = _("Wrong username or password.")
+        return page(request, "login.html", status=401, next=target, problem=problem)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=int(login_sessions.LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    set_session_cookie(response, request, secret)
     return response
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 
 from nezlam.domain import permissions
-from nezlam.domain.errors import Forbidden, TooManyRequests
+from nezlam.domain.errors import Forbidden
 from nezlam.domain.permissions import Grant, Principal
 from nezlam.domain.points import (
     SLUG_PATTERN,
@@ -26,7 +26,14 @@ from nezlam.domain.vocabulary import Role
 from nezlam.store import accounts, login_sessions
 from nezlam.store import points as point_store
 from nezlam.store.tables import ApiToken, RoleGrant
-from nezlam.web.deps import SESSION_COOKIE, actor_of, app_state, required_principal
+from nezlam.web.deps import (
+    SESSION_COOKIE,
+    actor_of,
+    app_state,
+    required_principal,
+    set_session_cookie,
+)
+from nezlam.web.deps import sign_in as sign_in_with_password
 from nezlam.web.state import AppState
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -246,28 +253,14 @@ def sign_in(
     data: LoginRequest,
     state: AppState = Depends(app_state),
 ) -> Response:
-    client = request.client.host if request.client else "unknown"
-    limiter = state.login_attempts
-    if not limiter.allow(limiter.client_key(client, data.username.casefold())):
-        raise TooManyRequests("too many sign-in attempts; wait a few minutes")
-    with state.db.write() as session:
-        user = accounts.authenticate(session, data.username, data.password)
-        secret, csrf = login_sessions.start(session, user, state.clock())
+    user, secret, csrf = sign_in_with_password(request, data.username, data.password)
     body = {
         "username": user.username,
         "csrf_token": csrf,
         "expires_in": int(login_sessions.LIFETIME.total_seconds()),
     }
     response = Response(orjson.dumps(body), media_type="application/json")
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=body["expires_in"],
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    set_session_cookie(response, request, secret)
     return response
 
 
