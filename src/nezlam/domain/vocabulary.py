@@ -109,3 +109,59 @@ def services_mask(codes: list[str] | tuple[str, ...] | set[str]) -> int:
 
 def unknown_services(codes: list[str]) -> list[str]:
     return [code for code in codes if code not in SERVICES]
+
+
+# --- The workspace (issue 4) ----------------------------------------------------------------
+
+
+class Urgency(StrEnum):
+    CRITICAL = "critical"  # the point closes without it today
+    HIGH = "high"  # needed within a day or two
+    NORMAL = "normal"
+
+
+URGENCY_ORDER = {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}
+
+# What a point can lack, with the unit it is usually counted in.
+NEED_ITEMS: dict[str, dict[str, str]] = {
+    "diesel": {"uk": "Дизельне пальне", "en": "Diesel", "unit": "l"},
+    "petrol": {"uk": "Бензин", "en": "Petrol", "unit": "l"},
+    "water": {"uk": "Питна вода", "en": "Drinking water", "unit": "l"},
+    "tea": {"uk": "Чай", "en": "Tea", "unit": "pack"},
+    "food": {"uk": "Їжа", "en": "Food", "unit": "portion"},
+    "blankets": {"uk": "Ковдри", "en": "Blankets", "unit": "pcs"},
+    "power_banks": {"uk": "Павербанки", "en": "Power banks", "unit": "pcs"},
+    "generator": {"uk": "Генератор", "en": "Generator", "unit": "pcs"},
+    "heaters": {"uk": "Обігрівачі", "en": "Heaters", "unit": "pcs"},
+    "starlink": {"uk": "Термінал Starlink", "en": "Starlink terminal", "unit": "pcs"},
+    "first_aid": {"uk": "Аптечки", "en": "First aid kits", "unit": "pcs"},
+    "volunteers": {"uk": "Волонтери", "en": "Volunteers", "unit": "people"},
+    "other": {"uk": "Інше", "en": "Other", "unit": ""},
+}
+
+
+class CallOutcome(StrEnum):
+    CONFIRMED = "confirmed"  # someone answered: the point is as shown (sets verified_at)
+    NO_ANSWER = "no_answer"
+    CLOSED = "closed"  # someone answered: the point is closed (reports closed)
+
+
+# The inspection checklist, in the order an inspector walks through it.
+INSPECTION_ITEMS: dict[str, dict[str, str]] = {
+    "generator": {"uk": "Генератор працює", "en": "Generator works"},
+    "heating": {"uk": "Обігрів працює", "en": "Heating works"},
+    "internet": {"uk": "Інтернет працює", "en": "Internet works"},
+    "water": {"uk": "Є питна вода", "en": "Drinking water available"},
+    "first_aid": {"uk": "Є аптечка", "en": "First aid kit present"},
+    "mother_and_child": {"uk": "Кімната матері й дитини", "en": "Mother-and-child room"},
+    "step_free": {"uk": "Безбар'єрний доступ", "en": "Step-free access"},
+}
+
+
+class NotificationKind(StrEnum):
+    """What turns a coordinator's head: a point became one of these."""
+
+    FULL = "full"
+    CLOSED = "closed"
+    NO_POWER = "no_power"
+    LOW_FUEL = "low_fuel"

@@ -15,7 +15,18 @@ from starlette.middleware.gzip import GZipMiddleware
 from nezlam import __version__
 from nezlam.config import Settings
 from nezlam.store.db import Database
-from nezlam.web import errors, finder, health, workspace
+from nezlam.web import (
+    calls,
+    coordinate,
+    errors,
+    finder,
+    health,
+    inspections,
+    needs,
+    onboarding,
+    people,
+    workspace,
+)
 from nezlam.web.api import accounts, feeds, places, points
 from nezlam.web.fast_path import FastPath
 from nezlam.web.responses import OrjsonResponse
@@ -71,6 +82,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(finder.router)
     app.include_router(workspace.router)
+    for screen in (coordinate, calls, needs, inspections, onboarding, people):
+        app.include_router(screen.router)
     app.include_router(points.router)
     app.include_router(feeds.router)
     app.include_router(accounts.router)

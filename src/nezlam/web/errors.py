@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from nezlam.domain.errors import DomainError
 from nezlam.web.responses import OrjsonResponse
@@ -26,6 +27,18 @@ def _field_of(loc: tuple[object, ...] | list[object]) -> tuple[str | None, str]:
     return where, ".".join(rest) or where
 
 
+def wants_page(request: Request) -> bool:
+    """A person's browser on a page (not the API): answer with a page, not JSON."""
+    path = request.url.path
+    return not path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def problem_page(request: Request, exc: DomainError) -> Response:
+    from nezlam.web.finder import page  # the page renderer imports the API, which imports us
+
+    return page(request, "problem.html", status=exc.status_code, problem=exc.problem)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_validation(_request: Request, exc: RequestValidationError) -> OrjsonResponse:
@@ -38,7 +51,9 @@ def install(app: FastAPI) -> None:
         return OrjsonResponse(error_body(422, errors), status_code=422)
 
     @app.exception_handler(DomainError)
-    async def on_domain(_request: Request, exc: DomainError) -> OrjsonResponse:
+    async def on_domain(request: Request, exc: DomainError) -> Response:
+        if wants_page(request):
+            return problem_page(request, exc)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         body = error_body(exc.status_code, [{"field": exc.field, "problem": exc.problem}])
         return OrjsonResponse(body, status_code=exc.status_code, headers=headers)
