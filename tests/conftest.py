@@ -223,3 +223,17 @@ def app_client(client: TestClient, network: Network) -> TestClient:
     """The client after the network exists (the index reloads to see it)."""
     client.app.state.nezlam.sync.load_all()
     return client
+
+
+def sign_in_as(client: TestClient, db: Database, username: str, now: datetime) -> str:
+    """Give `client` a browser session for `username` (no password round: argon2 is slow on
+    purpose) and return the session's CSRF token, which every workspace form must carry."""
+    from nezlam.store import login_sessions
+    from nezlam.store.tables import User
+    from nezlam.web.deps import SESSION_COOKIE
+
+    with db.write() as session:
+        user = session.execute(sa.select(User).where(User.username == username)).scalar_one()
+        secret, csrf = login_sessions.start(session, user, now)
+    client.cookies.set(SESSION_COOKIE, secret)
+    return csrf
