@@ -87,6 +87,8 @@ class Settings:
     signals_per_client_per_hour: int = 20
     # Map tiles for the finder's optional map ({z}/{x}/{y}); OpenStreetMap's by default.
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # How long a coordinator's claim on a point to call lasts before it returns to the pool.
+    call_claim_for: timedelta = timedelta(minutes=30)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -122,4 +124,5 @@ class Settings:
             signals_per_client_per_hour=env_int("NEZLAM_SIGNALS_PER_HOUR", 20, minimum=1),
             index_poll_seconds=env_int("NEZLAM_INDEX_POLL_MS", 1000, minimum=50) / 1000,
             tile_url=tile_url,
+            call_claim_for=env_duration("NEZLAM_CALL_CLAIM_FOR", "30m"),
         )
