@@ -148,6 +148,9 @@ class PointUpdate(PointFields):
     """Only the fields present are changed."""
 
 
+OCCUPANCY_STEP_MAX = 50  # people through the door between two taps, at most
+
+
 class ReportCreate(Strict):
     """A status report from an operator or coordinator. Every field is optional; `verify=true`
     with nothing else is the one-tap "still current"."""
@@ -157,6 +160,14 @@ class ReportCreate(Strict):
     heating: bool | None = None
     internet: bool | None = None
     occupancy: int | None = Field(None, ge=0, le=100_000)
+    occupancy_change: int | None = Field(
+        None,
+        ge=-OCCUPANCY_STEP_MAX,
+        le=OCCUPANCY_STEP_MAX,
+        description="people who came in (+) or left (-) since the last count; added to the "
+        "point's occupancy when the report is stored (never below 0), so that two people "
+        "counting at the same door both count",
+    )
     fuel_litres: float | None = Field(None, ge=0, le=100_000)
     verify: bool = Field(False, description="the operator confirms everything is still current")
     client_time: datetime | None = Field(None, description="when the device made the report")
@@ -164,11 +175,16 @@ class ReportCreate(Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> ReportCreate:
         fields = (self.status, self.power, self.heating, self.internet, self.occupancy)
-        if all(value is None for value in fields) and self.fuel_litres is None and not self.verify:
+        nothing = all(value is None for value in fields) and self.occupancy_change is None
+        if nothing and self.fuel_litres is None and not self.verify:
             raise ValueError(
                 "a report needs at least one of status, power, heating, internet, "
-                "occupancy, fuel_litres or verify=true"
+                "occupancy, occupancy_change, fuel_litres or verify=true"
             )
+        if self.occupancy is not None and self.occupancy_change is not None:
+            raise ValueError("give occupancy (a count) or occupancy_change (a step), not both")
+        if self.occupancy_change == 0:
+            raise ValueError("occupancy_change must not be 0")
         if self.client_time is not None:
             if self.client_time.tzinfo is None:
                 raise ValueError("client_time must include a timezone offset")

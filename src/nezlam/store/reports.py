@@ -106,6 +106,8 @@ def add_report(
         for name in REPORTED_FIELDS
         if (value := getattr(report, name)) is not None
     }
+    if report.occupancy_change is not None:  # a step counts from the stored count, not the page's
+        changes["occupancy"] = max(0, (point.occupancy or 0) + report.occupancy_change)
     changes["updated_at"] = now
     if report.confirms_status:
         changes["verified_at"] = now
@@ -122,6 +124,7 @@ def add_report(
         "request_hash": fingerprint,
         "verify": report.verify,
         **{name: getattr(report, name) for name in REPORTED_FIELDS},
+        "occupancy": changes.get("occupancy"),  # the count that resulted, also from a step
     }
     values["status"] = str(values["status"]) if values["status"] is not None else None
     values["power"] = str(values["power"]) if values["power"] is not None else None
