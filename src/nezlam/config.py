@@ -87,6 +87,10 @@ class Settings:
     signals_per_client_per_hour: int = 20
     # Map tiles for the finder's optional map ({z}/{x}/{y}); OpenStreetMap's by default.
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # Notifications: a point with less generator fuel than this is low on fuel; each process
+    # sends due webhooks in a background thread unless this is off (then `nezlam webhook deliver`).
+    low_fuel_litres: float = 20.0
+    webhook_dispatch: bool = True
     # How long a coordinator's claim on a point to call lasts before it returns to the pool.
     call_claim_for: timedelta = timedelta(minutes=30)
 
@@ -124,5 +128,7 @@ class Settings:
             signals_per_client_per_hour=env_int("NEZLAM_SIGNALS_PER_HOUR", 20, minimum=1),
             index_poll_seconds=env_int("NEZLAM_INDEX_POLL_MS", 1000, minimum=50) / 1000,
             tile_url=tile_url,
+            low_fuel_litres=env_int("NEZLAM_LOW_FUEL_LITRES", 20, minimum=1),
+            webhook_dispatch=env_bool("NEZLAM_WEBHOOK_DISPATCH", True),
             call_claim_for=env_duration("NEZLAM_CALL_CLAIM_FOR", "30m"),
         )

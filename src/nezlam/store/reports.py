@@ -13,8 +13,9 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Conflict, NotFound
+from nezlam.domain.notifications import turned_into
 from nezlam.domain.points import ReportCreate
-from nezlam.store import audit
+from nezlam.store import audit, notifications
 from nezlam.store.actor import Actor
 from nezlam.store.db import next_change_seq
 from nezlam.store.points import STATE_FIELDS
@@ -146,6 +147,11 @@ def add_report(
         after={name: audit.plain(getattr(point, name)) for name in STATE_FIELDS},
         at=now,
     )
+    # Most reports turn nothing: a few comparisons, no query. A turn is recorded in this
+    # transaction, so it stands or falls with the report (a batch retried alone rolls back first).
+    turned = turned_into(before, vars(point), notifications.RULES.low_fuel_litres)
+    if turned:
+        notifications.notify(session, point, turned, now)
     return SimpleNamespace(id=report_id, **values), True, point
 
 

@@ -1,0 +1,272 @@
+"""Notifications and webhook deliveries: written with the report that caused them, claimed by
+the dispatcher (`nezlam.webhooks`) one lease at a time.
+
+A notification and its deliveries are inserted in the report's own transaction: an acknowledged
+report's notification survives a crash, and a refused or rolled-back report leaves none. A
+delivery is claimed by setting `locked_until` (a lease) in a short transaction — with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several server processes never take the same one —
+sent outside any transaction, and settled with a conditional UPDATE that checks the lease is
+still ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from nezlam.domain.errors import Forbidden, NotFound
+from nezlam.domain.notifications import DEFAULT_LOW_FUEL_LITRES, WebhookCreate
+from nezlam.domain.permissions import Principal
+from nezlam.domain.vocabulary import NotificationKind
+from nezlam.store import audit
+from nezlam.store.actor import Actor
+from nezlam.store.tables import Notification, Point, Webhook, WebhookDelivery, utcnow
+
+NOTIFICATIONS = Notification.__table__
+WEBHOOKS = Webhook.__table__
+DELIVERIES = WebhookDelivery.__table__
+
+
+@dataclass
+class Rules:
+    """The process's notification settings. `add_report` runs inside the report writer, which
+    knows no settings; the app sets these from `Settings` when it is created."""
+
+    low_fuel_litres: float = DEFAULT_LOW_FUEL_LITRES
+
+
+RULES = Rules()
+
+
+def configure(low_fuel_litres: float) -> None:
+    RULES.low_fuel_litres = low_fuel_litres
+
+
+# Built once: they run on the report path whenever a point turns.
+INSERT_NOTIFICATION = insert(NOTIFICATIONS).returning(NOTIFICATIONS.c.id)
+ACTIVE_WEBHOOKS = select(WEBHOOKS.c.id, WEBHOOKS.c.region, WEBHOOKS.c.kinds).where(
+    WEBHOOKS.c.active.is_(True)
+)
+INSERT_DELIVERY = insert(DELIVERIES)
+
+
+def notify(
+    session: Session, point: Any, kinds: Sequence[NotificationKind], now: datetime
+) -> list[int]:
+    """Record that `point` (attributes by column name, its state after the report) turned into
+    each of `kinds`, and queue one delivery per active webhook that wants it. Returns the ids."""
+    details = {
+        "status": point.status,
+        "power": point.power,
+        "fuel_litres": point.fuel_litres,
+        "occupancy": point.occupancy,
+        "capacity": point.capacity,
+    }
+    if NotificationKind.LOW_FUEL in kinds:
+        details["low_fuel_litres"] = RULES.low_fuel_litres
+    webhooks = session.execute(ACTIVE_WEBHOOKS).all()
+    ids = []
+    for kind in kinds:
+        values = {"point_id": point.id, "region": point.region, "kind": str(kind), "at": now}
+        notification_id = session.execute(INSERT_NOTIFICATION, {**values, "details": details})
+        ids.append(int(notification_id.scalar_one()))
+        deliveries = [
+            {"webhook_id": hook.id, "notification_id": ids[-1], "next_attempt_at": now}
+            for hook in webhooks
+            if hook.region in (None, point.region) and (hook.kinds is None or kind in hook.kinds)
+        ]
+        if deliveries:
+            session.execute(INSERT_DELIVERY, deliveries)
+    return ids
+
+
+def unacknowledged(
+    session: Session, regions: Iterable[str] | None, limit: int = 50
+) -> list[Notification]:
+    """Newest first, in `regions` (None: every region, for an admin)."""
+    query = select(Notification).where(Notification.acknowledged_at.is_(None))
+    if regions is not None:
+        query = query.where(Notification.region.in_(list(regions)))
+    return list(session.execute(query.order_by(Notification.id.desc()).limit(limit)).scalars())
+
+
+def acknowledge(
+    session: Session, notification_id: int, principal: Principal, now: datetime
+) -> Notification:
+    """A coordinator of the notification's region has seen it; said once, audited."""
+    row = session.get(Notification, notification_id)
+    if row is None:
+        raise NotFound(f"no notification {notification_id}", field="notification_id")
+    if not principal.coordinates_region(row.region):
+        raise Forbidden("this notification is not in your regions", field="notification_id")
+    if row.acknowledged_at is None:
+        row.acknowledged_at, row.acknowledged_by = now, principal.user_id
+        actor = Actor.of(principal)
+        audit.record(
+            session,
+            actor=actor.label,
+            actor_user_id=actor.user_id,
+            entity="notification",
+            entity_id=row.id,
+            action="acknowledge",
+            before={"acknowledged_at": None},
+            after={"acknowledged_at": now.isoformat()},
+            at=now,
+        )
+    return row
+
+
+def add_webhook(session: Session, data: WebhookCreate, actor: Actor) -> Webhook:
+    """Audited without its secret: the audit log is read by more people than the secret's."""
+    row = Webhook(
+        url=data.url,
+        secret=data.secret,
+        region=data.region,
+        kinds=[str(kind) for kind in data.kinds] if data.kinds else None,
+        active=True,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="webhook",
+        entity_id=row.id,
+        action="create",
+        before=None,
+        after={"url": row.url, "region": row.region, "kinds": row.kinds, "active": True},
+    )
+    return row
+
+
+def disable_webhook(session: Session, webhook_id: int, actor: Actor) -> Webhook:
+    """No new deliveries for it; ones already queued are still sent."""
+    row = session.get(Webhook, webhook_id)
+    if row is None:
+        raise NotFound(f"no webhook {webhook_id}", field="webhook_id")
+    if row.active:
+        row.active = False
+        audit.record(
+            session,
+            actor=actor.label,
+            actor_user_id=actor.user_id,
+            entity="webhook",
+            entity_id=row.id,
+            action="disable",
+            before={"active": True},
+            after={"active": False},
+        )
+    return row
+
+
+def webhooks(session: Session) -> list[Webhook]:
+    return list(session.execute(select(Webhook).order_by(Webhook.id)).scalars())
+
+
+def _due(now: datetime) -> Any:
+    return and_(
+        WebhookDelivery.status == "pending",
+        WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until <= now),
+    )
+
+
+def any_due(session: Session, now: datetime) -> bool:
+    """A cheap read, so that an idle dispatcher never opens a write transaction."""
+    return session.execute(select(WebhookDelivery.id).where(_due(now)).limit(1)).first() is not None
+
+
+def claim_due(session: Session, now: datetime, lease: timedelta, limit: int) -> list[int]:
+    """Take up to `limit` due deliveries for `lease`, counting the attempt now (a process that
+    dies while sending still uses one up). Commit before sending: the lease is the lock."""
+    ids = list(
+        session.execute(
+            select(WebhookDelivery.id)
+            .where(_due(now))
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    if ids:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids))
+            .values(locked_until=now + lease, attempts=WebhookDelivery.attempts + 1)
+        )
+    return ids
+
+
+def claimed(session: Session, ids: list[int]) -> list[Row[Any]]:
+    """What sending the claimed deliveries needs: the delivery, its notification, webhook and
+    point, in one query."""
+    return list(
+        session.execute(
+            select(
+                WebhookDelivery.id,
+                WebhookDelivery.attempts,
+                WebhookDelivery.locked_until,
+                Webhook.url,
+                Webhook.secret,
+                Notification.id.label("notification_id"),
+                Notification.kind,
+                Notification.at,
+                Notification.details,
+                Point,
+            )
+            .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+            .join(Notification, Notification.id == WebhookDelivery.notification_id)
+            .join(Point, Point.id == Notification.point_id)
+            .where(WebhookDelivery.id.in_(ids))
+            .order_by(WebhookDelivery.id)
+        )
+    )
+
+
+SETTLE = (
+    update(DELIVERIES)
+    .where(
+        DELIVERIES.c.id == bindparam("b_id"),
+        DELIVERIES.c.locked_until == bindparam("b_lease"),
+    )
+    .values(
+        status=bindparam("status"),
+        next_attempt_at=bindparam("next_attempt_at"),
+        delivered_at=bindparam("delivered_at"),
+        last_error=bindparam("last_error"),
+        locked_until=None,
+    )
+)
+
+
+def settle(
+    session: Session,
+    delivery_id: int,
+    lease: datetime,
+    *,
+    status: str,
+    next_attempt_at: datetime,
+    delivered_at: datetime | None = None,
+    last_error: str | None = None,
+) -> bool:
+    """Record an attempt's outcome, if the lease is still ours (False: it ran out and another
+    process may have taken the delivery; its word counts)."""
+    result = session.execute(
+        SETTLE,
+        {
+            "b_id": delivery_id,
+            "b_lease": lease,
+            "status": status,
+            "next_attempt_at": next_attempt_at,
+            "delivered_at": delivered_at,
+            "last_error": last_error[:300] if last_error else None,
+        },
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
