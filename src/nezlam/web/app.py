@@ -12,8 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 
-from nezlam import __version__
+from nezlam import __version__, webhooks
 from nezlam.config import Settings
+from nezlam.store import notifications as store_notifications
 from nezlam.store.db import Database
 from nezlam.web import (
     calls,
@@ -47,16 +48,21 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings.from_env()
     state = AppState.build(settings, db)
+    store_notifications.configure(settings.low_fuel_litres)
+    dispatcher = webhooks.Dispatcher(state.db, lambda: state.clock())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state.sync.load_all()
-        if start_sync:
+        if start_sync:  # background threads (tests run without them)
             state.sync.start()
+            if settings.webhook_dispatch:
+                dispatcher.start()
         try:
             yield
         finally:
             state.report_writer.stop()
+            dispatcher.stop()
             state.sync.stop()
 
     # FastAPIOffline is FastAPI whose docs page loads Swagger UI from this server, not a CDN.
