@@ -318,5 +318,72 @@ def token_revoke(token_id: int) -> None:
     console.print(f"token {token_id} revoked")
 
 
+webhook_app = typer.Typer(help="Webhooks told about notifications.", no_args_is_help=True)
+app.add_typer(webhook_app, name="webhook")
+
+
+@webhook_app.command("add")
+def webhook_add(
+    url: str,
+    secret: str = typer.Option(
+        ..., envvar="NEZLAM_WEBHOOK_SECRET", help="shared with the receiver; at least 16 characters"
+    ),
+    region: str = typer.Option(None, help="only this region's points [every region]"),
+    kinds: str = typer.Option(None, help="comma-separated: full,closed,no_power,low_fuel [all]"),
+) -> None:
+    """Send signed notifications to URL (see docs/webhooks.md)."""
+    from nezlam.domain.notifications import WebhookCreate
+    from nezlam.store import notifications
+    from nezlam.store.actor import CLI
+
+    try:
+        wanted = [kind.strip() for kind in kinds.split(",")] if kinds is not None else None
+        data = WebhookCreate(url=url, secret=secret, region=region, kinds=wanted)
+        with database().write() as session:
+            row = notifications.add_webhook(session, data, CLI)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"webhook {row.id} added: {row.url}")
+
+
+@webhook_app.command("list")
+def webhook_list() -> None:
+    """The webhooks, without their secrets."""
+    from nezlam.store import notifications
+
+    with database().read() as session:
+        for row in notifications.webhooks(session):
+            kinds = ",".join(row.kinds) if row.kinds else "all kinds"
+            state = "active" if row.active else "disabled"
+            print(f"{row.id}\t{state}\t{row.region or 'every region'}\t{kinds}\t{row.url}")
+
+
+@webhook_app.command("disable")
+def webhook_disable(webhook_id: int) -> None:
+    """Stop queueing notifications for a webhook (queued ones are still sent)."""
+    from nezlam.store import notifications
+    from nezlam.store.actor import CLI
+
+    try:
+        with database().write() as session:
+            notifications.disable_webhook(session, webhook_id, CLI)
+    except DomainError as exc:
+        raise fail(exc) from exc
+    console.print(f"webhook {webhook_id} disabled")
+
+
+@webhook_app.command("deliver")
+def webhook_deliver() -> None:
+    """Send the deliveries that are due, once (for cron when NEZLAM_WEBHOOK_DISPATCH=false)."""
+    from nezlam.store.tables import utcnow
+    from nezlam.webhooks import deliver_due
+
+    done = deliver_due(database(), utcnow())
+    console.print(
+        f"delivered {len(done.delivered)}, to retry {len(done.retrying)}, failed {len(done.failed)}"
+    )
+
+
 if __name__ == "__main__":
     app()
