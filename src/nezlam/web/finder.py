@@ -295,6 +295,6 @@ def service_worker() -> Response:
 def assets_version() -> str:
     """A short hash of the page's script, style and worker: changes whenever any of them does."""
     digest = hashlib.sha256()
-    for name in ("app.css", "app.js", "sw.js"):
+    for name in ("app.css", "app.js", "sw.js", "operate.js", "workspace.css"):
         digest.update((STATIC / name).read_bytes())
     return digest.hexdigest()[:10]
