@@ -1,0 +1,159 @@
+"""Walking distances to points, on the street network, kept in step with the live index.
+
+Two questions, two methods:
+
+- **"Which point is nearest on foot, from anywhere?"** — `reach(filters, now)`: one multi-source
+  Dijkstra from every point that passes the filters right now (open, with the services asked
+  for), giving every street node its walking distance to the nearest such point and which one.
+  It is cached per filter and recomputed in full when the set of passing points changes (a
+  point opens, closes, goes stale): a full recompute costs about as much as scipy's bare
+  Dijkstra (see docs/performance.md), which is small next to "within seconds".
+- **"The k nearest on foot from here"** — `nearest(...)`: the straight-line candidates from the
+  index, plus the point `reach` names as nearest on foot (so the best answer is never missed,
+  however far it is as the crow flies), measured by one Dijkstra from the asker's location,
+  bounded to the distance that can still matter.
+
+Points are placed on the network where their *public* position meets it: a protected point's
+exact position is never used, so walking times cannot reveal it.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from nezlam.domain.public import Hit
+from nezlam.geo.spatial_index import SHOWN_CODES, Filters, Snapshot, SpatialIndex, _lookup
+from nezlam.geo.streets import Reach, Snaps, StreetNetwork
+
+CANDIDATE_FACTOR = 3  # straight-line candidates per answer wanted
+DETOUR_BOUND = 3.0  # how much longer than the straight line a walk may be and still be searched
+
+
+class Walking:
+    """The street network beside one spatial index."""
+
+    def __init__(self, network: StreetNetwork, index: SpatialIndex) -> None:
+        self.network = network
+        self.index = index
+        self._lock = threading.Lock()
+        self._snaps: tuple[np.ndarray, Snaps] | None = None
+        # filters -> (positions array, passing rows as bytes, passing rows, reach)
+        self._reach: dict[Filters, tuple[np.ndarray, bytes, np.ndarray, Reach]] = {}
+        self.recomputes = 0
+
+    def snaps(self, snap: Snapshot) -> Snaps:
+        """Where each point of the snapshot meets the network: once per set of positions (a
+        status change keeps the snapshot's position arrays, so it snaps nothing again)."""
+        cached = self._snaps
+        if cached is not None and cached[0] is snap.lat:
+            return cached[1]
+        snaps = self.network.snap(snap.lat, snap.lon)
+        self._snaps = (snap.lat, snaps)
+        return snaps
+
+    def eligible(self, snap: Snapshot, filters: Filters, now: datetime) -> np.ndarray:
+        """Rows of the points that pass `filters` at `now`, in row order."""
+        rows = np.flatnonzero(snap.static_mask(filters.services_mask, filters.category_mask))
+        stamp = now.timestamp()
+        if filters.shown_mask:
+            shown = snap.shown_codes(
+                rows, stamp, self.index.stale_after, self.index.no_response_after
+            )
+            rows = rows[_lookup(filters.shown_mask, len(SHOWN_CODES))[shown]]
+        if filters.open_now is not None:
+            keep = [
+                row
+                for row in rows.tolist()
+                if (state := self.index.open_state(snap.views[row], now, stamp)) is None
+                or state == filters.open_now
+            ]
+            rows = np.asarray(keep, dtype=np.intp)
+        return rows
+
+    def reach(self, filters: Filters, now: datetime) -> tuple[Snapshot, np.ndarray, Reach]:
+        """Walking distance from every street node to the nearest point passing `filters`,
+        recomputed only when the set of such points has changed."""
+        snap = self.index.snapshot
+        rows = self.eligible(snap, filters, now)
+        key = rows.tobytes()
+        cached = self._reach.get(filters)
+        if cached is not None and cached[0] is snap.lat and cached[1] == key:
+            return snap, cached[2], cached[3]
+        with self._lock:
+            reach = self.network.nearest_sources(self.snaps(snap).take(rows))
+            self.recomputes += 1
+            if len(self._reach) > 64:  # filters people actually combine are few
+                self._reach.clear()
+            self._reach[filters] = (snap.lat, key, rows, reach)
+        return snap, rows, reach
+
+    def nearest(
+        self,
+        lat: float,
+        lon: float,
+        k: int,
+        filters: Filters,
+        now: datetime,
+        max_m: float | None = None,
+    ) -> tuple[Snapshot, list[Hit], dict[int, float]]:
+        """Up to k points passing `filters`, nearest on foot first: (snapshot, hits in the
+        index's form with straight-line metres, walking metres by row). A point the streets
+        do not reach within the search bound is left out."""
+        snap, rows, reach = self.reach(filters, now)
+        if len(rows) == 0 or k <= 0:
+            return snap, [], {}
+        here = self.network.snap([lat], [lon])
+        best_m, best_i = self.network.walking_distance(reach, here)
+        want = max(k * CANDIDATE_FACTOR, k + 8)
+        _snap, candidates = self.index.nearest(lat, lon, want, filters, now, max_m)
+        by_row = {hit[0]: hit for hit in candidates}
+        if best_i[0] >= 0 and np.isfinite(best_m[0]):
+            best_row = int(rows[best_i[0]])
+            if best_row not in by_row:
+                by_row[best_row] = self._hit(snap, best_row, lat, lon, now)
+        farthest = max(hit[1] for hit in by_row.values())
+        bound = max(farthest * DETOUR_BOUND, float(best_m[0]) * 1.01 if best_i[0] >= 0 else 0)
+        walk = self._walk_from(here, np.fromiter(by_row, np.intp), snap, bound + 500.0)
+        ranked = sorted(
+            ((metres, row) for row, metres in walk.items() if np.isfinite(metres)),
+            key=lambda pair: pair[0],
+        )
+        if max_m is not None:
+            ranked = [(m, row) for m, row in ranked if m <= max_m * DETOUR_BOUND]
+        chosen = ranked[:k]
+        return snap, [by_row[row] for _m, row in chosen], {row: m for m, row in chosen}
+
+    def _hit(self, snap: Snapshot, row: int, lat: float, lon: float, now: datetime) -> Hit:
+        """An index hit for a row the straight-line search did not bring."""
+        from nezlam.geo.distance import haversine_m
+
+        stamp = now.timestamp()
+        shown = snap.shown_codes(
+            np.array([row]), stamp, self.index.stale_after, self.index.no_response_after
+        )
+        metres = float(haversine_m(lat, lon, snap.lat[row], snap.lon[row]))
+        return (row, metres, int(shown[0]), self.index.open_state(snap.views[row], now, stamp))
+
+    def _walk_from(
+        self, here: Snaps, rows: np.ndarray, snap: Snapshot, limit: float
+    ) -> dict[int, float]:
+        """Walking metres from one snapped location to the points at `rows`, searching no
+        farther than `limit` (two bounded Dijkstra runs, from each end of the segment)."""
+        network = self.network
+        ends = np.array([here.u[0], here.v[0]])
+        dist = dijkstra(network.matrix, directed=True, indices=ends, limit=limit)
+        start = np.minimum(
+            here.along[0] + dist[0], here.length[0] - here.along[0] + dist[1]
+        ) + float(here.offset[0])
+        points = self.snaps(snap).take(rows)
+        via_u = start[points.u] + points.along
+        via_v = start[points.v] + points.length - points.along
+        metres = np.minimum(via_u, via_v) + points.offset
+        same = points.edge == here.edge[0]
+        direct = points.offset + float(here.offset[0]) + np.abs(points.along - here.along[0])
+        metres = np.where(same, np.minimum(metres, direct), metres)
+        return dict(zip(rows.tolist(), metres.tolist(), strict=True))
