@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Forbidden, NotFound
@@ -240,7 +240,8 @@ SETTLE = (
         status=bindparam("status"),
         next_attempt_at=bindparam("next_attempt_at"),
         delivered_at=bindparam("delivered_at"),
-        last_error=bindparam("last_error"),
+        # A delivered one keeps its last error: what went wrong before it went through.
+        last_error=func.coalesce(bindparam("last_error"), DELIVERIES.c.last_error),
         locked_until=None,
     )
 )
