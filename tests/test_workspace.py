@@ -37,7 +37,6 @@ def form_of(html, point_id):
     return {
         "csrf": re.search(r'name="csrf" value="([^"]+)"', section)[1],
         "key": re.search(r'name="key" value="([^"]+)"', section)[1],
-        "occupancy": re.search(r'name="occupancy" value="([^"]+)"', section)[1],
     }
 
 
@@ -88,6 +87,60 @@ def test_still_current_status_and_occupancy_in_one_tap_each(taras, db):
     ]
     props = taras.get("/api/v1/points/point-a").json()["properties"]
     assert props["status"] == "open" and props["occupancy"] == 1
+
+
+def test_two_people_counting_on_pages_loaded_at_once_both_count(taras, db):
+    sign_in(taras)
+    first, second = (form_of(taras.get("/operate").text, "point-a") for _ in range(2))
+    for form in (first, second):  # each page still shows 0 people inside
+        done = taras.post(
+            "/operate/point-a", data={**form, "action": "occupancy:+1"}, follow_redirects=False
+        )
+        assert "done=saved" in done.headers["location"]
+    assert [row.occupancy for row in reports(db)] == [1, 2]
+    assert taras.get("/api/v1/points/point-a").json()["properties"]["occupancy"] == 2
+    for _ in range(3):  # never below nobody
+        form = form_of(taras.get("/operate").text, "point-a")
+        taras.post("/operate/point-a", data={**form, "action": "occupancy:-1"})
+    assert [row.occupancy for row in reports(db)] == [1, 2, 1, 0, 0]
+
+
+def test_the_api_takes_a_step_of_people_too(taras, network):
+    path = "/api/v1/points/point-a/reports"
+    headers = network.headers("operator_a")
+    for step, expected in ((5, 5), (-2, 3), (-9, 0)):
+        answer = taras.post(path, json={"occupancy_change": step}, headers=headers)
+        assert answer.status_code == 201 and answer.json()["occupancy"] == expected, answer.text
+    both = taras.post(path, json={"occupancy": 3, "occupancy_change": 1}, headers=headers)
+    too_many = taras.post(path, json={"occupancy_change": 51}, headers=headers)
+    assert both.status_code == too_many.status_code == 422
+    assert "occupancy_change" in both.text and "occupancy_change" in too_many.text
+
+
+def test_each_card_links_its_details_and_needs_and_says_when_it_is_not_public(taras, db, network):
+    from nezlam.domain.points import PointUpdate
+    from nezlam.store import points as point_store
+
+    sign_in(taras)
+    page = taras.get("/operate", headers={"Accept-Language": "en"}).text
+    assert 'href="/operate/point-a/edit"' in page and 'href="/operate/point-a/needs"' in page
+    assert "not shown to the public" not in page
+    with db.write() as session:
+        point_store.update_point(session, "point-a", PointUpdate(visibility="hidden"), CLI)
+    taras.app.state.nezlam.sync.load_all()
+    page = taras.get("/operate", headers={"Accept-Language": "en"}).text
+    card = page[page.index('id="p-point-a"') :]
+    assert "Awaiting approval · not shown to the public" in card
+
+
+def test_my_points_loads_the_offline_queue_script_from_this_server(taras):
+    sign_in(taras)
+    page = taras.get("/operate")
+    assert re.search(r'<script src="/static/operate\.js\?v=\w+" defer></script>', page.text)
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert taras.get("/static/operate.js").status_code == 200
+    worker = taras.get("/sw.js").text
+    assert '"/operate"' in worker and 'request.method !== "GET"' in worker
 
 
 def test_a_double_tap_is_stored_once(taras, db):

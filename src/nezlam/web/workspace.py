@@ -1,13 +1,15 @@
-"""The operator's workspace: sign in, see one's points, and keep each one's status true in a tap.
+"""The operator's workspace: sign in, see one's points, keep each one's status true in a tap, and
+edit a point's services, hours and contacts.
 
 Plain forms that work without JavaScript on a phone with gloves on. Every form carries the
-session's CSRF token and a fresh idempotency key, so a double tap or a resent form is stored once.
+session's CSRF token and a fresh idempotency key, so a double tap or a resent form is stored once
+(`static/operate.js` relies on that when it resends what it queued offline).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
+import re
 import secrets
 from typing import Any
 from urllib.parse import quote
@@ -15,37 +17,31 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
-from nezlam.domain.errors import DomainError, Forbidden, TooManyRequests
-from nezlam.domain.points import ReportCreate
+from nezlam.domain.errors import DomainError, Forbidden, Invalid, TooManyRequests
+from nezlam.domain.permissions import Principal, can_edit_point
+from nezlam.domain.points import PointUpdate, ReportCreate
 from nezlam.domain.public import public_properties
+from nezlam.domain.vocabulary import SERVICES, Visibility
 from nezlam.report_writer import ReportJob
 from nezlam.store import login_sessions
 from nezlam.store import points as point_store
+from nezlam.store.actor import Actor
+from nezlam.store.tables import Point
 from nezlam.web import i18n, presenters
 from nezlam.web.deps import SESSION_COOKIE, set_session_cookie, sign_in
 from nezlam.web.finder import page
+from nezlam.web.session import SignedIn, check_csrf, signed_in, to_login
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
 STATUSES = ("open", "standby", "full", "closed")
+NOTES_MAX = 1000  # characters per language: a few sentences on a card
+NOTE_LANGUAGES = ("uk", "en")
 
 
-def signed_in(request: Request) -> tuple[Any, str] | None:
-    """(principal, CSRF token) of the browser's session, or None."""
-    secret = request.cookies.get(SESSION_COOKIE)
-    if not secret:
-        return None
-    state: AppState = request.app.state.nezlam
-    try:
-        with state.db.read() as session:
-            return login_sessions.principal_for(session, secret, state.clock())
-    except DomainError:
-        return None
-
-
-def to_login(path: str) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+# --- Signing in and out -------------------------------------------------------------------
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -81,9 +77,14 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     who = signed_in(request)
     secret = request.cookies.get(SESSION_COOKIE)
-    if who is not None and secret and hmac.compare_digest(str(form.get("csrf", "")), who[1]):
-        with state.db.write() as session:
-            login_sessions.end(session, secret, state.clock())
+    if who is not None and secret:
+        try:
+            check_csrf(form, who)
+        except Forbidden:
+            pass  # a forged sign-out only loses the forger's cookie, never ends the session
+        else:
+            with state.db.write() as session:
+                login_sessions.end(session, secret, state.clock())
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -96,48 +97,48 @@ def safe_next(target: str | None) -> str:
     return "/operate"
 
 
+# --- My points: one tap each -----------------------------------------------------------------
+
+
 @router.get("/operate", response_class=HTMLResponse)
 def my_points(request: Request) -> Response:
     who = signed_in(request)
     if who is None:
         return to_login("/operate")
-    principal, csrf = who
     state: AppState = request.app.state.nezlam
     lang = i18n.choose_language(request)
     _ = i18n.translations(lang).gettext
-    now = state.clock()
     with state.db.read() as session:
-        rows = point_store.points_in_charge(session, principal)
-        views = state.sync.views(rows)
-    cards = []
-    for view in views:
-        feature = {
-            "type": "Feature",
-            "id": view.id,
-            "geometry": None,
-            "properties": public_properties(
-                view,
-                now=now,
-                stale_after=state.settings.stale_after,
-                no_response_after=state.settings.no_response_after,
-                lang=lang,
-            ),
-        }
-        card = presenters.card(feature, now, lang, _)
-        card["key"] = secrets.token_urlsafe(12)
-        card["fuel"] = view.fuel_litres
-        card["state"] = {"power": view.power, "heating": view.heating, "internet": view.internet}
-        cards.append(card)
+        views = state.sync.views(point_store.points_in_charge(session, who.principal))
     return page(
         request,
         "operate.html",
-        cards=cards,
-        csrf=csrf,
-        username=principal.username,
+        cards=[operator_card(state, view, lang, _) for view in views],
+        csrf=who.csrf,
+        username=who.principal.username,
         statuses=status_labels(_),
         done=request.query_params.get("done"),
         powers=list(presenters.power_labels(_).items()),
     )
+
+
+def operator_card(state: AppState, view: Any, lang: str, _: Any) -> dict[str, Any]:
+    """A result card's words, plus what only the operator's card shows."""
+    now = state.clock()
+    properties = public_properties(
+        view,
+        now=now,
+        stale_after=state.settings.stale_after,
+        no_response_after=state.settings.no_response_after,
+        lang=lang,
+    )
+    feature = {"type": "Feature", "id": view.id, "geometry": None, "properties": properties}
+    card = presenters.card(feature, now, lang, _)
+    card["key"] = secrets.token_urlsafe(12)
+    card["fuel"] = view.fuel_litres
+    card["state"] = {"power": view.power, "heating": view.heating, "internet": view.internet}
+    card["hidden"] = view.visibility == Visibility.HIDDEN  # e.g. an application not yet approved
+    return card
 
 
 def status_labels(_: Any) -> list[tuple[str, str]]:
@@ -151,24 +152,22 @@ def status_labels(_: Any) -> list[tuple[str, str]]:
 
 @router.post("/operate/{point_id}")
 async def operate(request: Request, point_id: str) -> Response:
-    """One tap: "still current", a status, or the occupancy one up or down."""
+    """One tap: "still current", a status, one person in or out, or the details form."""
     state: AppState = request.app.state.nezlam
     form = await request.form()
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return to_login("/operate")
-    action = str(form.get("action", ""))
-    report = report_for(action, form)
+    report = report_for(str(form.get("action", "")), form)
     if report is None:
         return RedirectResponse("/operate?done=invalid", status_code=303)
-    csrf = str(form.get("csrf", ""))
     now = state.clock()
 
-    def identify(session: Any) -> Any:
-        principal, expected = login_sessions.principal_for(session, secret, now)
-        if not hmac.compare_digest(csrf, expected):
-            raise Forbidden("the form is out of date; reload the page", field="csrf")
-        return principal
+    def identify(session: Any) -> Principal:
+        # Inside the report writer's batch: one connection for many operators' taps.
+        who = SignedIn(*login_sessions.principal_for(session, secret, now))
+        check_csrf(form, who)
+        return who.principal
 
     key = str(form.get("key", ""))[:128] or None
     job = ReportJob(point_id, report, identify, key, now)
@@ -181,22 +180,27 @@ async def operate(request: Request, point_id: str) -> Response:
 
 def report_for(action: str, form: Any) -> ReportCreate | None:
     """The report a button stands for; None for anything else (nothing is stored then)."""
+    fields: dict[str, Any] | None = None
     if action == "verify":
-        return ReportCreate(verify=True)
-    if action == "details":
-        return details_report(form)
-    if action.startswith("status:") and action[7:] in STATUSES:
-        return ReportCreate(status=action[7:])
-    if action in ("occupancy:+1", "occupancy:-1"):
-        try:
-            current = int(str(form.get("occupancy", "0")) or 0)
-        except ValueError:
-            return None
-        return ReportCreate(occupancy=max(0, current + (1 if action.endswith("+1") else -1)))
-    return None
+        fields = {"verify": True}
+    elif action == "details":
+        fields = details_fields(form)
+    elif action.startswith("status:") and action[7:] in STATUSES:
+        fields = {"status": action[7:]}
+    elif action in ("occupancy:+1", "occupancy:-1"):
+        # A step, not the count the page showed: two people counting at once both count.
+        fields = {"occupancy_change": 1 if action.endswith("+1") else -1}
+    if fields is None:
+        return None
+    if form.get("client_time"):  # sent by operate.js: when the tap was made (maybe offline)
+        fields["client_time"] = str(form.get("client_time"))
+    try:
+        return ReportCreate.model_validate(fields)
+    except ValueError:
+        return None
 
 
-def details_report(form: Any) -> ReportCreate | None:
+def details_fields(form: Any) -> dict[str, Any]:
     """Power, heating, internet, people inside and fuel, as the operator set them."""
 
     def flag(name: str) -> bool | None:
@@ -213,7 +217,178 @@ def details_report(form: Any) -> ReportCreate | None:
         "occupancy": number("occupancy_exact"),
         "fuel_litres": number("fuel_litres"),
     }
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+# --- Editing a point's services, hours and contacts ----------------------------------------
+
+
+@router.get("/operate/{point_id}/edit", response_class=HTMLResponse)
+def edit_form(request: Request, point_id: str) -> Response:
+    who = signed_in(request)
+    if who is None:
+        return to_login(f"/operate/{point_id}/edit")
+    state: AppState = request.app.state.nezlam
+    with state.db.read() as session:
+        point = editable_point(session, who.principal, point_id)
+        values = {
+            "services": list(point.services or []),
+            "opening_hours": point.opening_hours or "",
+            "phone": point.phone or "",
+            "capacity": "" if point.capacity is None else str(point.capacity),
+            **{f"notes_{lang}": (point.notes or {}).get(lang, "") for lang in NOTE_LANGUAGES},
+        }
+        title = point_title(point, i18n.choose_language(request))
+    return edit_page(request, point_id, title, who.csrf, values, errors={})
+
+
+@router.post("/operate/{point_id}/edit")
+async def edit_save(request: Request, point_id: str) -> Response:
+    who = signed_in(request)
+    if who is None:
+        return to_login(f"/operate/{point_id}/edit")
+    form = await request.form()
+    check_csrf(form, who)
+    values = typed_values(form)
+    errors, title = await run_in_threadpool(save_edit, request, who.principal, point_id, values)
+    if errors:
+        return edit_page(request, point_id, title, who.csrf, values, errors, status=422)
+    return RedirectResponse(f"/operate?done=edited#p-{quote(point_id)}", status_code=303)
+
+
+def editable_point(
+    session: Any, principal: Principal, point_id: str, *, for_update: bool = False
+) -> Point:
+    """The point, if this person may change its details (NotFound or Forbidden otherwise)."""
+    point = point_store.get_point(session, point_id, for_update=for_update)
+    if not can_edit_point(principal, point_store.scope_of(point)):
+        raise Forbidden("you may not edit this point", field="point_id")
+    return point
+
+
+def point_title(point: Point, lang: str) -> str:
+    return str(point.name.get(lang) or point.name["uk"])
+
+
+def typed_values(form: Any) -> dict[str, Any]:
+    """The form as typed (kept to show it again beside any error)."""
+    return {
+        "services": [str(code) for code in form.getlist("services")],
+        "opening_hours": str(form.get("opening_hours", "")).strip(),
+        "phone": str(form.get("phone", "")).strip(),
+        "capacity": str(form.get("capacity", "")).strip(),
+        **{f"notes_{lang}": str(form.get(f"notes_{lang}", "")).strip() for lang in NOTE_LANGUAGES},
+    }
+
+
+class EditRefused(Exception):
+    """Some fields are not valid: nothing is written, and the form shows why beside each."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def save_edit(
+    request: Request, principal: Principal, point_id: str, values: dict[str, Any]
+) -> tuple[dict[str, str], str]:
+    """Check and store the edit in one transaction: (errors by field, the point's name). With
+    errors nothing is written."""
+    state: AppState = request.app.state.nezlam
+    lang = i18n.choose_language(request)
+    _ = i18n.translations(lang).gettext
+    title = point_id
     try:
-        return ReportCreate.model_validate({k: v for k, v in fields.items() if v is not None})
-    except ValueError:
-        return None
+        with state.db.write() as session:
+            point = editable_point(session, principal, point_id, for_update=True)
+            title = point_title(point, lang)
+            update = point_update(point, values, _)
+            try:
+                point = point_store.update_point(
+                    session, point_id, update, Actor.of(principal), now=state.clock()
+                )
+            except Invalid as refused:  # e.g. hours that do not parse in the point's timezone
+                field = refused.field or "form"
+                raise EditRefused({field: field_message(field, refused.problem, _)}) from refused
+    except EditRefused as refused:
+        return refused.errors, title
+    state.sync.apply_written([point])
+    return {}, title
+
+
+def point_update(point: Point, values: dict[str, Any], _: Any) -> PointUpdate:
+    """The change the form asks for, or EditRefused naming each field that is not valid."""
+    errors: dict[str, str] = {}
+    notes = dict(point.notes or {})  # notes in other languages stay as they are
+    for lang in NOTE_LANGUAGES:
+        text = values[f"notes_{lang}"]
+        if len(text) > NOTES_MAX:
+            errors[f"notes_{lang}"] = _("At most {count} characters.").format(count=NOTES_MAX)
+        notes.pop(lang, None)
+        if text:
+            notes[lang] = text
+    try:
+        update = PointUpdate(
+            services=values["services"],
+            opening_hours=values["opening_hours"] or None,
+            phone=values["phone"] or None,
+            capacity=values["capacity"] or None,
+            notes=notes or None,
+        )
+    except ValidationError as invalid:
+        errors.update(field_errors(invalid, _))
+    if errors:
+        raise EditRefused(errors)
+    return update
+
+
+def field_errors(invalid: ValidationError, _: Any) -> dict[str, str]:
+    """One message per field of the form, in the page's language."""
+    errors: dict[str, str] = {}
+    for error in invalid.errors():
+        loc = [str(part) for part in error.get("loc", ())]
+        name = "notes_" + loc[1] if loc[:1] == ["notes"] and len(loc) > 1 else (loc or ["form"])[0]
+        errors.setdefault(name, field_message(name, str(error.get("msg", "")), _))
+    return errors
+
+
+def field_message(name: str | None, problem: str, _: Any) -> str:
+    if name == "opening_hours":
+        message = _(
+            "Not valid opening hours. Write them like “Mo-Fr 08:00-20:00; Su off” or “24/7”."
+        )
+        where = re.search(r"--> \d+:(\d+)", problem)
+        if where:
+            message += " " + _("Check near character {n}.").format(n=where[1])
+        return message
+    messages = {
+        "phone": _("A phone number: digits, spaces, +, brackets and dashes, 3 to 40 characters."),
+        "capacity": _("A whole number of places, from 0 to 100000."),
+        "services": _("Choose services from the list."),
+    }
+    return messages.get(name or "", _("Not valid: {problem}").format(problem=problem))
+
+
+def edit_page(
+    request: Request,
+    point_id: str,
+    title: str,
+    csrf: str,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> HTMLResponse:
+    lang = i18n.choose_language(request)
+    services = [(code, labels.get(lang) or labels["en"]) for code, labels in SERVICES.items()]
+    return page(
+        request,
+        "operate_edit.html",
+        status=status,
+        point_id=point_id,
+        title=title,
+        csrf=csrf,
+        values=values,
+        errors=errors,
+        services=services,
+        notes_max=NOTES_MAX,
+    )

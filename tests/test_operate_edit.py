@@ -1,0 +1,179 @@
+"""Editing a point's services, opening hours and contacts from the operator's workspace
+(/operate/{id}/edit): a plain form, checked field by field, saved with an audit entry — only by
+those who answer for the point, and only with the session's CSRF token."""
+
+import re
+
+import pytest
+
+from nezlam.store import audit
+from nezlam.store import points as point_store
+from tests.conftest import sign_in_as
+
+EDIT = "/operate/point-a/edit"
+PAGE = {"Accept": "text/html", "Accept-Language": "en"}
+GOOD = {
+    "services": ["heat", "water", "wifi"],
+    "opening_hours": "Mo-Fr 08:00-20:00; Su off",
+    "phone": "+380 44 123 45 67",
+    "capacity": "55",
+    "notes_uk": "Вхід з двору",
+    "notes_en": "Entrance from the yard",
+}
+
+
+def point_a(db):
+    with db.read() as session:
+        point = point_store.get_point(session, "point-a")
+        return {
+            "services": point.services,
+            "opening_hours": point.opening_hours,
+            "phone": point.phone,
+            "capacity": point.capacity,
+            "notes": point.notes,
+        }
+
+
+def point_edits(db):
+    with db.read() as session:
+        return [
+            (entry.actor, entry.after)
+            for entry in audit.entries(session, "point", "point-a")
+            if entry.action == "update"
+        ]
+
+
+def save(client, csrf, **fields):
+    data = {**GOOD, **fields}
+    if csrf is not None:
+        data["csrf"] = csrf
+    return client.post(EDIT, data=data, headers=PAGE, follow_redirects=False)
+
+
+def test_editing_needs_signing_in(app_client, db):
+    answer = app_client.get(EDIT, follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=/operate/point-a/edit"
+    posted = app_client.post(EDIT, data=GOOD, follow_redirects=False)
+    assert posted.status_code == 303 and posted.headers["location"].startswith("/login")
+    assert point_a(db)["capacity"] == 40 and point_edits(db) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "water", "heading"),
+    [("uk", "Питна вода", "Змінити дані"), ("en", "Drinking water", "Edit details")],
+)
+def test_the_form_shows_what_the_point_has_in_the_pages_language(
+    app_client, db, clock, lang, water, heading
+):
+    sign_in_as(app_client, db, "operator_a", clock())
+    page = app_client.get(EDIT, headers={"Accept-Language": lang}).text
+    assert f"{heading}: " in page and water in page
+    checked = re.findall(r'name="services" value="(\w+)" checked', page)
+    assert checked == ["heat", "power"]
+    assert 'name="opening_hours" value="24/7"' in page
+    assert 'name="capacity" inputmode="numeric" value="40"' in page
+
+
+def test_an_operator_saves_services_hours_phone_capacity_and_notes(app_client, db, clock):
+    csrf = sign_in_as(app_client, db, "operator_a", clock())
+    answer = save(app_client, csrf)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/operate?done=edited#p-point-a"
+    assert point_a(db) == {
+        "services": ["heat", "water", "wifi"],
+        "opening_hours": "Mo-Fr 08:00-20:00; Su off",
+        "phone": "+380 44 123 45 67",
+        "capacity": 55,
+        "notes": {"uk": "Вхід з двору", "en": "Entrance from the yard"},
+    }
+    [(actor, after)] = point_edits(db)
+    assert actor == "user:operator_a" and after["capacity"] == 55
+    public = app_client.get("/api/v1/points/point-a").json()["properties"]
+    assert public["services"] == ["heat", "water", "wifi"] and public["capacity"] == 55
+    notice = app_client.get(answer.headers["location"], headers=PAGE).text
+    assert "Details saved. Thank you." in notice
+
+
+def test_emptied_fields_are_cleared_and_notes_in_other_languages_stay(app_client, db, clock):
+    csrf = sign_in_as(app_client, db, "operator_a", clock())
+    with db.write() as session:
+        point_store.get_point(session, "point-a").notes = {"de": "Eingang hinten"}
+    answer = save(
+        app_client, csrf, services=[], opening_hours="", phone="", capacity="", notes_en=""
+    )
+    assert answer.status_code == 303, answer.text
+    assert point_a(db) == {
+        "services": [],
+        "opening_hours": None,
+        "phone": None,
+        "capacity": None,
+        "notes": {"de": "Eingang hinten", "uk": "Вхід з двору"},
+    }
+
+
+def test_invalid_hours_are_shown_beside_the_field_with_what_was_typed(app_client, db, clock):
+    csrf = sign_in_as(app_client, db, "operator_a", clock())
+    before = point_a(db)
+    answer = save(app_client, csrf, opening_hours="Mo-Fr 25:00-20:00", capacity="55")
+    assert answer.status_code == 422
+    page = answer.text
+    error = re.search(r'<span class="field-error" id="opening_hours-error">([^<]+)</span>', page)
+    assert error and "Not valid opening hours" in error[1] and "character 7" in error[1]
+    assert 'value="Mo-Fr 25:00-20:00"' in page and 'aria-invalid="true"' in page
+    assert 'aria-describedby="opening_hours-hint opening_hours-error"' in page
+    assert 'value="55"' in page and "Entrance from the yard" in page  # the rest as typed
+    assert re.findall(r'name="services" value="(\w+)" checked', page) == GOOD["services"]
+    assert "phone-error" not in page
+    assert point_a(db) == before and point_edits(db) == []
+
+
+def test_every_invalid_field_is_named_at_once(app_client, db, clock):
+    csrf = sign_in_as(app_client, db, "operator_a", clock())
+    answer = save(
+        app_client,
+        csrf,
+        phone="call me",
+        capacity="many",
+        services=["heat", "sauna"],
+        notes_en="x" * 1001,
+    )
+    assert answer.status_code == 422
+    for field in ("phone", "capacity", "services", "notes_en"):
+        assert f'id="{field}-error"' in answer.text, field
+    assert "opening_hours-error" not in answer.text
+    assert "A whole number of places" in answer.text and "At most 1000 characters" in answer.text
+    assert point_a(db)["capacity"] == 40 and point_edits(db) == []
+
+
+def test_a_forged_post_without_the_sessions_token_stores_nothing(app_client, db, clock):
+    sign_in_as(app_client, db, "operator_a", clock())
+    for csrf in (None, "", "forged"):
+        answer = save(app_client, csrf)
+        assert answer.status_code == 403, csrf
+    assert point_a(db)["capacity"] == 40 and point_edits(db) == []
+
+
+@pytest.mark.parametrize("who", ["operator_b", "coordinator_b"])
+def test_someone_not_answering_for_the_point_can_neither_see_nor_change_it(
+    app_client, db, clock, who
+):
+    csrf = sign_in_as(app_client, db, who, clock())
+    shown = app_client.get(EDIT, headers=PAGE)
+    assert shown.status_code == 403 and "Entrance" not in shown.text
+    assert "you may not edit this point" in shown.text
+    assert save(app_client, csrf).status_code == 403
+    assert point_a(db)["capacity"] == 40 and point_edits(db) == []
+
+
+@pytest.mark.parametrize("who", ["org_operator_a", "coordinator_a", "admin"])
+def test_its_organisation_its_coordinator_and_an_admin_may_edit(app_client, db, clock, who):
+    csrf = sign_in_as(app_client, db, who, clock())
+    assert app_client.get(EDIT, headers=PAGE).status_code == 200
+    assert save(app_client, csrf).status_code == 303
+    assert [actor for actor, _after in point_edits(db)] == [f"user:{who}"]
+
+
+def test_an_unknown_point_is_not_found(app_client, db, clock):
+    sign_in_as(app_client, db, "operator_a", clock())
+    assert app_client.get("/operate/no-such-point/edit", headers=PAGE).status_code == 404
