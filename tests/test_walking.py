@@ -86,3 +86,68 @@ def test_a_change_that_keeps_the_open_set_costs_no_recompute(walking, town):
     walking.index.apply([replace(north, occupancy=5, change_seq=north.change_seq + 1)])
     walking.nearest(town.lat[0], town.lon[0], 1, OPEN, NOW)
     assert walking.recomputes == 1
+
+
+# --- through the app: the API's by=walking and the finder ------------------------------------
+
+
+@pytest.fixture
+def streets_file(tmp_path):
+    return river_town().save(tmp_path / "streets.npz")
+
+
+@pytest.fixture
+def walking_client(db, clock, network, db_url, streets_file):
+    """The app as served, with the river town's streets under point-a (50.45, 30.52)."""
+    from dataclasses import replace as with_
+
+    from fastapi.testclient import TestClient
+
+    from nezlam.config import Settings
+    from nezlam.web.app import create_app
+    from nezlam.web.fast_path import FastPath
+
+    settings = with_(Settings(database_url=db_url), streets_file=streets_file)
+    app = FastPath(create_app(settings, db, start_sync=False))
+    app.state.nezlam.clock = clock
+    with TestClient(app) as client:
+        answer = client.post(
+            "/api/v1/points/point-a/reports",
+            json={"status": "open"},
+            headers=network.headers("operator_a"),
+        )
+        assert answer.status_code == 201, answer.text
+        app.state.nezlam.sync.load_all()
+        yield client
+
+
+def test_api_orders_by_walking_when_asked(walking_client, town):
+    # From the far bank, 100 m north of point-a: 2.1 km on foot, by the bridge.
+    here = {"lat": town.lat[11], "lon": town.lon[11], "status": "open"}
+    straight = walking_client.get("/api/v1/points/nearest", params=here).json()
+    assert straight["distance_by"] == "straight_line"
+    assert "walking_m" not in straight["features"][0]["properties"]
+    walked = walking_client.get("/api/v1/points/nearest", params={**here, "by": "walking"}).json()
+    assert walked["distance_by"] == "walking" and walked["walking_speed_kmh"] == 4.5
+    first = walked["features"][0]
+    assert first["id"] == "point-a"
+    assert first["properties"]["distance_m"] == pytest.approx(100, abs=2)
+    assert first["properties"]["walking_m"] == pytest.approx(2_100, abs=2)
+
+
+def test_api_names_the_field_for_an_unknown_ordering(walking_client):
+    answer = walking_client.get(
+        "/api/v1/points/nearest", params={"lat": 50.45, "lon": 30.52, "by": "crow"}
+    )
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "by"
+
+
+def test_finder_says_minutes_on_foot_by_the_streets(walking_client, town):
+    page = walking_client.get(
+        "/",
+        params={"lat": town.lat[11], "lon": town.lon[11], "f": "1", "lang": "en"},
+    )
+    assert page.status_code == 200
+    # 2,100 m at 4.5 km/h (75 m a minute) is 28 minutes, not the straight-line guess of 2.
+    assert "28 min on foot by the streets" in page.text
+    assert "2.1 km" in page.text

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from nezlam.config import ConfigError, Settings
 from nezlam.domain.errors import DomainError
+from nezlam.geo.streets_cli import streets_app
 from nezlam.places.cli import places_app
 from nezlam.store import db as store_db
 
@@ -27,6 +28,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(role_app, name="role")
 app.add_typer(token_app, name="token")
 app.add_typer(places_app, name="places")
+app.add_typer(streets_app, name="streets")
 console = Console(stderr=True)
 
 

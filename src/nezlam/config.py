@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_SQLITE_PATH = Path("var") / "nezlam.sqlite3"
+DEFAULT_STREETS_PATH = Path("var") / "streets.npz"
 
 
 class ConfigError(ValueError):
@@ -63,6 +64,20 @@ def parse_duration(name: str, raw: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def env_speed(name: str, default: float) -> float:
+    """A walking speed in km/h: a person walks between 1 and 10 km/h."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected km/h such as 4.5, got {raw!r}") from None
+    if not 1 <= value <= 10:
+        raise ConfigError(f"{name}: {value} km/h is not a walking speed (1 to 10)")
+    return value
+
+
 def env_duration(name: str, default: str) -> timedelta:
     return parse_duration(name, os.environ.get(name) or default)
 
@@ -93,6 +108,9 @@ class Settings:
     webhook_dispatch: bool = True
     # How long a coordinator's claim on a point to call lasts before it returns to the pool.
     call_claim_for: timedelta = timedelta(minutes=30)
+    # The street network (`nezlam streets import`): with it, walking distances and minutes.
+    streets_file: Path | None = None
+    walking_speed_kmh: float = 4.5
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -131,4 +149,6 @@ class Settings:
             low_fuel_litres=env_int("NEZLAM_LOW_FUEL_LITRES", 20, minimum=1),
             webhook_dispatch=env_bool("NEZLAM_WEBHOOK_DISPATCH", True),
             call_claim_for=env_duration("NEZLAM_CALL_CLAIM_FOR", "30m"),
+            streets_file=Path(env_str("NEZLAM_STREETS", "") or DEFAULT_STREETS_PATH),
+            walking_speed_kmh=env_speed("NEZLAM_WALKING_SPEED_KMH", 4.5),
         )

@@ -132,6 +132,7 @@ def public_properties(
     lang: str = DEFAULT_LANGUAGE,
     shown: ShownStatus | None = None,
     distance_m: float | None = None,
+    walking_m: float | None = None,
     is_open: bool | None = None,
     compute_open: bool = True,
 ) -> dict[str, Any]:
@@ -142,14 +143,22 @@ def public_properties(
     props = dict(static_properties(view, lang))
     props.update(
         live_properties(
-            view, shown, is_open if not compute_open else open_now(view, now), distance_m
+            view,
+            shown,
+            is_open if not compute_open else open_now(view, now),
+            distance_m,
+            walking_m,
         )
     )
     return props
 
 
 def live_properties(
-    view: PointView, shown: ShownStatus, is_open: bool | None, distance_m: float | None
+    view: PointView,
+    shown: ShownStatus,
+    is_open: bool | None,
+    distance_m: float | None,
+    walking_m: float | None = None,
 ) -> dict[str, Any]:
     """The part that changes with reports, time and the asker's position."""
     updated, verified = _times(view)
@@ -167,6 +176,8 @@ def live_properties(
     }
     if distance_m is not None:
         live["distance_m"] = round(distance_m, -3) if view.protected else round(distance_m)
+    if walking_m is not None:  # on the streets, to where the point's public position meets them
+        live["walking_m"] = round(walking_m, -2) if view.protected else round(walking_m)
     return live
 
 
@@ -179,7 +190,12 @@ def _times(view: PointView) -> tuple[str | None, str | None]:
 
 
 def feature_json(
-    view: PointView, lang: str, shown: ShownStatus, is_open: bool | None, distance_m: float | None
+    view: PointView,
+    lang: str,
+    shown: ShownStatus,
+    is_open: bool | None,
+    distance_m: float | None,
+    walking_m: float | None = None,
 ) -> bytes:
     """`feature(view, public_properties(...))` serialised, byte for byte the same JSON, with the
     unchanging part serialised once per view and language: the hot path's renderer."""
@@ -200,7 +216,7 @@ def feature_json(
             + orjson.dumps(static_properties(view, lang))[:-1]
             + b","
         )
-    live = orjson.dumps(live_properties(view, shown, is_open, distance_m))
+    live = orjson.dumps(live_properties(view, shown, is_open, distance_m, walking_m))
     return head + live[1:] + b"}"
 
 
@@ -247,8 +263,11 @@ def render_hits(
     no_response_after: timedelta,
     lang: str,
     with_distance: bool,
+    walking: dict[int, float] | None = None,
 ) -> list[dict[str, Any]]:
-    """Public Features for index answers, in their order."""
+    """Public Features for index answers, in their order; `walking` holds walking metres by
+    row when the answer was measured on the streets."""
+    walking = walking or {}
     out = []
     for row, metres, shown, is_open in hits:
         view = views[row]
@@ -260,6 +279,7 @@ def render_hits(
             lang=lang,
             shown=SHOWN_BY_CODE[shown],
             distance_m=metres if with_distance else None,
+            walking_m=walking.get(row),
             is_open=is_open,
             compute_open=False,
         )
@@ -268,12 +288,22 @@ def render_hits(
 
 
 def render_hits_json(
-    views: list[PointView], hits: list[Hit], lang: str, with_distance: bool
+    views: list[PointView],
+    hits: list[Hit],
+    lang: str,
+    with_distance: bool,
+    walking: dict[int, float] | None = None,
 ) -> list[bytes]:
     """`render_hits`, serialised: one JSON Feature per hit."""
+    walking = walking or {}
     return [
         feature_json(
-            views[row], lang, SHOWN_BY_CODE[shown], is_open, metres if with_distance else None
+            views[row],
+            lang,
+            SHOWN_BY_CODE[shown],
+            is_open,
+            metres if with_distance else None,
+            walking.get(row),
         )
         for row, metres, shown, is_open in hits
     ]

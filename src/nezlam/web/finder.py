@@ -167,18 +167,24 @@ def finder(request: Request) -> HTMLResponse:
             statuses=["open"] if form["open_now"] else (),
             open_now=True if form["open_now"] else None,
         )
-        snap, hits = state.index.nearest(centre[0], centre[1], RESULTS, filters, state.clock())
+        now = state.clock()
+        walking: dict[int, float] | None = None
+        if state.walking is not None:  # with a street network, nearest on foot
+            snap, hits, walking = state.walking.nearest(*centre, RESULTS, filters, now)
+        else:
+            snap, hits = state.index.nearest(centre[0], centre[1], RESULTS, filters, now)
         settings = state.settings
         features = render_hits(
             snap.views,
             hits,
-            now=state.clock(),
+            now=now,
             stale_after=settings.stale_after,
             no_response_after=settings.no_response_after,
             lang=lang,
             with_distance=True,
+            walking=walking,
         )
-        results = [presenters.card(f, state.clock(), lang, _) for f in features]
+        results = [presenters.card(f, now, lang, _, state.walking_m_per_min) for f in features]
     map_points = [
         {
             "id": r["id"],

@@ -111,11 +111,16 @@ def distance_text(metres: float | None, lang: str, _: Gettext) -> str | None:
     return _("{n} km").format(n=format_decimal(round(metres / 1000, 1), locale=lang))
 
 
-def walking_minutes(metres: float | None) -> int | None:
-    """Straight line × a detour factor at 4.5 km/h, rounded up: an estimate, said as one."""
+def walking_minutes(
+    metres: float | None, walking_m: float | None = None, m_per_min: float = WALKING_M_PER_MIN
+) -> int | None:
+    """Minutes on foot, rounded up: from the walk on the streets when it was measured, else
+    the straight line × a detour factor (an estimate, said as one)."""
+    if walking_m is not None:
+        return max(1, math.ceil(walking_m / m_per_min))
     if metres is None:
         return None
-    return max(1, math.ceil(metres * DETOUR_FACTOR / WALKING_M_PER_MIN))
+    return max(1, math.ceil(metres * DETOUR_FACTOR / m_per_min))
 
 
 def hours_today(props: dict[str, Any], now: datetime, _: Gettext) -> str:
@@ -202,10 +207,17 @@ def telephone(phone: str | None) -> str | None:
     return "tel:" + "".join(c for c in phone if c.isdigit() or c == "+") if phone else None
 
 
-def card(feature: dict[str, Any], now: datetime, lang: str, _: Gettext) -> dict[str, Any]:
+def card(
+    feature: dict[str, Any],
+    now: datetime,
+    lang: str,
+    _: Gettext,
+    m_per_min: float = WALKING_M_PER_MIN,
+) -> dict[str, Any]:
     """Everything a result card or a point page shows, already in words."""
     props = feature["properties"]
     metres = props.get("distance_m")
+    walked = props.get("walking_m")
     lon, lat = feature["geometry"]["coordinates"] if feature.get("geometry") else (None, None)
     return {
         "lat": lat,
@@ -213,8 +225,9 @@ def card(feature: dict[str, Any], now: datetime, lang: str, _: Gettext) -> dict[
         "id": feature["id"],
         "props": props,
         "status": status_words(props, now, lang, _),
-        "distance": distance_text(metres, lang, _),
-        "walk_minutes": walking_minutes(metres),
+        "distance": distance_text(walked if walked is not None else metres, lang, _),
+        "walk_minutes": walking_minutes(metres, walked, m_per_min),
+        "walk_measured": walked is not None,
         "hours": hours_today(props, now, _),
         "occupancy": occupancy_text(props, _),
         "services": services(props, lang),

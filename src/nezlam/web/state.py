@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from nezlam.config import Settings
 from nezlam.geo.spatial_index import SpatialIndex
+from nezlam.geo.streets import StreetNetwork
+from nezlam.geo.walking import Walking
 from nezlam.index_sync import IndexSync
 from nezlam.report_writer import ReportWriter
 from nezlam.store.db import Database
 from nezlam.web.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -30,6 +36,11 @@ class AppState:
     report_writer: ReportWriter
     login_attempts: RateLimiter
     clock: Callable[[], datetime] = field(default=utcnow)
+    walking: Walking | None = None  # with a street network: walking distances
+
+    @property
+    def walking_m_per_min(self) -> float:
+        return self.settings.walking_speed_kmh * 1000 / 60
 
     @property
     def stale_after_s(self) -> int:
@@ -50,4 +61,14 @@ class AppState:
             login_attempts=RateLimiter(10, 900),
             signal_repeat=RateLimiter(1, settings.signal_window.total_seconds()),
             signal_volume=RateLimiter(settings.signals_per_client_per_hour, 3600),
+            walking=load_walking(settings.streets_file, index),
         )
+
+
+def load_walking(path: Path | None, index: SpatialIndex) -> Walking | None:
+    """The street network beside the index, when one has been imported."""
+    if path is None or not Path(path).exists():
+        return None
+    network = StreetNetwork.load(path)
+    log.info("street network %s: %d nodes, %d edges", path, network.nodes, network.edges)
+    return Walking(network, index)

@@ -112,10 +112,22 @@ def nearest_body(state: AppState, params: Mapping[str, str], accept_language: st
     k = query.integer(params, "k", 1, 100, 5)
     max_m = query.number(params, "max_km", 1e-9, 20000) * 1000 if params.get("max_km") else None
     lang = query.language(params, accept_language)
+    by = query.choice(params, "by", ("straight", "walking"), "straight")
     now = state.clock()
-    snap, hits = state.index.nearest(lat, lon, k, query.filters(params), now, max_m)
-    features = render_hits_json(snap.views, hits, lang, with_distance=True)
-    tail: dict[str, Any] = {"generated_at": iso(now), "stale_after_s": state.stale_after_s}
+    filters = query.filters(params)
+    walking: dict[int, float] | None = None
+    if by == "walking" and state.walking is not None:
+        snap, hits, walking = state.walking.nearest(lat, lon, k, filters, now, max_m)
+    else:
+        snap, hits = state.index.nearest(lat, lon, k, filters, now, max_m)
+    features = render_hits_json(snap.views, hits, lang, with_distance=True, walking=walking)
+    tail: dict[str, Any] = {
+        "generated_at": iso(now),
+        "stale_after_s": state.stale_after_s,
+        "distance_by": "walking" if walking is not None else "straight_line",
+    }
+    if walking is not None:
+        tail["walking_speed_kmh"] = state.settings.walking_speed_kmh
     if snap.has_demo:
         tail["notice"] = DEMO_NOTICE
     # The same document as `collection(...)`, assembled from features serialised per point.

@@ -73,6 +73,15 @@ def boolean(params: Mapping[str, str], name: str) -> bool | None:
     raise Invalid("must be true or false", field=name)
 
 
+def choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in allowed:
+        raise Invalid(f"must be one of {', '.join(allowed)}", field=name)
+    return raw
+
+
 def filters(params: Mapping[str, str]) -> Filters:
     return Filters.build(
         services=_list(params, "services", list(SERVICES)),
@@ -159,6 +168,13 @@ NEAREST_PARAMETERS = [
         "max_km",
         "only points within this distance",
         {"type": "number", "exclusiveMinimum": 0, "maximum": 20000},
+    ),
+    _param(
+        "by",
+        "order by straight-line distance, or by walking distance on the streets (`walking_m` "
+        "in each point; needs an imported street network, else `distance_by` says "
+        "straight_line)",
+        {"type": "string", "enum": ["straight", "walking"], "default": "straight"},
     ),
     *FILTER_PARAMETERS,
 ]
