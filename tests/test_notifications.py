@@ -268,3 +268,15 @@ def test_coordinators_see_and_acknowledge_only_their_regions(db, network, clock)
         assert session.execute(acknowledged).scalar() == 1
     assert trail[0].actor == f"token:{coordinator_a.token_id}"
     assert trail[0].actor_user_id == coordinator_a.user_id
+
+
+def test_the_settings_are_read_from_the_environment(monkeypatch):
+    from nezlam.config import ConfigError, Settings
+
+    monkeypatch.setenv("NEZLAM_LOW_FUEL_LITRES", "35")
+    monkeypatch.setenv("NEZLAM_WEBHOOK_DISPATCH", "false")
+    read = Settings.from_env()
+    assert (read.low_fuel_litres, read.webhook_dispatch) == (35, False)
+    monkeypatch.setenv("NEZLAM_LOW_FUEL_LITRES", "plenty")
+    with pytest.raises(ConfigError, match="NEZLAM_LOW_FUEL_LITRES"):
+        Settings.from_env()

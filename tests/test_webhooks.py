@@ -279,6 +279,23 @@ def test_the_dispatcher_thread_sends_and_stops(db, network, clock, receiver):
     assert not any(t.name == "nezlam-webhooks" for t in threading.enumerate())
 
 
+def test_each_server_process_runs_a_dispatcher_unless_it_is_off(settings, db):
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from nezlam.web.app import create_app
+
+    def dispatching() -> bool:
+        return any(t.name == "nezlam-webhooks" for t in threading.enumerate())
+
+    with TestClient(create_app(settings, db)):
+        assert dispatching()
+    assert not dispatching()  # stopped with the app
+    with TestClient(create_app(replace(settings, webhook_dispatch=False), db)):
+        assert not dispatching()
+
+
 # -- the command line ------------------------------------------------------------------------
 
 runner = CliRunner()
