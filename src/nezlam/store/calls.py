@@ -1,0 +1,449 @@
+"""The call queue: stale points a coordinator phones, a claimed batch at a time; and the
+visitor-signal inbox, which says whom visitors think should be called.
+
+The US hurricane-shelter volunteers learned that keeping status true is mostly phoning, and that
+callers must not phone the same shelter twice while another is left out (florence-api #15, #71).
+So a coordinator *claims* points; a claim is exclusive while it lives, and one left unfinished
+lapses after `claim_for` and its point returns to the pool. Each call's outcome is recorded, and
+a confirmed or closed call is a report like any other (source "call").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from nezlam.domain.permissions import Principal
+from nezlam.domain.points import ReportCreate
+from nezlam.domain.vocabulary import NEGATIVE_SIGNALS, CallOutcome, Status, Visibility
+from nezlam.store import audit
+from nezlam.store.actor import Actor
+from nezlam.store.points import get_point
+from nezlam.store.reports import add_report
+from nezlam.store.tables import (
+    CallClaim,
+    Organisation,
+    Point,
+    StatusReport,
+    User,
+    VisitorSignal,
+)
+
+
+class ClaimExpired(Conflict):
+    """The claim lapsed before the call was recorded; its point went back to the pool."""
+
+
+class AlreadyRecorded(Conflict):
+    """The call was recorded before (a second tap, or a second tab)."""
+
+
+# A point nobody answered comes back behind the others for this long, so callers try the rest
+# before ringing the same silent number again.
+NO_ANSWER_BACKOFF = timedelta(hours=2)
+MAX_BATCH = 50
+NOTE_MAX = 300
+SIGNAL_INBOX_WINDOW = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class CallRules:
+    """The durations the queue is built from (see `Settings`)."""
+
+    stale_after: timedelta = timedelta(hours=6)
+    no_response_after: timedelta = timedelta(hours=24)
+    claim_for: timedelta = timedelta(minutes=30)
+
+    @classmethod
+    def of(cls, settings: Any) -> CallRules:
+        return cls(settings.stale_after, settings.no_response_after, settings.call_claim_for)
+
+
+# --- Which points wait for a call ----------------------------------------------------------
+
+
+def in_doubt(now: datetime, rules: CallRules) -> ColumnElement[bool]:
+    """SQL for `freshness.shown_status(...)` being unknown, no_response or unconfirmed: the same
+    rule, said in SQL so the pool is one query (tests check the two agree)."""
+    return or_(
+        Point.status.is_(None),
+        Point.updated_at.is_(None),
+        Point.updated_at <= now - rules.no_response_after,
+        and_(
+            Point.status == str(Status.OPEN),
+            or_(Point.verified_at.is_(None), Point.verified_at <= now - rules.stale_after),
+        ),
+    )
+
+
+def is_live(now: datetime) -> ColumnElement[bool]:
+    """A claim still being worked: not finished and not lapsed."""
+    return and_(CallClaim.finished_at.is_(None), CallClaim.expires_at > now)
+
+
+def pool_query(regions: list[str], now: datetime, rules: CallRules) -> Select[Any]:
+    """Points of `regions` in doubt or flagged by visitors, with no live claim; most urgent
+    first: points recently called without an answer last, then flagged ones, then the longest
+    silent. Hidden points are in no public view, so nobody is misled by them: not in the pool."""
+    claimed = exists().where(CallClaim.point_id == Point.id, is_live(now))
+    unanswered = exists().where(
+        CallClaim.point_id == Point.id,
+        CallClaim.outcome == str(CallOutcome.NO_ANSWER),
+        CallClaim.finished_at > now - NO_ANSWER_BACKOFF,
+    )
+    return (
+        select(Point)
+        .where(
+            Point.region.in_(regions),
+            Point.visibility != str(Visibility.HIDDEN),
+            or_(in_doubt(now, rules), Point.flagged_at.is_not(None)),
+            ~claimed,
+        )
+        .order_by(
+            unanswered,
+            Point.flagged_at.is_(None),
+            func.coalesce(Point.verified_at, Point.updated_at, Point.created_at),
+            Point.id,
+        )
+    )
+
+
+def pool(
+    session: Session, regions: list[str], now: datetime, rules: CallRules, limit: int = 100
+) -> list[Point]:
+    return list(session.execute(pool_query(regions, now, rules).limit(limit)).scalars())
+
+
+def pool_size(session: Session, regions: list[str], now: datetime, rules: CallRules) -> int:
+    counted = pool_query(regions, now, rules).order_by(None).with_only_columns(func.count())
+    return int(session.execute(counted).scalar_one())
+
+
+# --- Claiming -------------------------------------------------------------------------------
+
+
+def claim_batch(
+    session: Session,
+    principal: Principal,
+    regions: list[str],
+    size: int,
+    now: datetime,
+    rules: CallRules = CallRules(),
+) -> list[CallClaim]:
+    """Claim up to `size` points from the pool of `regions` (those the principal coordinates).
+    Two coordinators claiming at once never get the same point: on PostgreSQL the candidates
+    are locked with SKIP LOCKED and checked again for claims once locked; SQLite has a single
+    writer (`Database.write` begins IMMEDIATE)."""
+    if not 1 <= size <= MAX_BATCH:
+        raise Invalid(f"a batch is 1 to {MAX_BATCH} points", field="size")
+    mine = sorted(region for region in set(regions) if principal.coordinates_region(region))
+    if not mine:
+        raise Forbidden("you coordinate none of these regions", field="region")
+    claims: list[CallClaim] = []
+    for _attempt in range(3):  # a race on PostgreSQL may leave a batch short: top it up
+        wanted = size - len(claims)
+        point_ids = _lock_candidates(session, mine, now, rules, wanted)
+        claims += [_claim(session, principal, point_id, now, rules) for point_id in point_ids]
+        if not point_ids or len(claims) >= size:
+            break
+    return claims
+
+
+def _lock_candidates(
+    session: Session, regions: list[str], now: datetime, rules: CallRules, size: int
+) -> list[str]:
+    query = pool_query(regions, now, rules).with_only_columns(Point.id).limit(size)
+    if session.get_bind().dialect.name != "postgresql":
+        return list(session.execute(query).scalars())
+    locked = list(session.execute(query.with_for_update(of=Point, skip_locked=True)).scalars())
+    # The query's snapshot may predate a claim committed just before we got the lock; this
+    # statement's snapshot does not (READ COMMITTED), and the locks keep it true until commit.
+    taken = set(
+        session.execute(
+            select(CallClaim.point_id).where(CallClaim.point_id.in_(locked), is_live(now))
+        ).scalars()
+    )
+    return [point_id for point_id in locked if point_id not in taken]
+
+
+def claim_point(
+    session: Session,
+    principal: Principal,
+    point_id: str,
+    now: datetime,
+    rules: CallRules = CallRules(),
+) -> CallClaim:
+    """Claim one point to call now (from the signal inbox), pool or not. Your own live claim is
+    returned as it is; someone else's is a conflict."""
+    point = get_point(session, point_id, for_update=True)
+    if not principal.coordinates_region(point.region):
+        raise Forbidden("this point is not in your regions", field="point")
+    current = session.execute(
+        select(CallClaim, User.username)
+        .join(User, User.id == CallClaim.user_id)
+        .where(CallClaim.point_id == point_id, is_live(now))
+    ).first()
+    if current is not None:
+        claim, username = current
+        if claim.user_id == principal.user_id:
+            return claim
+        raise Conflict(f"{username} is already calling this point", field="point")
+    return _claim(session, principal, point_id, now, rules)
+
+
+def _claim(
+    session: Session, principal: Principal, point_id: str, now: datetime, rules: CallRules
+) -> CallClaim:
+    claim = CallClaim(
+        point_id=point_id,
+        user_id=principal.user_id,
+        claimed_at=now,
+        expires_at=now + rules.claim_for,
+    )
+    session.add(claim)
+    session.flush()
+    _audit(session, principal, point_id, "claim", {"claim": claim.id}, now)
+    return claim
+
+
+def _audit(
+    session: Session,
+    principal: Principal,
+    point_id: str,
+    action: str,
+    after: dict[str, Any],
+    now: datetime,
+) -> None:
+    actor = Actor.of(principal)
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="point",
+        entity_id=point_id,
+        action=action,
+        before=None,
+        after=after,
+        at=now,
+    )
+
+
+# --- Recording a call -------------------------------------------------------------------------
+
+
+def record_call(
+    session: Session,
+    claim_id: int,
+    outcome: str,
+    note: str | None,
+    principal: Principal,
+    now: datetime,
+) -> tuple[CallClaim, Any | None]:
+    """Record how the call went, by the claim's owner while the claim lives. Returns the claim
+    and the point as written by its report (None for no answer), for the index.
+
+    confirmed: a "still current" report (sets verified_at; a never-reported point is reported
+    open, as the button says); closed: a closed report; no_answer: only recorded."""
+    kind = _outcome(outcome)
+    note = _note(note)
+    claim = session.get(CallClaim, claim_id)
+    if claim is None:
+        raise NotFound(f"no call claim {claim_id}", field="claim")
+    if claim.user_id != principal.user_id:
+        raise Forbidden("this call is claimed by someone else", field="claim")
+    point = get_point(session, claim.point_id, for_update=True)
+    if not principal.coordinates_region(point.region):
+        raise Forbidden("this point is not in your regions", field="point")
+    _finish(session, claim, kind, note, now)
+    report = _report_for(kind, point)
+    written = None
+    if report is not None:
+        _report, _created, written = add_report(
+            session, point.id, report, Actor.of(principal), source="call", now=now
+        )
+    _audit(session, principal, claim.point_id, "call", _call_entry(claim, kind, note), now)
+    return claim, written
+
+
+def _outcome(raw: str) -> CallOutcome:
+    try:
+        return CallOutcome(raw)
+    except ValueError:
+        choices = ", ".join(CallOutcome)
+        raise Invalid(f"outcome must be one of {choices}", field="outcome") from None
+
+
+def _note(raw: str | None) -> str | None:
+    note = (raw or "").strip()
+    if len(note) > NOTE_MAX:
+        raise Invalid(f"a note is at most {NOTE_MAX} characters", field="note")
+    return note or None
+
+
+def _finish(
+    session: Session, claim: CallClaim, kind: CallOutcome, note: str | None, now: datetime
+) -> None:
+    """Finish the claim if it is still live: a conditional UPDATE and its row count, so a late
+    or repeated answer is refused the same way on both databases."""
+    done = session.execute(
+        update(CallClaim.__table__)
+        .where(
+            CallClaim.__table__.c.id == claim.id,
+            CallClaim.__table__.c.finished_at.is_(None),
+            CallClaim.__table__.c.expires_at > now,
+        )
+        .values(finished_at=now, outcome=str(kind), note=note)
+    ).rowcount
+    session.refresh(claim)  # as it is now, whoever got there first
+    if done != 1:
+        if claim.finished_at is not None:
+            raise AlreadyRecorded("this call is already recorded", field="claim")
+        raise ClaimExpired("your claim expired; claim again", field="claim")
+
+
+def _report_for(kind: CallOutcome, point: Point) -> ReportCreate | None:
+    if kind == CallOutcome.CONFIRMED:
+        if point.status is None:
+            return ReportCreate(status=Status.OPEN, verify=True)
+        return ReportCreate(verify=True)
+    if kind == CallOutcome.CLOSED:
+        return ReportCreate(status=Status.CLOSED)
+    return None
+
+
+def _call_entry(claim: CallClaim, kind: CallOutcome, note: str | None) -> dict[str, Any]:
+    return {"claim": claim.id, "outcome": str(kind), "note": note}
+
+
+# --- What the call screen shows ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    claim: CallClaim
+    point: Point
+    username: str
+    organisation_name: str | None = None
+    organisation_phone: str | None = None
+
+
+def _claims_query(regions: list[str]) -> Select[Any]:
+    return (
+        select(CallClaim, Point, User.username, Organisation.name, Organisation.phone)
+        .join(Point, Point.id == CallClaim.point_id)
+        .join(User, User.id == CallClaim.user_id)
+        .outerjoin(Organisation, Organisation.id == Point.organisation_id)
+        .where(Point.region.in_(regions))
+    )
+
+
+def live_claims(session: Session, regions: list[str], now: datetime) -> list[ClaimView]:
+    """Every live claim on points of `regions`, soonest to lapse first."""
+    query = _claims_query(regions).where(is_live(now)).order_by(CallClaim.expires_at, CallClaim.id)
+    return [ClaimView(*row) for row in session.execute(query)]
+
+
+def recent_calls(session: Session, regions: list[str], limit: int = 20) -> list[ClaimView]:
+    """Finished calls on points of `regions`, newest first."""
+    query = (
+        _claims_query(regions)
+        .where(CallClaim.finished_at.is_not(None))
+        .order_by(CallClaim.finished_at.desc(), CallClaim.id.desc())
+        .limit(limit)
+    )
+    return [ClaimView(*row) for row in session.execute(query)]
+
+
+def last_reports(session: Session, point_ids: list[str]) -> dict[str, StatusReport]:
+    """The newest report of each point."""
+    newest = (
+        select(func.max(StatusReport.id))
+        .where(StatusReport.point_id.in_(point_ids))
+        .group_by(StatusReport.point_id)
+    )
+    rows = session.execute(select(StatusReport).where(StatusReport.id.in_(newest))).scalars()
+    return {report.point_id: report for report in rows}
+
+
+def regions_with_points(session: Session) -> list[str]:
+    """Every region some point is in (what an admin coordinates)."""
+    return list(session.execute(select(Point.region).distinct().order_by(Point.region)).scalars())
+
+
+# --- The visitor-signal inbox -----------------------------------------------------------------
+
+
+@dataclass
+class SignalGroup:
+    """Visitors' negative signals about one point, and what happened since the first."""
+
+    point: Point
+    counts: dict[str, int] = field(default_factory=dict)
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    reaction: StatusReport | None = None  # the first report after the first signal
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def negative_signals(
+    session: Session, regions: list[str], since: datetime
+) -> dict[str, SignalGroup]:
+    """Negative signals received after `since` on points of `regions`, grouped per point.
+    Signals hold nothing about the visitor, so neither does this."""
+    rows = session.execute(
+        select(
+            Point,
+            VisitorSignal.kind,
+            func.count(),
+            func.min(VisitorSignal.received_at),
+            func.max(VisitorSignal.received_at),
+        )
+        .join(Point, Point.id == VisitorSignal.point_id)
+        .where(
+            Point.region.in_(regions),
+            VisitorSignal.received_at > since,
+            VisitorSignal.kind.in_([str(kind) for kind in NEGATIVE_SIGNALS]),
+        )
+        .group_by(Point.id, VisitorSignal.kind)
+    )
+    groups: dict[str, SignalGroup] = {}
+    for point, kind, count, first, last in rows:
+        group = groups.setdefault(point.id, SignalGroup(point))
+        group.counts[kind] = int(count)
+        group.first_at = min(first, group.first_at or first)
+        group.last_at = max(last, group.last_at or last)
+    return groups
+
+
+def signal_inbox(
+    session: Session, regions: list[str], now: datetime, window: timedelta = SIGNAL_INBOX_WINDOW
+) -> list[SignalGroup]:
+    """The inbox: points visitors spoke against within `window`, with the point's reaction;
+    flagged and unanswered points first, then the most recent signal."""
+    groups = negative_signals(session, regions, now - window)
+    if groups:
+        reports = session.execute(
+            select(StatusReport)
+            .where(StatusReport.point_id.in_(list(groups)), StatusReport.received_at > now - window)
+            .order_by(StatusReport.received_at, StatusReport.id)
+        ).scalars()
+        for report in reports:
+            group = groups[report.point_id]
+            if group.reaction is None and group.first_at and report.received_at > group.first_at:
+                group.reaction = report
+    return sorted(
+        groups.values(),
+        key=lambda g: (
+            g.point.flagged_at is None,
+            g.reaction is not None,
+            -(g.last_at or now).timestamp(),
+        ),
+    )
