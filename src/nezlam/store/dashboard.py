@@ -1,0 +1,341 @@
+"""The coordinator's view of a region: every point's current state after the freshness rule,
+counts per region, and open points over time replayed from the report history.
+
+The current state is read from the `points` table's state columns (one query; nothing is
+replayed per point), so a region of 13,000 points is one indexed read. Filtering, counting and
+sorting then happen in Python with `domain.freshness.shown_status`, the same rule the finder
+applies, rather than a second copy of that rule written in SQL.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from nezlam.domain.freshness import shown_status
+from nezlam.domain.public import pick_name
+from nezlam.domain.vocabulary import ShownStatus, Status
+from nezlam.store.tables import Point, StatusReport, User, VisitorSignal
+
+# The order of the count columns and of sorting by status: working, then warnings, then silence.
+STATUS_ORDER: tuple[ShownStatus, ...] = (
+    ShownStatus.OPEN,
+    ShownStatus.STANDBY,
+    ShownStatus.UNCONFIRMED,
+    ShownStatus.FULL,
+    ShownStatus.CLOSED,
+    ShownStatus.NO_RESPONSE,
+    ShownStatus.UNKNOWN,
+)
+STATUS_RANK = {status: i for i, status in enumerate(STATUS_ORDER)}
+ROW_COLUMNS = (
+    "id", "name", "locality", "region", "address", "lat", "lon", "visibility", "organisation_id",
+    "status", "power", "occupancy", "capacity", "fuel_litres", "updated_at", "verified_at",
+    "flagged_at",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PointRow:
+    """One point as the dashboard lists it: its row's current state and its shown status."""
+
+    id: str
+    name: dict[str, str]
+    locality: str
+    region: str
+    address: str | None
+    lat: float
+    lon: float
+    visibility: str
+    organisation_id: int | None
+    status: str | None  # as last reported
+    power: str | None
+    occupancy: int | None
+    capacity: int | None
+    fuel_litres: float | None
+    updated_at: datetime | None
+    verified_at: datetime | None
+    flagged_at: datetime | None
+    shown: ShownStatus  # after the freshness rule
+
+    def label(self, lang: str) -> str:
+        return pick_name(self.name, lang)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the coordinator narrowed the table to; empty means no narrowing."""
+
+    region: str | None = None
+    shown: frozenset[str] = frozenset()
+    power: str | None = None
+    fuel_below: float | None = None  # litres; points that reported no fuel level are left out
+    text: str = ""
+
+    def keeps(self, row: PointRow) -> bool:
+        if self.region and row.region != self.region:
+            return False
+        if self.shown and row.shown.value not in self.shown:
+            return False
+        if self.power and row.power != self.power:
+            return False
+        if self.fuel_below is not None and (
+            row.fuel_litres is None or row.fuel_litres >= self.fuel_below
+        ):
+            return False
+        return not self.text or _matches(row, self.text.casefold())
+
+
+def _matches(row: PointRow, needle: str) -> bool:
+    """Case-insensitively in any language's name or the locality (Cyrillic included, which
+    SQLite's LIKE would not fold)."""
+    haystack = [*row.name.values(), row.locality]
+    return any(needle in str(value).casefold() for value in haystack)
+
+
+def current_rows(
+    session: Session,
+    regions: Sequence[str],
+    *,
+    now: datetime,
+    stale_after: timedelta,
+    no_response_after: timedelta,
+) -> list[PointRow]:
+    """Every point in `regions` (hidden ones too: coordinators answer for them), with its status
+    as shown at `now`."""
+    if not regions:
+        return []
+    columns = [getattr(Point, name) for name in ROW_COLUMNS]
+    result = session.execute(select(*columns).where(Point.region.in_(list(regions))))
+    return [
+        PointRow(
+            **row._mapping,
+            shown=shown_status(
+                row.status, row.updated_at, row.verified_at, now, stale_after, no_response_after
+            ),
+        )
+        for row in result
+    ]
+
+
+def row_of(
+    point: Point, *, now: datetime, stale_after: timedelta, no_response_after: timedelta
+) -> PointRow:
+    """One loaded point as the dashboard lists it."""
+    return PointRow(
+        **{name: getattr(point, name) for name in ROW_COLUMNS},
+        shown=shown_status(
+            point.status, point.updated_at, point.verified_at, now, stale_after, no_response_after
+        ),
+    )
+
+
+def all_regions(session: Session) -> list[str]:
+    """Every region that has a point: what an admin oversees."""
+    return [str(r) for r in session.execute(select(Point.region).distinct()).scalars()]
+
+
+def usernames(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = sorted({i for i in user_ids if i is not None})
+    if not wanted:
+        return {}
+    query = select(User.id, User.username).where(User.id.in_(wanted))
+    return {row.id: row.username for row in session.execute(query)}
+
+
+SORT_KEYS: dict[str, Any] = {
+    "name": None,  # by the name in the page's language, set in sort_rows
+    "locality": lambda r: r.locality.casefold(),
+    "region": lambda r: r.region.casefold(),
+    "status": lambda r: STATUS_RANK[r.shown],
+    "updated": lambda r: r.updated_at,
+    "verified": lambda r: r.verified_at,
+    "occupancy": lambda r: r.occupancy,
+    "power": lambda r: r.power,
+    "fuel": lambda r: r.fuel_litres,
+    "flagged": lambda r: r.flagged_at,
+}
+
+
+def sort_rows(rows: Iterable[PointRow], key: str, descending: bool, lang: str) -> list[PointRow]:
+    """Sorted by a column; rows without a value (never reported, no fuel level) come last in
+    either direction, and ties keep name order so that pages do not shuffle."""
+    by_name = sorted(rows, key=lambda r: (r.label(lang).casefold(), r.id))
+    if key == "name":
+        return list(reversed(by_name)) if descending else by_name
+    value_of = SORT_KEYS[key]
+    known = [r for r in by_name if value_of(r) is not None]
+    missing = [r for r in by_name if value_of(r) is None]
+    return sorted(known, key=value_of, reverse=descending) + missing
+
+
+def counts_by_region(rows: Iterable[PointRow]) -> dict[str, Counter[str]]:
+    """{region: {shown status: n, "total": n}}, regions in alphabetical order."""
+    counts: dict[str, Counter[str]] = {}
+    for row in rows:
+        counter = counts.setdefault(row.region, Counter())
+        counter[row.shown.value] += 1
+        counter["total"] += 1
+    return dict(sorted(counts.items()))
+
+
+def total_counts(counts: dict[str, Counter[str]]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for counter in counts.values():
+        total.update(counter)
+    return total
+
+
+# --- Open points over time --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReportEvent:
+    """What the replay needs of one status report."""
+
+    point_id: str
+    at: datetime
+    status: str | None  # a stated status (it also confirms), or None
+    confirms: bool  # a status, or "still current"
+
+
+def open_intervals(
+    events: Iterable[ReportEvent], until: datetime, stale_after: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """Pure: replay reports in time order into the spans [from, to) during which each point was
+    shown open: its latest status at or before t was `open` and its latest confirmation was less
+    than `stale_after` before t. (No-response needs a day of silence, longer than `stale_after`,
+    so a freshly confirmed point can never be silent: that rule cannot cut a span short.)"""
+    state: dict[str, tuple[str | None, datetime | None, datetime]] = {}  # status, confirmed, last
+    spans: list[tuple[datetime, datetime]] = []
+
+    def close(status: str | None, confirmed: datetime | None, start: datetime, end: datetime):
+        if status == Status.OPEN and confirmed is not None:
+            stop = min(end, confirmed + stale_after)
+            if stop > start:
+                spans.append((start, stop))
+
+    for event in events:
+        status, confirmed, last = state.get(event.point_id, (None, None, event.at))
+        close(status, confirmed, last, event.at)
+        if event.status is not None:
+            status = event.status
+        if event.confirms:
+            confirmed = event.at
+        state[event.point_id] = (status, confirmed, event.at)
+    for status, confirmed, last in state.values():
+        close(status, confirmed, last, until)
+    return spans
+
+
+def count_at(spans: Iterable[tuple[datetime, datetime]], moments: Sequence[datetime]) -> list[int]:
+    """Pure: how many spans [from, to) hold each of the (ascending) moments."""
+    changes = [0] * (len(moments) + 1)
+    for start, stop in spans:
+        changes[bisect.bisect_left(moments, start)] += 1
+        changes[bisect.bisect_left(moments, stop)] -= 1
+    counts, running = [], 0
+    for change in changes[:-1]:
+        running += change
+        counts.append(running)
+    return counts
+
+
+def hourly_moments(until: datetime, days: int) -> list[datetime]:
+    """Every hour back from `until` over `days` days, oldest first (`until` is the last)."""
+    hours = days * 24
+    return [until - timedelta(hours=hours - i) for i in range(hours + 1)]
+
+
+def report_events(
+    session: Session,
+    regions: Sequence[str],
+    since: datetime,
+    until: datetime,
+    stale_after: timedelta,
+) -> list[ReportEvent]:
+    """One ordered query: the reports that can matter for `since`..`until` in `regions`. Those
+    from `stale_after` before `since` on, and, per point, the last status stated before that —
+    an open said three days ago still counts if "still current" was pressed since."""
+    reports = StatusReport.__table__
+    in_regions = select(Point.id).where(Point.region.in_(list(regions)))
+    window_from = since - stale_after
+    latest = (
+        select(
+            reports.c.id,
+            func.row_number()
+            .over(
+                partition_by=reports.c.point_id,
+                order_by=(reports.c.received_at.desc(), reports.c.id.desc()),
+            )
+            .label("n"),
+        )
+        .where(
+            reports.c.point_id.in_(in_regions),
+            reports.c.status.is_not(None),
+            reports.c.received_at < window_from,
+        )
+        .subquery()
+    )
+    carried_in = select(latest.c.id).where(latest.c.n == 1)
+    query = (
+        select(reports.c.point_id, reports.c.received_at, reports.c.status, reports.c.verify)
+        .where(
+            reports.c.point_id.in_(in_regions),
+            reports.c.received_at <= until,
+            or_(reports.c.received_at >= window_from, reports.c.id.in_(carried_in)),
+        )
+        .order_by(reports.c.received_at, reports.c.id)
+    )
+    return [
+        ReportEvent(row.point_id, row.received_at, row.status, row.verify or bool(row.status))
+        for row in session.execute(query)
+    ]
+
+
+def open_over_time(
+    session: Session,
+    regions: Sequence[str],
+    *,
+    until: datetime,
+    days: int,
+    stale_after: timedelta,
+) -> list[tuple[datetime, int]]:
+    """(moment, points shown open then) for every hour of the last `days` days."""
+    moments = hourly_moments(until, days)
+    if not regions:
+        return [(moment, 0) for moment in moments]
+    events = report_events(session, regions, moments[0], until, stale_after)
+    spans = open_intervals(events, until + timedelta(microseconds=1), stale_after)
+    return list(zip(moments, count_at(spans, moments), strict=True))
+
+
+# --- A point's page ---------------------------------------------------------------------------
+
+
+def point_names(session: Session, point_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+    """{point id: its names} for a few points (the notifications panel's)."""
+    wanted = sorted(set(point_ids))
+    if not wanted:
+        return {}
+    query = select(Point.id, Point.name).where(Point.id.in_(wanted))
+    return {row.id: row.name for row in session.execute(query)}
+
+
+def recent_signals(session: Session, point_id: str, limit: int = 50) -> list[VisitorSignal]:
+    """A point's latest visitor signals, newest first (they hold nothing about the visitor)."""
+    return list(
+        session.execute(
+            select(VisitorSignal)
+            .where(VisitorSignal.point_id == point_id)
+            .order_by(VisitorSignal.received_at.desc(), VisitorSignal.id.desc())
+            .limit(limit)
+        ).scalars()
+    )

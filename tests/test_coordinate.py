@@ -1,0 +1,452 @@
+"""The coordinator's dashboard: the points of their regions after the freshness rule, filters,
+sorting, counts, open points over time, exports, notifications and one point's history — and
+nobody sees or touches a region that is not theirs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from nezlam.domain.points import ReportCreate
+from nezlam.store import dashboard as board
+from nezlam.store import points, reports, signals
+from nezlam.store.actor import CLI
+from nezlam.store.tables import AuditEntry, Notification, User
+from tests.conftest import REGION_A, REGION_B, point_create, sign_in_as
+
+HOUR = timedelta(hours=1)
+SIX_HOURS = timedelta(hours=6)
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+# --- Replaying the report history (pure) ------------------------------------------------------
+
+
+def event(point: str, hours: float, status: str | None = None, verify: bool = False):
+    return board.ReportEvent(point, T0 + hours * HOUR, status, verify or status is not None)
+
+
+def open_counts(events, hours: int = 24) -> list[int]:
+    """Points shown open at T0, T0+1h, … T0+`hours`h."""
+    moments = [T0 + i * HOUR for i in range(hours + 1)]
+    spans = board.open_intervals(events, moments[-1] + HOUR, SIX_HOURS)
+    return board.count_at(spans, moments)
+
+
+def test_an_open_nobody_confirms_goes_stale_after_six_hours():
+    counts = open_counts([event("p", 0, "open")], hours=8)
+    assert counts == [1, 1, 1, 1, 1, 1, 0, 0, 0]
+
+
+def test_still_current_keeps_an_open_point_open_and_a_new_status_ends_it():
+    history = [event("p", 0, "open"), event("p", 5, verify=True), event("p", 9, "closed")]
+    assert open_counts(history, hours=12) == [1] * 9 + [0] * 4
+
+
+def test_still_current_confirms_an_old_open_but_never_a_closed_point():
+    history = [
+        event("a", -72, "open"),  # said three days ago, pressed "still current" since
+        event("a", -1, verify=True),
+        event("b", -2, "closed"),
+        event("b", -1, verify=True),
+        event("c", 2, "standby"),
+    ]
+    assert open_counts(history, hours=6) == [1, 1, 1, 1, 1, 0, 0]
+
+
+def test_points_are_counted_together_and_a_report_at_the_hour_counts():
+    history = [event("a", 1, "open"), event("b", 2, "open"), event("a", 3, "full")]
+    assert open_counts(history, hours=4) == [0, 1, 2, 1, 1]
+
+
+# --- The network the page tests share ----------------------------------------------------------
+
+
+def report(db, point_id, at, **fields):
+    with db.write() as session:
+        reports.add_report(session, point_id, ReportCreate(**fields), CLI, now=at)
+
+
+@pytest.fixture
+def kyiv(db, network, clock):
+    """Four more points in REGION_A, in different states; point-a open, point-b (REGION_B)
+    open and full of fuel."""
+    now = clock()
+    extra = {
+        "a-gen": dict(name={"uk": "Школа генератор", "en": "School generator"}),
+        "a-stale": dict(name={"uk": "Бібліотека", "en": "Library"}, locality="Бровари"),
+        "a-full": dict(name={"uk": "Юрта", "en": "Yurt"}, visibility="locality_only"),
+        "a-silent": dict(name={"uk": "Ліцей", "en": "Lyceum"}),
+    }
+    with db.write() as session:
+        for i, (point_id, fields) in enumerate(extra.items()):
+            data = point_create(point_id, REGION_A, 50.40 + i / 100, 30.50, **fields)
+            points.create_point(session, data, CLI, now=now - timedelta(days=3))
+    report(db, "point-a", now - HOUR, status="open", power="grid", occupancy=5)
+    report(db, "a-gen", now - 2 * HOUR, status="open", power="generator", fuel_litres=12)
+    report(db, "a-stale", now - 8 * HOUR, status="open", power="generator", fuel_litres=40)
+    report(db, "a-full", now - 30 * 60 * timedelta(seconds=1), status="full", occupancy=40)
+    report(db, "point-b", now - HOUR, status="open", power="generator", fuel_litres=3)
+    return network
+
+
+@pytest.fixture
+def as_coordinator(app_client, db, clock, kyiv):
+    def sign_in(who: str) -> str:
+        return sign_in_as(app_client, db, who, clock())
+
+    return sign_in
+
+
+def row_ids(html: str) -> list[str]:
+    return re.findall(r'<tr data-id="([^"]+)"', html)
+
+
+def dashboard(client, **params):
+    answer = client.get("/coordinate", params=params, headers={"Accept-Language": "en"})
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+# --- Who may look ------------------------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app_client):
+    for path in ("/coordinate", "/coordinate/export.csv", "/coordinate/points/point-a"):
+        answer = app_client.get(path, follow_redirects=False)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == f"/login?next={path}"
+
+
+def test_operators_are_refused(as_coordinator, app_client):
+    as_coordinator("operator_a")
+    for path in ("/coordinate", "/coordinate/export.geojson", "/coordinate/points/point-a"):
+        answer = app_client.get(path, headers={"Accept": "text/html"})
+        assert answer.status_code == 403, path
+
+
+def test_a_coordinator_sees_only_their_regions_and_an_admin_sees_all(as_coordinator, app_client):
+    as_coordinator("coordinator_a")
+    html = dashboard(app_client)
+    assert set(row_ids(html)) == {"point-a", "a-gen", "a-stale", "a-full", "a-silent"}
+    assert REGION_B not in html
+    as_coordinator("coordinator_b")
+    assert row_ids(dashboard(app_client)) == ["point-b"]
+    refused = app_client.get("/coordinate", params={"region": REGION_A})
+    assert refused.status_code == 422 and "region" in refused.text
+    as_coordinator("admin")
+    assert len(row_ids(dashboard(app_client))) == 6
+
+
+def test_statuses_are_shown_after_the_freshness_rule(as_coordinator, app_client):
+    as_coordinator("coordinator_a")
+    html = dashboard(app_client, sort="name")
+    shown = dict(re.findall(r'<tr data-id="([^"]+)">.*?class="shown shown-(\w+)"', html, re.S))
+    assert shown == {
+        "point-a": "open",
+        "a-gen": "open",
+        "a-stale": "unconfirmed",  # said open 8 hours ago
+        "a-full": "full",
+        "a-silent": "unknown",
+    }
+    assert "Unconfirmed" in html and "unconfirmed for 8 hours" in html
+
+
+# --- Filters, sorting, counts, paging -----------------------------------------------------------
+
+
+def test_filters_by_status_power_fuel_and_text(as_coordinator, app_client):
+    as_coordinator("coordinator_a")
+    several = dashboard(app_client, status=["unconfirmed", "full"])
+    assert set(row_ids(several)) == {"a-stale", "a-full"}
+    assert set(row_ids(dashboard(app_client, power="generator"))) == {"a-gen", "a-stale"}
+    assert row_ids(dashboard(app_client, fuel_below="20")) == ["a-gen"]
+    # Cyrillic in any case, in the name or the locality.
+    assert row_ids(dashboard(app_client, q="ШКОЛА")) == ["a-gen"]
+    assert row_ids(dashboard(app_client, q="бровари")) == ["a-stale"]
+    assert row_ids(dashboard(app_client, q="nothing like it")) == []
+
+
+def test_nonsense_in_a_filter_is_refused_naming_the_field(as_coordinator, app_client):
+    as_coordinator("coordinator_a")
+    for params, field in (
+        ({"fuel_below": "lots"}, "fuel_below"),
+        ({"status": "sleeping"}, "status"),
+        ({"sort": "mood"}, "sort"),
+        ({"power": "nuclear"}, "power"),
+    ):
+        answer = app_client.get("/coordinate", params=params)
+        assert answer.status_code == 422 and field in answer.json()["errors"][0]["field"]
+
+
+def test_sorting_by_a_column_both_ways_with_aria_sort(as_coordinator, app_client):
+    as_coordinator("coordinator_a")
+    fuel_up = dashboard(app_client, sort="fuel")
+    # Rows without a fuel level come last in either direction.
+    assert row_ids(fuel_up)[:2] == ["a-gen", "a-stale"]
+    assert row_ids(dashboard(app_client, sort="fuel", dir="desc"))[:2] == ["a-stale", "a-gen"]
+    assert re.search(r'aria-sort="ascending">\s*<a href="[^"]*sort=fuel&amp;dir=desc', fuel_up)
+    assert fuel_up.count("aria-sort=") == 1
+    names = row_ids(dashboard(app_client, sort="name"))
+    assert names == ["a-stale", "a-silent", "point-a", "a-gen", "a-full"]  # Б, Л, П, Ш, Ю
+    by_status = row_ids(dashboard(app_client, sort="status"))
+    assert by_status[2:] == ["a-stale", "a-full", "a-silent"]
+
+
+def test_counts_per_region_with_a_total_row(as_coordinator, app_client):
+    as_coordinator("admin")
+    html = dashboard(app_client)
+    counts = html[html.index('class="grid counts"') : html.index("</table>")]
+    cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", counts, re.S)
+    plain = [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
+    header = plain[:9]
+    assert header == [
+        "Region", "Open", "On standby", "Unconfirmed", "Full", "Closed", "No response",
+        "Status unknown", "Total",
+    ]  # fmt: skip
+    body = [plain[i : i + 9] for i in range(9, len(plain), 9)]
+    assert body == [
+        [REGION_A, "2", "0", "1", "1", "0", "0", "1", "5"],
+        [REGION_B, "1", "0", "0", "0", "0", "0", "0", "1"],
+        ["Total", "3", "0", "1", "1", "0", "0", "1", "6"],
+    ]
+
+
+def test_thousands_of_points_are_paged(db, clock, as_coordinator, app_client):
+    with db.write() as session:
+        for i in range(230):
+            data = point_create(f"bulk-{i:03d}", REGION_A, 50.0 + i / 1000, 30.0)
+            points.create_point(session, data, CLI, now=clock())
+    as_coordinator("coordinator_a")
+    first = dashboard(app_client, sort="name")
+    assert len(row_ids(first)) == 100 and "Points 1–100 of 235" in first
+    assert "Page 1 of 3" in first and 'rel="next"' in first
+    last = dashboard(app_client, sort="name", page="3")
+    assert len(row_ids(last)) == 35 and "Page 3 of 3" in last
+    every = set(row_ids(first)) | set(row_ids(dashboard(app_client, sort="name", page="2")))
+    assert len(every | set(row_ids(last))) == 235
+
+
+# --- Open points over time from the history -----------------------------------------------------
+
+
+def test_chart_replays_the_history_of_the_coordinators_regions(db, clock, network):
+    now = clock()
+    report(db, "point-a", now - 10 * HOUR, status="open")  # stale 4 h ago
+    report(db, "point-a", now - 30 * HOUR, status="open")  # reported earlier, stored later
+    report(db, "point-b", now - 3 * HOUR, status="open")  # REGION_B: not counted for A
+    with db.read() as session:
+        series = board.open_over_time(session, [REGION_A], until=now, days=2, stale_after=SIX_HOURS)
+    assert len(series) == 49 and series[-1][0] == now
+    counts = [n for _at, n in series]
+    # Open from 30 h ago for 6 h, and from 10 h ago for 6 h.
+    expected = [0] * 49
+    for back in (*range(25, 31), *range(5, 11)):
+        expected[48 - back] = 1
+    assert counts == expected
+    with db.read() as session:
+        both = board.open_over_time(
+            session, [REGION_A, REGION_B], until=now, days=1, stale_after=SIX_HOURS
+        )
+    assert [n for _at, n in both][-4:] == [1, 1, 1, 1]
+
+
+def test_chart_counts_an_open_said_before_the_window_and_kept_current(db, clock, network):
+    now = clock()
+    report(db, "point-a", now - timedelta(days=10), status="open")
+    for back in (50, 45, 40):  # hours ago: "still current" three times, then silence
+        report(db, "point-a", now - back * HOUR, verify=True)
+    with db.read() as session:
+        series = board.open_over_time(session, [REGION_A], until=now, days=2, stale_after=SIX_HOURS)
+    counts = [n for _at, n in series]
+    assert counts[0] == 1  # 48 h ago: confirmed 2 h before
+    assert counts[48 - 35] == 1 and counts[48 - 34] == 0 and counts[48 - 33] == 0
+
+
+def test_the_page_draws_the_chart_as_an_accessible_svg(as_coordinator, app_client):
+    as_coordinator("coordinator_a")
+    html = dashboard(app_client, days="1")
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
+    assert "style=" not in html  # the content security policy forbids style attributes
+    points_drawn = re.search(r'<polyline class="series" points="([^"]+)"', svg)[1].split()
+    assert len(points_drawn) == 25
+    table = html[html.index("The chart as a table") :]
+    assert len(re.findall(r"<tr><td>", table)) == 25
+    assert "Now 2 open" in html
+
+
+# --- Exports -----------------------------------------------------------------------------------
+
+
+def test_exports_hold_the_same_rows_as_the_table_in_every_format(as_coordinator, app_client, clock):
+    as_coordinator("coordinator_a")
+    params = {"power": "generator", "sort": "fuel"}
+    table = row_ids(dashboard(app_client, **params))
+    day = "2026-11-24"
+    answer = app_client.get("/coordinate/export.csv", params=params)
+    assert answer.status_code == 200 and answer.content.startswith(b"\xef\xbb\xbf")
+    assert f'filename="nezlam-points-{day}.csv"' in answer.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert [r["id"] for r in rows] == table == ["a-gen", "a-stale"]
+    assert rows[1]["status"] == "unconfirmed" and rows[1]["name"] == "Бібліотека"
+    assert rows[0]["fuel_litres"] == "12.0"
+
+    geo = app_client.get("/coordinate/export.geojson", params=params)
+    assert f"nezlam-points-{day}.geojson" in geo.headers["content-disposition"]
+    features = json.loads(geo.content)["features"]
+    assert [f["id"] for f in features] == table
+    assert features[0]["geometry"]["coordinates"] == [30.5, 50.4]
+
+    book = app_client.get("/coordinate/export.xlsx", params=params)
+    assert f"nezlam-points-{day}.xlsx" in book.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(book.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    header, data = values[0], values[1:]
+    assert [dict(zip(header, line, strict=True))["id"] for line in data] == table
+    assert list(header) == list(rows[0].keys())
+
+
+def test_exports_cover_every_page_and_protected_points_in_ones_own_region(
+    as_coordinator, app_client
+):
+    as_coordinator("coordinator_a")
+    rows = list(
+        csv.DictReader(
+            io.StringIO(app_client.get("/coordinate/export.csv").content.decode("utf-8-sig"))
+        )
+    )
+    assert len(rows) == 5
+    yurt = next(r for r in rows if r["id"] == "a-full")
+    assert yurt["visibility"] == "locality_only"
+    assert yurt["address"] and float(yurt["lat"]) == 50.42  # exact, for its coordinator
+
+
+def test_exports_never_hold_another_regions_points(as_coordinator, app_client):
+    as_coordinator("coordinator_b")
+    for fmt in ("csv", "geojson"):
+        answer = app_client.get(f"/coordinate/export.{fmt}")
+        assert answer.status_code == 200 and b"point-b" in answer.content
+        assert b"point-a" not in answer.content and b"a-full" not in answer.content
+    sheet = load_workbook(io.BytesIO(app_client.get("/coordinate/export.xlsx").content)).active
+    assert [line[0] for line in sheet.iter_rows(min_row=2, values_only=True)] == ["point-b"]
+    assert app_client.get("/coordinate/export.csv", params={"region": REGION_A}).status_code == 422
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def notices(db, clock, kyiv):
+    """The kyiv reports already turned a-gen low on fuel, a-full full and point-b low on fuel;
+    two more, written directly."""
+    with db.write() as session:
+        session.add_all(
+            [
+                Notification(point_id="a-gen", region=REGION_A, kind="no_power", at=clock()),
+                Notification(point_id="point-b", region=REGION_B, kind="closed", at=clock()),
+            ]
+        )
+    with db.read() as session:
+        rows = session.execute(sa.select(Notification.point_id, Notification.kind, Notification.id))
+        return {(point, kind): id_ for point, kind, id_ in rows}
+
+
+def notification_panel(html: str) -> str:
+    return html[html.index('id="notifications"') : html.index('id="counts-title"')]
+
+
+def test_notifications_of_ones_regions_newest_first_in_words(notices, as_coordinator, app_client):
+    as_coordinator("coordinator_a")
+    panel = notification_panel(dashboard(app_client))
+    assert panel.index("No power") < panel.index("Full") < panel.index("Low on fuel")
+    assert panel.count(">School generator</a>") == 2 and panel.count("fuel 12 l") == 1
+    assert "Closed" not in panel and "point-b" not in panel
+    as_coordinator("coordinator_b")
+    panel = notification_panel(dashboard(app_client))
+    assert "Closed" in panel and "fuel 3 l" in panel and "School generator" not in panel
+
+
+def acknowledged(db):
+    with db.read() as session:
+        rows = session.execute(
+            sa.select(Notification.point_id, Notification.acknowledged_by).where(
+                Notification.acknowledged_at.is_not(None)
+            )
+        )
+        return {point: by for point, by in rows}
+
+
+def test_acknowledge_needs_the_forms_token_and_is_audited(notices, as_coordinator, app_client, db):
+    csrf = as_coordinator("coordinator_a")
+    url = f"/coordinate/notifications/{notices['a-gen', 'no_power']}/acknowledge"
+    forged = app_client.post(url, data={"csrf": "guess"}, follow_redirects=False)
+    assert forged.status_code == 403 and acknowledged(db) == {}
+    missing = app_client.post(url, data={}, follow_redirects=False)
+    assert missing.status_code == 403 and acknowledged(db) == {}
+    done = app_client.post(url, data={"csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/coordinate?done=")
+    with db.read() as session:
+        me = session.execute(sa.select(User.id).where(User.username == "coordinator_a")).scalar()
+        entry = session.execute(
+            sa.select(AuditEntry).where(AuditEntry.entity == "notification")
+        ).scalar_one()
+    assert acknowledged(db) == {"a-gen": me}
+    assert entry.actor == "user:coordinator_a" and entry.action == "acknowledge"
+    assert "No power" not in notification_panel(dashboard(app_client))
+    again = app_client.post(url, data={"csrf": csrf}, follow_redirects=False)
+    assert again.status_code == 303  # twice is harmless, and audited once
+    with db.read() as session:
+        audited = session.execute(
+            sa.select(sa.func.count()).where(AuditEntry.entity == "notification")
+        ).scalar()
+    assert audited == 1
+
+
+def test_a_coordinator_cannot_acknowledge_another_regions_notification(
+    notices, as_coordinator, app_client, db
+):
+    csrf = as_coordinator("coordinator_b")
+    url = f"/coordinate/notifications/{notices['a-full', 'full']}/acknowledge"
+    answer = app_client.post(url, data={"csrf": csrf}, follow_redirects=False)
+    assert answer.status_code == 403 and acknowledged(db) == {}
+
+
+# --- One point ---------------------------------------------------------------------------------
+
+
+def test_point_page_shows_state_reports_signals_and_the_change_log_in_words(
+    as_coordinator, app_client, db, clock, settings
+):
+    with db.write() as session:
+        signals.add_signal(
+            session, "a-gen", "full", window=settings.signal_window, threshold=3, now=clock()
+        )
+    as_coordinator("coordinator_a")
+    answer = app_client.get("/coordinate/points/a-gen", headers={"Accept-Language": "en"})
+    html = answer.text
+    assert answer.status_code == 200 and "<h1>School generator</h1>" in html
+    assert 'href="/coordinate/points/a-gen/inspect"' in html and 'href="/points/a-gen"' in html
+    reports_part = html[html.index("Recent reports") : html.index("Recent visitor signals")]
+    assert "api" in reports_part and "Status: Open" in reports_part and "generator" in reports_part
+    signals_part = html[html.index("Recent visitor signals") : html.index("Change log")]
+    assert "It is full" in signals_part
+    log = html[html.index("Change log") :]
+    assert "Status: — → Open" in log and "Generator fuel, litres: — → 12" in log
+    assert "Created" in log and "cli" in log
+
+
+def test_point_page_of_another_region_is_refused_and_a_missing_one_is_404(
+    as_coordinator, app_client
+):
+    as_coordinator("coordinator_b")
+    assert app_client.get("/coordinate/points/point-a").status_code == 403
+    assert app_client.get("/coordinate/points/no-such-point").status_code == 404
+    assert app_client.get("/coordinate/points/point-b").status_code == 200
