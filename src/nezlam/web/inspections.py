@@ -1,5 +1,221 @@
-"""(being written)"""
+"""Inspections: the checklist a coordinator fills in at a point, and the follow-up tasks that
+failed items leave behind.
 
-from fastapi import APIRouter
+A visit with nothing failed verifies the point (the finder shows it as confirmed at once); each
+failed item becomes a task on `/coordinate/tasks` until someone marks it done. Only coordinators
+of the point's region and admins see these pages. Plain forms, each with the CSRF token.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from nezlam.domain.errors import Forbidden
+from nezlam.domain.public import pick_name, public_properties
+from nezlam.domain.vocabulary import INSPECTION_ITEMS
+from nezlam.store import inspections as inspection_store
+from nezlam.store import points as point_store
+from nezlam.store.inspections import ANSWERS, InspectionInput
+from nezlam.web import presenters
+from nezlam.web.finder import page
+from nezlam.web.needs import Gettext, form_id, since, words
+from nezlam.web.session import SignedIn, check_csrf, coordinator_page, signed_in, to_login
+from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
+
+
+def item_label(code: str, lang: str) -> str:
+    entry = INSPECTION_ITEMS.get(code, {"en": code})
+    return entry.get(lang) or entry["en"]
+
+
+def answer_labels(_: Gettext) -> dict[str, str]:
+    return {"pass": _("Passed"), "fail": _("Failed"), "na": _("Not applicable")}
+
+
+def read_inspection(
+    form: Any, _: Gettext
+) -> tuple[InspectionInput | None, dict[str, str], dict[str, str]]:
+    """(the checklist or None, problems by field, what was typed)."""
+    values = {name: str(form.get(name, "")).strip() for name in INSPECTION_ITEMS}
+    values.update(
+        {f"note_{name}": str(form.get(f"note_{name}", "")).strip() for name in INSPECTION_ITEMS}
+    )
+    values["notes"] = str(form.get("notes", "")).strip()
+    errors: dict[str, str] = {}
+    for name in INSPECTION_ITEMS:
+        if values[name] not in ANSWERS:
+            errors[name] = _("Choose passed, failed or not applicable.")
+        if len(values[f"note_{name}"]) > 300:
+            errors[f"note_{name}"] = _("At most 300 characters.")
+    if len(values["notes"]) > 1000:
+        errors["notes"] = _("At most 1000 characters.")
+    if errors:
+        return None, errors, values
+    data = InspectionInput(
+        answers={name: values[name] for name in INSPECTION_ITEMS},
+        item_notes={n: values[f"note_{n}"] for n in INSPECTION_ITEMS if values[f"note_{n}"]},
+        notes=values["notes"] or None,
+    )
+    return data, {}, values
+
+
+def inspection_view(
+    row: Any, point: Any, inspector: str | None, now: datetime, lang: str, _: Gettext
+) -> dict[str, Any]:
+    """One past inspection in words: when, who, and which items failed or did not apply."""
+    return {
+        "point_id": point.id,
+        "point_name": pick_name(point.name, lang),
+        "when": since(row.at, now, lang, _),
+        "inspector": inspector or "—",
+        "passed": row.passed,
+        "failed": [item_label(k, lang) for k, v in row.results.items() if v is False],
+        "not_applicable": [item_label(k, lang) for k, v in row.results.items() if v is None],
+        "notes": row.notes,
+    }
+
+
+# --- The checklist -------------------------------------------------------------------------------
+
+
+@router.get("/coordinate/points/{point_id}/inspect", response_class=HTMLResponse)
+def inspect_form(request: Request, point_id: str) -> Response:
+    who = coordinator_page(request)
+    if isinstance(who, RedirectResponse):
+        return who
+    return render_inspect(request, who, point_id)
+
+
+def render_inspect(
+    request: Request,
+    who: SignedIn,
+    point_id: str,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    state: AppState = request.app.state.nezlam
+    lang, _ = words(request)
+    now = state.clock()
+    with state.db.read() as session:
+        point = inspection_store.coordinated_point(session, point_id, who.principal)
+        history = inspection_store.recent_inspections(session, who.principal, point_id, limit=5)
+    props = public_properties(
+        state.sync.views([point])[0],
+        now=now,
+        stale_after=state.settings.stale_after,
+        no_response_after=state.settings.no_response_after,
+        lang=lang,
+    )
+    return page(
+        request,
+        "inspect.html",
+        status=status,
+        point_id=point.id,
+        point_name=pick_name(point.name, lang),
+        shown=presenters.status_words(props, now, lang, _),
+        items=[(code, item_label(code, lang)) for code in INSPECTION_ITEMS],
+        answers=answer_labels(_),
+        history=[inspection_view(r, p, u, now, lang, _) for r, p, u in history],
+        errors=errors or {},
+        values=values or {},
+        csrf=who.csrf,
+        done=request.query_params.get("done"),
+    )
+
+
+@router.post("/coordinate/points/{point_id}/inspect")
+async def submit_inspection(request: Request, point_id: str) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(apply_inspection, request, point_id, form)
+
+
+def signed_in_coordinator(request: Request, form: Any) -> SignedIn | RedirectResponse:
+    """For a form: the coordinator whose session sent it with its CSRF token."""
+    who = signed_in(request)
+    if who is None:
+        return to_login(request.url.path)
+    if not who.is_coordinator:
+        raise Forbidden("this page is for coordinators", field="role")
+    check_csrf(form, who)
+    return who
+
+
+def apply_inspection(request: Request, point_id: str, form: Any) -> Response:
+    who = signed_in_coordinator(request, form)
+    if isinstance(who, RedirectResponse):
+        return who
+    state: AppState = request.app.state.nezlam
+    data, errors, values = read_inspection(form, words(request)[1])
+    if data is None:
+        return render_inspect(request, who, point_id, status=422, errors=errors, values=values)
+    with state.db.write() as session:
+        inspection = inspection_store.inspect(session, point_id, data, who.principal, state.clock())
+        passed = inspection.passed
+    with state.db.read() as session:
+        state.sync.apply_written([point_store.get_point(session, point_id)])  # seen at once
+    done = "passed" if passed else "failed"
+    return RedirectResponse(
+        f"/coordinate/points/{quote(point_id)}/inspect?done={done}", status_code=303
+    )
+
+
+# --- Follow-up tasks -----------------------------------------------------------------------------
+
+
+@router.get("/coordinate/tasks", response_class=HTMLResponse)
+def tasks(request: Request) -> Response:
+    who = coordinator_page(request)
+    if isinstance(who, RedirectResponse):
+        return who
+    state: AppState = request.app.state.nezlam
+    lang, _ = words(request)
+    now = state.clock()
+    with state.db.read() as session:
+        open_rows = inspection_store.open_tasks(session, who.principal)
+        recent = inspection_store.recent_inspections(session, who.principal)
+    return page(
+        request,
+        "tasks.html",
+        tasks=[
+            {
+                "id": task.id,
+                "point_id": point.id,
+                "point_name": pick_name(point.name, lang),
+                "region": point.region,
+                "item": item_label(task.item, lang),
+                "note": task.note,
+                "since": since(task.created_at, now, lang, _),
+            }
+            for task, point in open_rows
+        ],
+        inspections=[inspection_view(r, p, u, now, lang, _) for r, p, u in recent],
+        csrf=who.csrf,
+        done=request.query_params.get("done"),
+    )
+
+
+@router.post("/coordinate/tasks/{task_id}/done")
+async def task_done(request: Request, task_id: str) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(apply_task_done, request, task_id, form)
+
+
+def apply_task_done(request: Request, task_id: str, form: Any) -> Response:
+    who = signed_in_coordinator(request, form)
+    if isinstance(who, RedirectResponse):
+        return who
+    state: AppState = request.app.state.nezlam
+    number = form_id({"task": task_id}, "task")
+    with state.db.write() as session:
+        inspection_store.complete_task(session, number, who.principal, state.clock())
+    return RedirectResponse("/coordinate/tasks?done=done", status_code=303)
