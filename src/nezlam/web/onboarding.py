@@ -1,5 +1,353 @@
-"""(being written)"""
+"""Organisations open points themselves: the public application form, and the coordinators'
+screen that approves or rejects what was applied for.
 
-from fastapi import APIRouter
+/apply needs no account. Everything it asks for is created in one transaction or not at all; a
+refused field comes back next to that field with what was typed (never the password). The
+points stay `hidden` — out of every public view — until a coordinator of the region approves.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from nezlam.domain.errors import DomainError, Forbidden
+from nezlam.domain.vocabulary import SERVICES, OrganisationKind
+from nezlam.store import onboarding
+from nezlam.web import i18n
+from nezlam.web.finder import page
+from nezlam.web.ratelimit import RateLimiter
+from nezlam.web.session import SignedIn, check_csrf, coordinator_page
+from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
+KYIV = ZoneInfo("Europe/Kyiv")
+FORM_COOKIE = "nezlam_form"
+APPLICATIONS_PER_HOUR = 10  # per client address: typos fixed and resent fit well within it
+TOP_FIELDS = ("organisation_name", "organisation_kind", "contact_name", "phone", "username",
+              "region", "message")  # fmt: skip
+POINT_FIELDS = ("name", "address", "locality", "lat", "lon", "opening_hours", "capacity")
+REQUIRED = {"organisation_name", "organisation_kind", "contact_name", "phone", "username",
+            "password", "region", "name", "address", "locality", "lat", "lon"}  # fmt: skip
+
+
+# --- Anonymous forms: a double-submit token ---------------------------------------------------
+
+
+def anonymous_form_token(request: Request) -> str:
+    """The token an anonymous form carries: the browser's own from its cookie, or a new one."""
+    return request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(24)
+
+
+def with_form_cookie(response: Response, request: Request, token: str) -> Response:
+    """Keep the token in a strict same-site cookie: a page on another site that posts the form
+    cannot send it, so the form's copy and the cookie's differ and nothing is stored."""
+    if request.cookies.get(FORM_COOKIE) != token:
+        response.set_cookie(
+            FORM_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+    return response
+
+
+def check_anonymous_form(request: Request, form: Any) -> None:
+    cookie = request.cookies.get(FORM_COOKIE, "")
+    if not cookie or not hmac.compare_digest(str(form.get("csrf", "")), cookie):
+        raise Forbidden("the form is out of date; reload the page", field="csrf")
+
+
+# --- /apply ------------------------------------------------------------------------------------
+
+
+def applications_limiter(request: Request) -> RateLimiter:
+    """This worker's limit on applications per client (kept beside the app's other state)."""
+    holder = request.app.state
+    limiter = getattr(holder, "application_attempts", None)
+    if limiter is None:
+        limiter = holder.application_attempts = RateLimiter(APPLICATIONS_PER_HOUR, 3600)
+    return limiter
+
+
+def kind_labels(_: Any) -> list[tuple[str, str]]:
+    labels = {
+        OrganisationKind.MUNICIPALITY: _("Municipality or administration"),
+        OrganisationKind.EMERGENCY_SERVICE: _("Emergency service"),
+        OrganisationKind.BUSINESS: _("Business"),
+        OrganisationKind.NGO: _("Charity or NGO"),
+        OrganisationKind.DIASPORA: _("Diaspora community"),
+        OrganisationKind.OTHER: _("Other"),
+    }
+    return [(kind.value, label) for kind, label in labels.items()]
+
+
+def form_page(
+    request: Request,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+    problem: str | None = None,
+) -> Response:
+    state: AppState = request.app.state.nezlam
+    lang = i18n.choose_language(request)
+    _ = i18n.translations(lang).gettext
+    with state.db.read() as session:
+        regions = onboarding.known_regions(session)
+    token = anonymous_form_token(request)
+    response = page(
+        request,
+        "apply.html",
+        status=status,
+        values=values,
+        errors=errors,
+        problem=problem,
+        regions=regions,
+        kinds=kind_labels(_),
+        services=[(code, labels[lang]) for code, labels in SERVICES.items()],
+        numbers=range(1, onboarding.MAX_POINTS + 1),
+        csrf=token,
+        submitted=None,
+    )
+    return with_form_cookie(response, request, token)
+
+
+@router.get("/apply", response_class=HTMLResponse)
+def apply_form(request: Request) -> Response:
+    if "submitted" in request.query_params:
+        return confirmation(request, request.query_params["submitted"])
+    return form_page(request, values=empty_values(), errors={})
+
+
+def confirmation(request: Request, region: str) -> Response:
+    """After applying: who reviews it next (a region only if it is one we know)."""
+    state: AppState = request.app.state.nezlam
+    with state.db.read() as session:
+        known = region in onboarding.known_regions(session)
+    return page(request, "apply.html", submitted={"region": region if known else None})
+
+
+def empty_values() -> dict[str, Any]:
+    values: dict[str, Any] = dict.fromkeys(TOP_FIELDS, "")
+    for number in range(1, onboarding.MAX_POINTS + 1):
+        values[f"p{number}"] = {**dict.fromkeys(POINT_FIELDS, ""), "services": []}
+    return values
+
+
+@router.post("/apply")
+async def apply(request: Request) -> Response:
+    form = await request.form()
+    _ = i18n.translations(i18n.choose_language(request)).gettext
+    values = read_values(form)
+    check_anonymous_form(request, form)
+    limiter = applications_limiter(request)
+    client = request.client.host if request.client else "unknown"
+    if not limiter.allow(limiter.client_key(client)):
+        problem = _("Too many applications from here. Wait an hour and try again.")
+        return form_page(request, values, {}, status=429, problem=problem)
+    data, numbers, errors = parse_application(values, str(form.get("password", "")), _)
+    if data is None:
+        return form_page(request, values, errors, status=422)
+    state: AppState = request.app.state.nezlam
+    try:
+        # argon2 hashes the password: slow on purpose, so off the event loop.
+        await run_in_threadpool(submit, state, data)
+    except DomainError as exc:
+        return form_page(request, values, {exc.field or "form": store_problem(exc, _)}, 422)
+    except IntegrityError:  # the same username taken at the same moment
+        return form_page(
+            request, values, {"username": _("This username is taken; choose another.")}, 422
+        )
+    region = quote(data.region, safe="")
+    return RedirectResponse(f"/apply?submitted={region}", status_code=303)
+
+
+def submit(state: AppState, data: onboarding.ApplicationCreate) -> None:
+    with state.db.write() as session:
+        onboarding.submit_application(session, data, state.clock())
+
+
+def read_values(form: Any) -> dict[str, Any]:
+    """What was typed, to give back with the errors (the password is never sent back)."""
+    values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in TOP_FIELDS}
+    for number in range(1, onboarding.MAX_POINTS + 1):
+        point = {name: str(form.get(f"p{number}_{name}", "")).strip() for name in POINT_FIELDS}
+        point["services"] = [str(s) for s in form.getlist(f"p{number}_services")]
+        values[f"p{number}"] = point
+    return values
+
+
+def parse_application(
+    values: dict[str, Any], password: str, _: Any
+) -> tuple[onboarding.ApplicationCreate | None, list[int], dict[str, str]]:
+    """The validated application, the form numbers of the points given, and errors by form
+    field name ("phone", "p2_lat"); the application is None when anything is wrong."""
+    numbers = [n for n in range(1, onboarding.MAX_POINTS + 1) if n == 1 or point_given(values, n)]
+    errors = {
+        name: _("Required.")
+        for name in (*TOP_FIELDS, "password")
+        if name in REQUIRED and not (password if name == "password" else values[name])
+    }
+    for n in numbers:
+        for name in POINT_FIELDS:
+            if name in REQUIRED and not values[f"p{n}"][name]:
+                errors[f"p{n}_{name}"] = _("Required.")
+    raw = {name: values[name] or None for name in TOP_FIELDS}
+    raw["password"] = password
+    raw["points"] = [point_input(values[f"p{n}"]) for n in numbers]
+    try:
+        data = onboarding.ApplicationCreate.model_validate(raw)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = form_name(error["loc"], numbers)
+            errors.setdefault(name, explain(error, name, _))
+        return None, numbers, errors
+    return (None if errors else data), numbers, errors
+
+
+def point_given(values: dict[str, Any], number: int) -> bool:
+    return any(values[f"p{number}"][name] for name in POINT_FIELDS)
+
+
+def point_input(point: dict[str, Any]) -> dict[str, Any]:
+    decimal = {name: point[name].replace(",", ".") for name in ("lat", "lon")}
+    return {
+        **{name: point[name] or None for name in ("name", "address", "locality")},
+        **{name: value or None for name, value in decimal.items()},
+        "services": point["services"],
+        "opening_hours": point["opening_hours"] or None,
+        "capacity": point["capacity"] or None,
+    }
+
+
+def form_name(loc: tuple[Any, ...], numbers: list[int]) -> str:
+    if len(loc) >= 3 and loc[0] == "points" and isinstance(loc[1], int):
+        return f"p{numbers[loc[1]]}_{loc[2]}"
+    return str(loc[0]) if loc else "form"
+
+
+def explain(error: Any, name: str, _: Any) -> str:
+    """A pydantic error, said for a person and in their language."""
+    field = name.split("_", 1)[1] if name[:1] == "p" and name[1:2].isdigit() else name
+    kind = error["type"]
+    limit = (error.get("ctx") or {}).get("min_length") or (error.get("ctx") or {}).get("max_length")
+    hints = {
+        "username": _("3 to 64 letters, digits or . _ @ - (no spaces)."),
+        "phone": _("Digits, spaces and + ( ) - only, e.g. +380 67 123 4567."),
+        "lat": _("Latitude in degrees, between -90 and 90 (Kyiv is about 50.45)."),
+        "lon": _("Longitude in degrees, between -180 and 180 (Kyiv is about 30.52)."),
+        "capacity": _("A whole number of people, 0 to 100000."),
+        "opening_hours": _("Not understood. Write e.g. 24/7 or Mo-Fr 08:00-20:00; Sa 10:00-16:00."),
+        "organisation_kind": _("Choose one of the options."),
+        "services": _("Choose from the listed services."),
+    }
+    if kind in ("missing", "string_too_short") and limit in (None, 1):
+        return _("Required.")
+    if kind == "string_too_short":
+        return _("At least {n} characters.").format(n=limit)
+    if kind == "string_too_long":
+        return _("At most {n} characters.").format(n=limit)
+    if kind == "too_short" and field == "points":
+        return _("Describe at least one point.")
+    return hints.get(field, _("Not understood; check this field."))
+
+
+def store_problem(exc: DomainError, _: Any) -> str:
+    return {
+        "region": _("Choose one of the listed regions."),
+        "username": _("This username is taken; choose another."),
+    }.get(exc.field or "", exc.problem)
+
+
+# --- /coordinate/applications -------------------------------------------------------------------
+
+
+def kyiv_time(moment: datetime | None) -> str:
+    return moment.astimezone(KYIV).strftime("%d.%m.%Y %H:%M") if moment else ""
+
+
+def scope_regions(who: SignedIn) -> frozenset[str] | None:
+    """None for an admin (every region), else the coordinator's regions."""
+    return None if who.principal.is_admin else who.principal.regions
+
+
+def applications_page(
+    request: Request, who: SignedIn, status: int = 200, errors: dict[int, str] | None = None
+) -> Response:
+    state: AppState = request.app.state.nezlam
+    lang = i18n.choose_language(request)
+    _ = i18n.translations(lang).gettext
+    with state.db.read() as session:
+        pending = onboarding.pending_applications(session, scope_regions(who))
+        decided = onboarding.recent_decisions(session, scope_regions(who))
+    return page(
+        request,
+        "applications.html",
+        status=status,
+        pending=pending,
+        decided=decided,
+        csrf=who.csrf,
+        errors=errors or {},
+        done=request.query_params.get("done"),
+        when=kyiv_time,
+        kinds=dict(kind_labels(_)),
+        service_labels={code: labels[lang] for code, labels in SERVICES.items()},
+    )
+
+
+@router.get("/coordinate/applications", response_class=HTMLResponse)
+def applications(request: Request) -> Response:
+    who = coordinator_page(request)
+    if not isinstance(who, SignedIn):
+        return who
+    return applications_page(request, who)
+
+
+@router.post("/coordinate/applications/{application_id}")
+async def decide(request: Request, application_id: int) -> Response:
+    """Approve (the points become public) or reject with a note (they stay hidden)."""
+    who = coordinator_page(request)
+    if not isinstance(who, SignedIn):
+        return who
+    form = await request.form()
+    check_csrf(form, who)
+    action = str(form.get("action", ""))
+    if action not in ("approve", "reject"):
+        return RedirectResponse("/coordinate/applications?done=invalid", status_code=303)
+    state: AppState = request.app.state.nezlam
+    _ = i18n.translations(i18n.choose_language(request)).gettext
+    try:
+        with state.db.write() as session:
+            published = onboarding.decide(
+                session,
+                application_id,
+                who.principal,
+                approve=action == "approve",
+                note=str(form.get("note", ""))[:600],
+                now=state.clock(),
+            )
+    except DomainError as exc:
+        if exc.field != "note":
+            raise
+        return applications_page(request, who, 422, {application_id: note_problem(exc, _)})
+    state.sync.apply_written(published)  # this worker's finder shows them at once
+    done = "approved" if action == "approve" else "rejected"
+    return RedirectResponse(f"/coordinate/applications?done={done}", status_code=303)
+
+
+def note_problem(exc: DomainError, _: Any) -> str:
+    if "500" in exc.problem:
+        return _("At most {n} characters.").format(n=500)
+    return _("Say why, so that the organisation can be told.")
