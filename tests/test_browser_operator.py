@@ -1,0 +1,194 @@
+"""The operator's screens in a real Chromium, used as an operator would on a phone: signing in
+with a password, "still current" in one tap, a status tapped with the connection gone — queued
+on the card, delivered once when the connection returns, never again on reload — and the page
+opening offline; axe-core finds no serious problem on My points or Edit details.
+
+A real `nezlam serve` process (tests.test_browser's `site`) on a SQLite file this test reads
+directly: the reports counted are the ones the server stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import BrowserContext, Page, Route, expect
+
+from nezlam.domain.points import RoleGrantCreate, UserCreate
+from nezlam.store import accounts
+from nezlam.store.actor import CLI
+from nezlam.store.db import Database
+from nezlam.store.tables import StatusReport, User
+from tests.browser_support import PHONE, assert_accessible, save_screenshots
+from tests.test_browser import Site, browser, db_url, open_context, site  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+USERNAME, PASSWORD = "olena", "a long operator passphrase"
+QUEUED = "У черзі — буде надіслано, щойно з'явиться зв'язок."
+SENT = "Надіслано. Збережено."
+CARD = "#p-point-a"
+
+
+@pytest.fixture
+def olena(db: Database, network) -> str:
+    """An operator of point-a who signs in with a password."""
+    with db.write() as session:
+        user = accounts.create_user(session, UserCreate(username=USERNAME, password=PASSWORD), CLI)
+        accounts.grant_role(
+            session, user, RoleGrantCreate(role="operator", point_id=network.point_a), CLI
+        )
+    return USERNAME
+
+
+@pytest.fixture
+def operator_site(olena: str, site: Site) -> Site:  # noqa: F811
+    """The running site, started after the operator's account exists."""
+    return site
+
+
+def sign_in(page: Page) -> None:
+    """Through the sign-in page, as a person: My points asks for it first."""
+    page.goto("/operate")
+    expect(page).to_have_url(re.compile(r"/login\?next=/operate$"))
+    page.get_by_label("Ім'я користувача").fill(USERNAME)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Увійти").click()
+    expect(page.get_by_role("heading", name="Мої пункти", level=1)).to_be_visible()
+
+
+def reports_by_operator(db: Database) -> list[tuple[str | None, bool]]:
+    with db.read() as session:
+        rows = session.execute(
+            sa.select(StatusReport.status, StatusReport.verify)
+            .join(User, User.id == StatusReport.reporter_user_id)
+            .where(User.username == USERNAME)
+            .order_by(StatusReport.id)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def verified_at(running: Site) -> datetime:
+    props = running.api("/api/v1/points/point-a")["properties"]
+    return datetime.fromisoformat(props["verified_at"])
+
+
+def keep_a_copy_offline(page: Page) -> None:
+    """Let the service worker take the page over and keep its copy of My points."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    for _ in range(50):
+        kept = page.evaluate(
+            "caches.keys().then(names => Promise.all(names.map(n => caches.open(n)"
+            ".then(c => c.match('/operate'))))).then(hits => hits.some(Boolean))"
+        )
+        if kept and page.evaluate("!!navigator.serviceWorker.controller"):
+            return
+        page.wait_for_timeout(100)
+    pytest.fail("the service worker did not control My points and keep a copy of it")
+
+
+def test_an_operator_signs_in_on_a_phone_and_confirms_the_point_in_one_tap(
+    open_context: Callable[..., BrowserContext],  # noqa: F811
+    operator_site: Site,
+    db: Database,
+):
+    page = open_context(viewport=PHONE).new_page()
+    sign_in(page)
+    before = verified_at(operator_site)
+    card = page.locator(CARD)
+    card.get_by_role("button", name="Усе актуально").click()
+    expect(page.get_by_role("status").filter(has_text="Збережено. Дякуємо.")).to_be_visible()
+    expect(card.locator(".queue-note")).to_have_text(SENT)
+    assert reports_by_operator(db) == [(None, True)]
+    assert verified_at(operator_site) > before
+    expect(card.get_by_role("link", name="Змінити дані")).to_have_attribute(
+        "href", "/operate/point-a/edit"
+    )
+    save_screenshots(page, "operator-my-points")
+
+
+def test_a_status_tapped_offline_is_queued_and_delivered_once_when_the_connection_returns(
+    open_context: Callable[..., BrowserContext],  # noqa: F811
+    operator_site: Site,
+    db: Database,
+):
+    context = open_context()
+    page = context.new_page()
+    sign_in(page)
+    keep_a_copy_offline(page)
+    card = page.locator(CARD)
+
+    context.set_offline(True)
+    card.get_by_role("button", name="Немає місць").click()
+    expect(card.get_by_role("status")).to_have_text(QUEUED)
+    expect(card.get_by_role("button", name="Немає місць")).to_have_attribute("aria-pressed", "true")
+    page.reload()  # offline: the kept copy, and the queue still waiting
+    expect(page.get_by_role("heading", name="Мої пункти", level=1)).to_be_visible()
+    expect(page.locator(CARD).get_by_role("status")).to_have_text(QUEUED)
+    save_screenshots(page, "operator-offline-queued")
+    assert reports_by_operator(db) == []
+
+    context.set_offline(False)
+    expect(page.locator(CARD).get_by_role("status")).to_have_text(SENT)
+    expect(page.locator(CARD).locator(".status strong")).to_have_text("Немає місць")
+    assert reports_by_operator(db) == [("full", False)]
+    assert operator_site.api("/api/v1/points/point-a")["properties"]["status"] == "full"
+
+    page.reload()
+    expect(page.get_by_role("heading", name="Мої пункти", level=1)).to_be_visible()
+    page.wait_for_timeout(500)  # time enough for a resend, were anything still queued
+    assert page.evaluate("localStorage.getItem('nezlam-operate-queue')") == "[]"
+    assert reports_by_operator(db) == [("full", False)]
+
+
+def test_an_update_whose_answer_was_lost_is_resent_and_stored_once(
+    open_context: Callable[..., BrowserContext],  # noqa: F811
+    operator_site: Site,
+    db: Database,
+):
+    # Without the service worker, so that the test can stand between the page and the server.
+    context = open_context(service_workers="block")
+    page = context.new_page()
+    sign_in(page)
+    lost: list[str] = []
+
+    def arrive_then_lose_the_answer(route: Route) -> None:
+        route.fetch()  # the server stores it...
+        lost.append(route.request.url)
+        route.abort("connectionreset")  # ...and the phone never hears back
+
+    page.route("**/operate/point-a", arrive_then_lose_the_answer)
+    card = page.locator(CARD)
+    card.get_by_role("button", name="Зачинено").click()
+    expect(card.get_by_role("status")).to_have_text(QUEUED)
+    assert lost and reports_by_operator(db) == [("closed", False)]
+
+    page.unroute("**/operate/point-a")
+    page.reload()  # opening the page again resends the queue, with the same key
+    expect(page.locator(CARD).get_by_role("status")).to_have_text(SENT)
+    assert reports_by_operator(db) == [("closed", False)]
+
+
+@pytest.mark.parametrize("lang", ["uk", "en"])
+def test_my_points_and_edit_details_have_no_serious_accessibility_violations(
+    open_context: Callable[..., BrowserContext],  # noqa: F811
+    operator_site: Site,
+    lang: str,
+):
+    # axe is injected as an inline script, which the pages' CSP forbids: this context lets it in.
+    page = open_context(bypass_csp=True).new_page()
+    sign_in(page)
+    for path in ("/operate", "/operate/point-a/edit"):
+        page.goto(f"{path}?lang={lang}")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        assert_accessible(page, f"{path} ({lang})")
+    page.goto("/operate/point-a/edit")
+    page.get_by_label({"uk": "Розклад роботи", "en": "Opening hours"}[lang]).fill("Mo-Fr 25:00")
+    page.get_by_role("button", name={"uk": "Зберегти", "en": "Save"}[lang]).click()
+    expect(page.locator("#opening_hours-error")).to_be_visible()
+    assert_accessible(page, f"edit details with an error ({lang})")
+    save_screenshots(page, f"operator-edit-error-{lang}")
