@@ -1,0 +1,65 @@
+"""One entry point: `solve(problem, p, method)` picks a solver and says how good the answer is.
+
+- `exact`: HiGHS on the MILP, started from the heuristic's answer; optimal unless the time
+  limit stops it, and then the gap HiGHS proved.
+- `greedy`: lazy greedy + swap search, with the better of two bounds: the submodular bound
+  (free) and, unless `lp_bound=False`, the linear relaxation solved by HiGHS.
+- `auto`: exact when the model is small enough to prove in seconds, greedy otherwise.
+"""
+
+from __future__ import annotations
+
+import time
+
+from nezlam.siting.exact import exact, lp_model_size
+from nezlam.siting.greedy import gain_bound, greedy_lazy, swap_search
+from nezlam.siting.problem import Problem, Solution, ranked
+
+METHODS = ("auto", "greedy", "exact")
+# Nonzeros in the MILP up to which `auto` proves optimality (a few seconds with HiGHS here).
+EXACT_UP_TO_NONZEROS = 200_000
+
+
+def solve(
+    problem: Problem,
+    p: int,
+    method: str = "auto",
+    time_limit: float = 60.0,
+    lp_bound: bool = True,
+) -> Solution:
+    """The best `p` new sites `method` finds within about `time_limit` seconds."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    if p < 1:
+        raise ValueError("the number of new sites must be at least 1")
+    if method == "auto":
+        method = "exact" if lp_model_size(problem, p) <= EXACT_UP_TO_NONZEROS else "greedy"
+    started = time.perf_counter()
+    sites, local_optimum = swap_search(problem, greedy_lazy(problem, p), time_limit / 2)
+    bound = gain_bound(problem, sites, p)
+    optimal = False
+    if method == "exact":
+        result = exact(problem, p, time_limit=time_limit, start=sites)
+        if result.sites and result.gain >= problem.value(problem.state(sites)):
+            sites = result.sites
+        bound, optimal = min(bound, result.bound), result.optimal
+    elif lp_bound:
+        bound = min(bound, exact(problem, p, time_limit=time_limit, relax=True).bound)
+    order, gains = ranked(problem, sites)
+    name = "exact (HiGHS)" if method == "exact" else "greedy + swap"
+    if method == "greedy" and not local_optimum:
+        name += " (stopped by the time limit)"
+    return Solution(
+        problem=problem,
+        sites=order,
+        gains=gains,
+        method=name,
+        seconds=time.perf_counter() - started,
+        bound=problem.offset + problem.sense * bound,
+        optimal=optimal or _closed(problem, gains, bound),
+    )
+
+
+def _closed(problem: Problem, gains: list[float], bound: float) -> bool:
+    """A heuristic answer is provably optimal when it reaches the bound."""
+    return sum(gains) >= bound - 1e-9 * max(abs(bound), 1.0)
