@@ -31,6 +31,10 @@ USERNAME, PASSWORD = "olena", "a long operator passphrase"
 QUEUED = "У черзі — буде надіслано, щойно з'явиться зв'язок."
 SENT = "Надіслано. Збережено."
 CARD = "#p-point-a"
+KEPT = (  # whether any of the service worker's caches holds a copy of My points
+    "caches.keys().then(names => Promise.all(names.map(n => caches.open(n)"
+    ".then(c => c.match('/operate'))))).then(hits => hits.some(Boolean))"
+)
 
 
 @pytest.fixture
@@ -81,11 +85,7 @@ def keep_a_copy_offline(page: Page) -> None:
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
     for _ in range(50):
-        kept = page.evaluate(
-            "caches.keys().then(names => Promise.all(names.map(n => caches.open(n)"
-            ".then(c => c.match('/operate'))))).then(hits => hits.some(Boolean))"
-        )
-        if kept and page.evaluate("!!navigator.serviceWorker.controller"):
+        if page.evaluate(KEPT) and page.evaluate("!!navigator.serviceWorker.controller"):
             return
         page.wait_for_timeout(100)
     pytest.fail("the service worker did not control My points and keep a copy of it")
@@ -143,6 +143,15 @@ def test_a_status_tapped_offline_is_queued_and_delivered_once_when_the_connectio
     page.wait_for_timeout(500)  # time enough for a resend, were anything still queued
     assert page.evaluate("localStorage.getItem('nezlam-operate-queue')") == "[]"
     assert reports_by_operator(db) == [("full", False)]
+
+    page.get_by_role("button", name="Вийти").click()  # the kept copy leaves with the session
+    expect(page).to_have_url(re.compile(r"/$"))
+    for _ in range(50):
+        if not page.evaluate(KEPT):
+            break
+        page.wait_for_timeout(100)
+    else:
+        pytest.fail("signing out left a copy of My points in the service worker's cache")
 
 
 def test_an_update_whose_answer_was_lost_is_resent_and_stored_once(
