@@ -1,5 +1,200 @@
-"""(being written)"""
+"""Users and roles within a coordinator's scope, and one-time password reset links.
 
-from fastapi import APIRouter
+A coordinator creates operators for points of their regions, gives and takes operator roles,
+deactivates users and issues reset links; an admin does so for everyone. A reset link is shown
+once, to be handed over by phone or SMS — Nezlam sends nothing — and opens /reset/{token}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from nezlam.domain.errors import DomainError
+from nezlam.domain.points import UserCreate
+from nezlam.store import people, resets
+from nezlam.web import i18n
+from nezlam.web.finder import page
+from nezlam.web.onboarding import anonymous_form_token, check_anonymous_form, with_form_cookie
+from nezlam.web.session import SignedIn, check_csrf, coordinator_page
+from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
+ACTIONS = ("grant", "revoke", "deactivate", "activate", "reset")
+NO_STORE = {"Cache-Control": "no-store"}  # a page with a reset link is never kept
+
+
+def users_page(
+    request: Request,
+    who: SignedIn,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    issued: dict[str, str] | None = None,
+) -> Response:
+    state: AppState = request.app.state.nezlam
+    with state.db.read() as session:
+        persons = people.users_in_scope(session, who.principal)
+        choices = people.point_choices(session, who.principal)
+    response = page(
+        request,
+        "users.html",
+        status=status,
+        persons=persons,
+        choices=choices,
+        csrf=who.csrf,
+        me=who.principal.user_id,
+        errors=errors or {},
+        values=values or {},
+        issued=issued,
+        done=request.query_params.get("done"),
+    )
+    if issued:
+        response.headers.update(NO_STORE)
+    return response
+
+
+@router.get("/coordinate/users", response_class=HTMLResponse)
+def users(request: Request) -> Response:
+    who = coordinator_page(request)
+    if not isinstance(who, SignedIn):
+        return who
+    return users_page(request, who)
+
+
+def reset_link(request: Request, token: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}/reset/{token}"
+
+
+@router.post("/coordinate/users")
+async def create_user(request: Request) -> Response:
+    """A new operator of one point; the answer shows their first (reset) link, once."""
+    who = coordinator_page(request)
+    if not isinstance(who, SignedIn):
+        return who
+    form = await request.form()
+    check_csrf(form, who)
+    _ = i18n.translations(i18n.choose_language(request)).gettext
+    values = {name: str(form.get(name, "")).strip() for name in ("username", "display_name")}
+    values["point_id"] = str(form.get("point_id", "")).strip()
+    try:
+        data = UserCreate(username=values["username"], display_name=values["display_name"] or None)
+    except ValidationError as exc:
+        name = str(exc.errors()[0]["loc"][0])
+        return users_page(request, who, 422, {name: field_problem(name, _)}, values)
+    state: AppState = request.app.state.nezlam
+    try:
+        with state.db.write() as session:
+            user, token = people.create_operator(
+                session, who.principal, data, values["point_id"], state.clock()
+            )
+    except DomainError as exc:
+        name = exc.field or "username"
+        return users_page(request, who, 422, {name: field_problem(name, _)}, values)
+    issued = {"username": user.username, "url": reset_link(request, token)}
+    return users_page(request, who, 201, issued=issued)
+
+
+def field_problem(name: str, _: Any) -> str:
+    return {
+        "username": _("3 to 64 letters, digits or . _ @ - (no spaces), not taken by anyone."),
+        "display_name": _("At most {n} characters.").format(n=200),
+        "point_id": _("Choose a point of your regions (its id, as listed)."),
+    }.get(name, _("Not understood; check this field."))
+
+
+@router.post("/coordinate/users/{user_id}")
+async def change_user(request: Request, user_id: int) -> Response:
+    """One action on one user: grant or revoke an operator role, deactivate or reactivate, or
+    issue a reset link (shown in the answer, once)."""
+    who = coordinator_page(request)
+    if not isinstance(who, SignedIn):
+        return who
+    form = await request.form()
+    check_csrf(form, who)
+    action = str(form.get("action", ""))
+    if action not in ACTIONS:
+        return RedirectResponse("/coordinate/users?done=invalid", status_code=303)
+    state: AppState = request.app.state.nezlam
+    principal, now = who.principal, state.clock()
+    issued = None
+    try:
+        with state.db.write() as session:
+            if action == "grant":
+                people.grant_operator(session, principal, user_id, str(form.get("point_id", "")))
+            elif action == "revoke":
+                people.revoke(session, principal, user_id, int(str(form.get("grant_id", "0"))))
+            elif action == "reset":
+                user, token = people.issue_reset(session, principal, user_id, now)
+                issued = {"username": user.username, "url": reset_link(request, token)}
+            else:
+                people.set_active(session, principal, user_id, action == "activate")
+    except DomainError as exc:
+        if exc.field != "point_id":
+            raise
+        _ = i18n.translations(i18n.choose_language(request)).gettext
+        return users_page(request, who, 422, {f"point-{user_id}": field_problem("point_id", _)})
+    except ValueError:  # a grant id that is not a number
+        return RedirectResponse("/coordinate/users?done=invalid", status_code=303)
+    if issued:
+        return users_page(request, who, issued=issued)
+    return RedirectResponse(f"/coordinate/users?done={action}#u-{user_id}", status_code=303)
+
+
+# --- /reset/{token} -------------------------------------------------------------------------------
+
+
+def reset_page(request: Request, token: str, status: int = 200, **context: Any) -> Response:
+    form_token = anonymous_form_token(request)
+    context = {"refused": None, "username": None, "errors": {}, "done": False, **context}
+    response = page(request, "reset.html", status=status, csrf=form_token, token=token, **context)
+    response.headers.update(NO_STORE)
+    return with_form_cookie(response, request, form_token)
+
+
+REFUSED_STATUS = {"unknown": 404, "used": 410, "expired": 410, "inactive": 410}
+
+
+@router.get("/reset/{token}", response_class=HTMLResponse)
+def reset_form(request: Request, token: str) -> Response:
+    state: AppState = request.app.state.nezlam
+    try:
+        with state.db.read() as session:
+            user = resets.user_for(session, token[:200], state.clock())
+    except resets.LinkRefused as refused:
+        return reset_page(request, token, REFUSED_STATUS[refused.reason], refused=refused.reason)
+    return reset_page(request, token, username=user.username)
+
+
+@router.post("/reset/{token}")
+async def reset(request: Request, token: str) -> Response:
+    """Set the new password: the link is spent, and every session of the user ends."""
+    form = await request.form()
+    check_anonymous_form(request, form)
+    _ = i18n.translations(i18n.choose_language(request)).gettext
+    password, repeated = str(form.get("password", "")), str(form.get("password2", ""))
+    state: AppState = request.app.state.nezlam
+    errors = {}
+    if len(password) < resets.MIN_PASSWORD:
+        errors["password"] = _("At least {n} characters.").format(n=resets.MIN_PASSWORD)
+    elif password != repeated:
+        errors["password2"] = _("The two passwords differ.")
+    try:
+        if errors:
+            with state.db.read() as session:
+                user = resets.user_for(session, token[:200], state.clock())
+            return reset_page(request, token, 422, username=user.username, errors=errors)
+        # argon2 is slow on purpose: keep it off the event loop.
+        user = await run_in_threadpool(use_link, state, token[:200], password)
+    except resets.LinkRefused as refused:
+        return reset_page(request, token, REFUSED_STATUS[refused.reason], refused=refused.reason)
+    return reset_page(request, token, username=user.username, done=True)
+
+
+def use_link(state: AppState, token: str, password: str) -> Any:
+    with state.db.write() as session:
+        return resets.use(session, token, password, state.clock())

@@ -1,0 +1,237 @@
+"""Who a coordinator answers for: the users in their scope, with the roles they may see.
+
+A coordinator's scope is the operators of points in their regions (by the point, or by the
+organisation running one there) and the organisations that applied in their regions; an admin's
+is everyone. Roles outside the coordinator's regions are counted, not shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from nezlam.domain.errors import Forbidden, Invalid, NotFound
+from nezlam.domain.permissions import Grant, PointScope, Principal, can_grant, can_manage_user
+from nezlam.domain.points import RoleGrantCreate, UserCreate, UserUpdate
+from nezlam.domain.vocabulary import Role
+from nezlam.store import accounts, resets
+from nezlam.store import points as point_store
+from nezlam.store.actor import Actor
+from nezlam.store.tables import Application, Organisation, Point, RoleGrant, User
+
+CHOICES_LIMIT = 3000  # points offered for a new operator role, by name
+
+
+@dataclass(frozen=True)
+class RoleView:
+    grant: RoleGrant
+    point_name: str | None
+    organisation: str | None
+    revocable: bool  # who may grant a role may take it back
+
+
+@dataclass
+class PersonView:
+    user: User
+    organisation: str | None
+    roles: list[RoleView] = field(default_factory=list)
+    other_roles: int = 0  # roles outside the viewer's regions
+    manageable: bool = False  # may deactivate and issue a reset link
+
+
+def users_in_scope(
+    session: Session, principal: Principal, only: int | None = None
+) -> list[PersonView]:
+    """The users `principal` looks after, by username (`only`: just that one, if in scope)."""
+    query = select(User).order_by(User.username)
+    if only is not None:
+        query = query.where(User.id == only)
+    if not principal.is_admin:
+        query = query.where(User.id.in_(scope_user_ids(principal.regions)))
+    users = list(session.execute(query).scalars())
+    grants = grants_by_user(session, [u.id for u in users])
+    point_ids = {g.point_id for gs in grants.values() for g in gs if g.point_id}
+    points = dict(
+        session.execute(select(Point.id, Point.region).where(Point.id.in_(point_ids))).all()
+    )
+    names = point_names(session, point_ids)
+    organisations = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+    regional_orgs = organisations_in(session, principal.regions)
+    people = []
+    for user in users:
+        person = PersonView(user, organisations.get(user.organisation_id or -1))
+        for grant in grants.get(user.id, []):
+            if principal.is_admin or sees(grant, principal.regions, points, regional_orgs):
+                org = organisations.get(grant.organisation_id or -1)
+                revocable = may_grant(principal, as_grant(grant), points.get(grant.point_id or ""))
+                person.roles.append(
+                    RoleView(grant, names.get(grant.point_id or ""), org, revocable)
+                )
+            else:
+                person.other_roles += 1
+        held = tuple(as_grant(g) for g in grants.get(user.id, []))
+        person.manageable = can_manage_user(principal, held, points)
+        people.append(person)
+    return people
+
+
+def may_grant(principal: Principal, grant: Grant, point_region: str | None) -> bool:
+    scope = (
+        PointScope(grant.point_id, point_region, None) if grant.point_id and point_region else None
+    )
+    return can_grant(principal, grant, scope)
+
+
+def scope_user_ids(regions: frozenset[str]):  # type: ignore[no-untyped-def]
+    """A subquery: users operating points of `regions`, or who applied there."""
+    wanted = sorted(regions)
+    regional_points = select(Point.id).where(Point.region.in_(wanted))
+    regional_orgs = select(Point.organisation_id).where(
+        Point.region.in_(wanted), Point.organisation_id.is_not(None)
+    )
+    operators = select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.OPERATOR,
+        or_(
+            RoleGrant.point_id.in_(regional_points),
+            RoleGrant.organisation_id.in_(regional_orgs),
+        ),
+    )
+    applicants = select(Application.user_id).where(
+        Application.region.in_(wanted), Application.user_id.is_not(None)
+    )
+    return operators.union(applicants)
+
+
+def sees(
+    grant: RoleGrant,
+    regions: frozenset[str],
+    point_regions: dict[str, str],
+    regional_orgs: set[int],
+) -> bool:
+    """Whether a coordinator of `regions` is shown this role."""
+    if grant.point_id:
+        return point_regions.get(grant.point_id) in regions
+    if grant.organisation_id:
+        return grant.organisation_id in regional_orgs
+    return grant.role == Role.COORDINATOR and grant.region in regions
+
+
+def grants_by_user(session: Session, user_ids: list[int]) -> dict[int, list[RoleGrant]]:
+    found: dict[int, list[RoleGrant]] = {}
+    query = select(RoleGrant).where(RoleGrant.user_id.in_(user_ids)).order_by(RoleGrant.id)
+    for grant in session.execute(query).scalars():
+        found.setdefault(grant.user_id, []).append(grant)
+    return found
+
+
+def as_grant(row: RoleGrant) -> Grant:
+    return Grant(
+        role=Role(row.role),
+        region=row.region,
+        point_id=row.point_id,
+        organisation_id=row.organisation_id,
+    )
+
+
+def organisations_in(session: Session, regions: frozenset[str]) -> set[int]:
+    query = select(Point.organisation_id).where(
+        Point.region.in_(sorted(regions)), Point.organisation_id.is_not(None)
+    )
+    return {int(org) for org in session.execute(query.distinct()).scalars()}
+
+
+def point_names(session: Session, point_ids: set[str]) -> dict[str, str]:
+    rows = session.execute(select(Point.id, Point.name).where(Point.id.in_(point_ids)))
+    return {point_id: str(name.get("uk", point_id)) for point_id, name in rows}
+
+
+def person_in_scope(session: Session, principal: Principal, user_id: int) -> PersonView:
+    """One user of the viewer's scope; NotFound for anyone else (nothing told about them)."""
+    for person in users_in_scope(session, principal, only=user_id):
+        return person
+    raise NotFound(f"no user {user_id}", field="user")
+
+
+def point_choices(session: Session, principal: Principal) -> list[tuple[str, str]]:
+    """(id, name) of the points the viewer may give an operator role on."""
+    query = select(Point.id, Point.name).order_by(Point.id).limit(CHOICES_LIMIT)
+    if not principal.is_admin:
+        query = query.where(Point.region.in_(sorted(principal.regions)))
+    return [(pid, str(name.get("uk", pid))) for pid, name in session.execute(query)]
+
+
+def managed_target(session: Session, principal: Principal, user_id: int) -> User:
+    """The user, if the viewer may manage them (deactivate, reset): Forbidden otherwise."""
+    person = person_in_scope(session, principal, user_id)
+    if not person.manageable:
+        raise Forbidden("you may not manage this user", field="user")
+    return person.user
+
+
+# --- Changes, each checked against the viewer's rights, each audited ---------------------------
+
+
+def operator_grant(session: Session, principal: Principal, point_id: str) -> RoleGrantCreate:
+    """An operator role on `point_id`, if the viewer may give it; Invalid names the field."""
+    point = session.get(Point, point_id) if point_id else None
+    wanted = Grant(role=Role.OPERATOR, point_id=point_id)
+    if point is None or not can_grant(principal, wanted, point_store.scope_of(point)):
+        raise Invalid("not a point of your regions", field="point_id")
+    return RoleGrantCreate(role="operator", point_id=point_id)
+
+
+def create_operator(
+    session: Session, principal: Principal, data: UserCreate, point_id: str, now: datetime
+) -> tuple[User, str]:
+    """A new user operating one point of the viewer's regions, and a one-time link to set their
+    password (the user has none until then)."""
+    actor = Actor.of(principal)
+    role = operator_grant(session, principal, point_id)
+    user = accounts.create_user(session, data, actor)
+    accounts.grant_role(session, user, role, actor)
+    return user, resets.issue(session, user, actor, now)
+
+
+def grant_operator(session: Session, principal: Principal, user_id: int, point_id: str) -> None:
+    user = person_in_scope(session, principal, user_id).user
+    role = operator_grant(session, principal, point_id)
+    held = session.execute(
+        select(RoleGrant.id).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == Role.OPERATOR,
+            RoleGrant.point_id == point_id,
+        )
+    ).first()
+    if held is None:
+        accounts.grant_role(session, user, role, Actor.of(principal))
+
+
+def revoke(session: Session, principal: Principal, user_id: int, grant_id: int) -> None:
+    person = person_in_scope(session, principal, user_id)
+    role = next((r for r in person.roles if r.grant.id == grant_id), None)
+    if role is None:
+        raise NotFound(f"no role {grant_id} of this user", field="grant_id")
+    if not role.revocable:
+        raise Forbidden("you may not take this role away", field="grant_id")
+    accounts.revoke_role(session, grant_id, Actor.of(principal))
+
+
+def set_active(session: Session, principal: Principal, user_id: int, active: bool) -> None:
+    if user_id == principal.user_id:
+        raise Forbidden("you cannot deactivate yourself", field="user")
+    user = managed_target(session, principal, user_id)
+    accounts.update_user(session, user, UserUpdate(is_active=active), Actor.of(principal))
+
+
+def issue_reset(
+    session: Session, principal: Principal, user_id: int, now: datetime
+) -> tuple[User, str]:
+    """A one-time reset link for a user the viewer manages (never an admin or a coordinator,
+    for a coordinator)."""
+    user = managed_target(session, principal, user_id)
+    if not user.is_active:
+        raise Invalid("reactivate the user first", field="user")
+    return user, resets.issue(session, user, Actor.of(principal), now)
