@@ -14,6 +14,7 @@ from nezlam.config import ConfigError, Settings
 from nezlam.domain.errors import DomainError
 from nezlam.geo.streets_cli import streets_app
 from nezlam.places.cli import places_app
+from nezlam.siting.cli import site_app
 from nezlam.store import db as store_db
 
 app = typer.Typer(help="Nezlam: run a network of invincibility points.", no_args_is_help=True)
@@ -29,6 +30,7 @@ app.add_typer(role_app, name="role")
 app.add_typer(token_app, name="token")
 app.add_typer(places_app, name="places")
 app.add_typer(streets_app, name="streets")
+app.add_typer(site_app, name="site")
 console = Console(stderr=True)
 
 
