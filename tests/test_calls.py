@@ -367,13 +367,17 @@ def test_claim_a_batch_and_see_whom_to_call(calls_page, db, clock):
     csrf = sign_in_as(calls_page, db, "coordinator_a", clock())
     before = calls_page.get("/coordinate/calls", headers=EN).text
     assert "Claim 10 stale points" in before and "Waiting for a call: 5" in before
+    assert "returns to the pool after 30 minutes" in before
     done = calls_page.post(
         "/coordinate/calls/claim", data={"csrf": csrf, "size": "10"}, follow_redirects=False
     )
     assert (
         done.status_code == 303 and done.headers["location"] == "/coordinate/calls?done=claimed&n=5"
     )
-    html = calls_page.get(done.headers["location"], headers=EN).text
+    answer = calls_page.get(done.headers["location"], headers=EN)
+    html = answer.text
+    assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
+    assert " style=" not in html and "<script>" not in html  # nothing the CSP would block
     assert "Points claimed: 5" in html and "Waiting for a call: 0" in html
     assert len(claim_ids(html)) == 5
     assert 'href="tel:+380670000005"' in html  # the flagged point's own phone

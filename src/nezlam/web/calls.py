@@ -66,7 +66,7 @@ def call_queue(request: Request) -> Response:
         batch=BATCH,
         waiting=waiting,
         regions=regions,
-        claim_minutes=round(rules.claim_for.total_seconds() / 60),
+        claim_for=format_timedelta(rules.claim_for, locale=lang, threshold=1.1),
         mine=[words.call_card(c, reports.get(c.point.id), signals.get(c.point.id)) for c in mine],
         others=[words.claim_row(c) for c in claims if c.claim.user_id != who.principal.user_id],
         recent=[words.call_row(c) for c in recent],
