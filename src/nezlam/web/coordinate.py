@@ -286,14 +286,14 @@ def notification_item(
 
 # --- The chart of open points over time -------------------------------------------------------
 
-CHART_W, CHART_H, LEFT, BOTTOM, TOP = 720, 220, 44, 28, 12
+CHART_W, CHART_H, LEFT, RIGHT, BOTTOM, TOP = 720, 220, 44, 24, 28, 12  # room for the labels
 
 
 def chart(series: list[tuple[datetime, int]], lang: str, _: Any) -> dict[str, Any]:
     """Geometry of the SVG line (in its viewBox), its axes, and its words for screen readers."""
     counts = [n for _moment, n in series]
     top = max(max(counts, default=0), 1)
-    width, height = CHART_W - LEFT - 8, CHART_H - BOTTOM - TOP
+    width, height = CHART_W - LEFT - RIGHT, CHART_H - BOTTOM - TOP
     step = width / max(len(series) - 1, 1)
 
     def y(n: float) -> float:
@@ -319,7 +319,7 @@ def chart(series: list[tuple[datetime, int]], lang: str, _: Any) -> dict[str, An
         "viewbox": f"0 0 {CHART_W} {CHART_H}",
         "points": points,
         "left": LEFT,
-        "right": CHART_W - 8,
+        "right": CHART_W - RIGHT,
         "base": TOP + height,
         "y_ticks": [(y(n), n) for n in sorted({0, top // 2, top})],
         "x_ticks": days,
