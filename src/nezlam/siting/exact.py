@@ -177,11 +177,12 @@ def _result(solver: highspy.Highs, integer: int, cols: int, seconds: float) -> M
     found = info.primal_solution_status >= 2  # kSolutionStatusFeasible
     values = np.asarray(solver.getSolution().col_value) if found else np.zeros(cols)
     gain = float(info.objective_function_value) if found else 0.0
-    bound = float(info.mip_dual_bound) if integer else gain
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    # A relaxation stopped early bounds nothing; HiGHS's MIP dual bound always holds.
+    bound = float(info.mip_dual_bound) if integer else gain if optimal else float("inf")
     if not np.isfinite(bound):
         bound = float("inf")
     sites = np.flatnonzero(values[:integer] > 0.5).tolist() if integer else []
-    optimal = status == highspy.HighsModelStatus.kOptimal
     return MilpResult(sites, gain, bound, optimal, solver.modelStatusToString(status), seconds)
 
 

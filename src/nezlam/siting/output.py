@@ -120,7 +120,7 @@ def draw_map(
     if network is not None:
         figure.text(0.99, 0.01, OSM_CREDIT, ha="right", va="bottom", fontsize=8, color="#444444")
     figure.tight_layout()
-    figure.savefig(path)
+    figure.savefig(path, bbox_inches="tight")
     plt.close(figure)
     return path
 
