@@ -317,6 +317,7 @@ def test_coordinators_see_their_regions_and_others_may_not_see_the_board(world, 
     hidden = add_need(db, clock, "point-hidden")
     sign_in_as(world, db, "coordinator_b", clock())
     assert board_ids(world) == [b]
+    assert 'class="subnav"' in world.get("/coordinate/needs").text
     sign_in_as(world, db, "coordinator_a", clock())
     assert board_ids(world) == [a, hidden]  # their own region's hidden point too
     sign_in_as(world, db, "operator_a", clock())  # neither coordinator nor organisation member
@@ -330,6 +331,7 @@ def test_donors_never_see_hidden_points_and_protected_ones_without_address(world
     sign_in_as(world, db, "donor", clock())
     assert board_ids(world) == [public, protected]
     board = world.get("/coordinate/needs").text
+    assert 'class="subnav"' not in board  # no coordinator's navigation for a donor
     assert "вул. Тестова" in board.split(f'id="need-{protected}"')[0]  # the public point's address
     protected_card = board.split(f'id="need-{protected}"')[1]
     assert "Харків" in protected_card and "вул. Тестова" not in protected_card

@@ -152,6 +152,16 @@ def organisation_name(session: Session, organisation_id: int | None) -> str | No
 # --- Writes --------------------------------------------------------------------------------------
 
 
+def _locked_need(session: Session, need_id: int) -> Need | None:
+    """The need, its row locked until commit on PostgreSQL (SQLite has one writer at a time), and
+    read afresh: closing it, pledging on it and delivering to it take turns, so two deliveries at
+    once still add up to "met", and nothing is pledged on a need closed a moment before."""
+    query = select(Need).where(Need.id == need_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
 def _answering_point(session: Session, point_id: str, principal: Principal) -> Point:
     """The point, if the principal answers for it (operators, coordinators, admins)."""
     point = get_point(session, point_id)
@@ -218,7 +228,7 @@ def close_need(
     if status not in CLOSED_STATES:
         raise Invalid(f"must be one of {', '.join(CLOSED_STATES)}", field="status")
     _answering_point(session, point_id, principal)
-    need = session.get(Need, need_id)
+    need = _locked_need(session, need_id)
     if need is None or need.point_id != point_id:
         raise NotFound(f"no need {need_id} at this point", field="need")
     if need.status != "open":
@@ -276,28 +286,25 @@ def _add_pledge(
 
 
 def _visible_open_need(session: Session, need_id: int, viewer: Viewer) -> Need:
-    found = session.execute(
-        select(Need, Point).join(Point, Point.id == Need.point_id).where(Need.id == need_id)
-    ).first()
-    if found is None or board_precision(viewer, found[1]) is None:
+    need = _locked_need(session, need_id)
+    if need is None or board_precision(viewer, get_point(session, need.point_id)) is None:
         raise NotFound(f"no need {need_id}", field="need")
-    if found[0].status != "open":
+    if need.status != "open":
         raise Conflict("this need is already closed", field="need")
-    return found[0]
+    return need
 
 
 def mark_delivered(session: Session, pledge_id: int, principal: Principal, now: datetime) -> Pledge:
     """The pledging organisation's members, or whoever answers for the point, say it arrived.
     Once delivered pledges reach the quantity asked for, the need is met."""
-    found = session.execute(
-        select(Pledge, Need, Point)
-        .join(Need, Need.id == Pledge.need_id)
-        .join(Point, Point.id == Need.point_id)
-        .where(Pledge.id == pledge_id)
-    ).first()
-    if found is None:
+    need_id = session.execute(select(Pledge.need_id).where(Pledge.id == pledge_id)).scalar()
+    need = _locked_need(session, need_id) if need_id is not None else None
+    if need is None:
         raise NotFound(f"no pledge {pledge_id}", field="pledge")
-    row, need, point = found
+    row = session.execute(
+        select(Pledge).where(Pledge.id == pledge_id).execution_options(populate_existing=True)
+    ).scalar_one()
+    point = get_point(session, need.point_id)
     viewer = viewer_of(session, principal)
     ours = viewer.is_member and viewer.organisation_id == row.organisation_id
     if not ours and not permissions.can_report(principal, scope_of(point)):
