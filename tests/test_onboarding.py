@@ -355,6 +355,9 @@ def test_every_wrong_field_is_named_and_nothing_is_created(app_client, db):
     assert 'value="call me"' in html and 'value="Друга точка"' in html
     assert "short" not in html
     assert 'aria-describedby="e-phone h-phone"' in html and 'aria-invalid="true"' in html
+    # The list at the top names each field and links to it.
+    assert '<a href="#f-p1_lat">Широта (Пункт 1): Широта в градусах' in html
+    assert '<a href="#f-phone">Телефон: Лише цифри' in html
 
 
 def test_an_unknown_region_and_a_taken_username_are_refused_by_field(app_client, db):

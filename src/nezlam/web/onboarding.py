@@ -9,6 +9,7 @@ points stay `hidden` — out of every public view — until a coordinator of the
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,7 @@ APPLICATIONS_PER_HOUR = 10  # per client address: typos fixed and resent fit wel
 TOP_FIELDS = ("organisation_name", "organisation_kind", "contact_name", "phone", "username",
               "region", "message")  # fmt: skip
 POINT_FIELDS = ("name", "address", "locality", "lat", "lon", "opening_hours", "capacity")
+POINT_FIELD = re.compile(r"^p(\d)_(\w+)$")
 REQUIRED = {"organisation_name", "organisation_kind", "contact_name", "phone", "username",
             "password", "region", "name", "address", "locality", "lat", "lon"}  # fmt: skip
 
@@ -107,12 +109,15 @@ def form_page(
     with state.db.read() as session:
         regions = onboarding.known_regions(session)
     token = anonymous_form_token(request)
+    labels = field_labels(_)
     response = page(
         request,
         "apply.html",
         status=status,
         values=values,
         errors=errors,
+        labels=labels,
+        summary=error_summary(errors, labels, _),
         problem=problem,
         regions=regions,
         kinds=kind_labels(_),
@@ -122,6 +127,44 @@ def form_page(
         submitted=None,
     )
     return with_form_cookie(response, request, token)
+
+
+def field_labels(_: Any) -> dict[str, str]:
+    """The form's labels, by field (a point's fields without their "p1_")."""
+    return {
+        "organisation_name": _("Name of the organisation"),
+        "organisation_kind": _("Kind of organisation"),
+        "region": _("Region"),
+        "contact_name": _("Contact person"),
+        "phone": _("Phone"),
+        "username": _("Username for signing in"),
+        "password": _("Password"),
+        "message": _("Anything the coordinator should know (optional)"),
+        "name": _("Name of the point"),
+        "address": _("Address"),
+        "locality": _("Town or village"),
+        "lat": _("Latitude"),
+        "lon": _("Longitude"),
+        "services": _("What people will find there"),
+        "opening_hours": _("Opening hours"),
+        "capacity": _("How many people fit inside"),
+    }
+
+
+def error_summary(
+    errors: dict[str, str], labels: dict[str, str], _: Any
+) -> list[tuple[str, str, str]]:
+    """(field, its label, the problem) for the list at the top, which links to each field."""
+    listed = []
+    for name, problem in errors.items():
+        numbered = POINT_FIELD.match(name)
+        if numbered:
+            point = _("Point {n}").format(n=numbered[1])
+            label = f"{labels.get(numbered[2], numbered[2])} ({point})"
+        else:
+            label = labels.get(name, "")
+        listed.append((name, label, problem))
+    return listed
 
 
 @router.get("/apply", response_class=HTMLResponse)
@@ -240,7 +283,8 @@ def form_name(loc: tuple[Any, ...], numbers: list[int]) -> str:
 
 def explain(error: Any, name: str, _: Any) -> str:
     """A pydantic error, said for a person and in their language."""
-    field = name.split("_", 1)[1] if name[:1] == "p" and name[1:2].isdigit() else name
+    numbered = POINT_FIELD.match(name)
+    field = numbered[2] if numbered else name
     kind = error["type"]
     limit = (error.get("ctx") or {}).get("min_length") or (error.get("ctx") or {}).get("max_length")
     hints = {
