@@ -152,3 +152,41 @@ def test_the_application_form_has_no_serious_accessibility_violations(
     page.locator("button[type=submit].wide").click()  # empty: every required field complains
     expect(page.locator(".field.invalid").first).to_be_visible()
     assert_accessible(page, f"/apply with errors ({lang})")
+
+
+def test_a_coordinator_hands_over_a_reset_link_that_works_once(
+    onboarding_site: Site,
+    open_context: Callable[..., BrowserContext],  # noqa: F811
+):
+    desk = open_context(viewport=DESKTOP, bypass_csp=True).new_page()  # bypass: axe
+    desk.goto("/login?next=/coordinate/users")
+    desk.get_by_label("Ім'я користувача").fill(COORDINATOR)
+    desk.get_by_label("Пароль").fill(PASSWORD)
+    desk.get_by_role("button", name="Увійти").click()
+    expect(desk.get_by_role("heading", name="Користувачі та ролі")).to_be_visible()
+    assert_accessible(desk, "/coordinate/users")
+    person = desk.locator("li.person").filter(has=desk.get_by_role("heading", name="operator_a"))
+    person.get_by_role("button", name="Видати посилання для зміни пароля").click()
+    link = desk.get_by_label("Посилання, щоб задати пароль").input_value()
+    assert re.fullmatch(rf"{re.escape(onboarding_site.url)}/reset/[\w-]{{40,}}", link), link
+    save_screenshots(desk, "coordinator-users")
+    desk.goto("/coordinate/users")  # shown once: the page no longer has it
+    expect(desk.get_by_label("Посилання, щоб задати пароль")).to_have_count(0)
+
+    phone = open_context(bypass_csp=True).new_page()
+    phone.goto(link)
+    expect(phone.get_by_role("heading", name="Виберіть пароль")).to_be_visible()
+    assert_accessible(phone, "/reset/{token}")
+    phone.get_by_label("Новий пароль").fill("a new operator passphrase")
+    phone.get_by_label("Той самий пароль ще раз").fill("a new operator passphrase")
+    phone.get_by_role("button", name="Задати пароль").click()
+    expect(phone.get_by_role("heading", name="Пароль задано")).to_be_visible()
+    phone.get_by_role("link", name="Увійти").last.click()
+    phone.get_by_label("Ім'я користувача").fill("operator_a")
+    phone.get_by_label("Пароль").fill("a new operator passphrase")
+    phone.get_by_role("button", name="Увійти").click()
+    expect(phone).to_have_url(re.compile(r"/operate$"))
+    phone.goto(link)
+    expect(
+        phone.get_by_role("heading", name="Цим посиланням не можна скористатися")
+    ).to_be_visible()
