@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nezlam.config import ConfigError, Settings
+from nezlam.coverage.cli import coverage_app
 from nezlam.domain.errors import DomainError
 from nezlam.geo.streets_cli import streets_app
 from nezlam.places.cli import places_app
@@ -30,6 +31,7 @@ app.add_typer(role_app, name="role")
 app.add_typer(token_app, name="token")
 app.add_typer(places_app, name="places")
 app.add_typer(streets_app, name="streets")
+app.add_typer(coverage_app, name="coverage")
 app.add_typer(site_app, name="site")
 console = Console(stderr=True)
 
