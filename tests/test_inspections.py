@@ -54,12 +54,18 @@ def verified_at(db, point_id="point-a"):
         return session.get(Point, point_id).verified_at
 
 
-def test_inspection_pages_send_anonymous_visitors_to_sign_in(app_client, network, db):
+def test_inspection_pages_send_anonymous_visitors_to_sign_in(app_client, network, db, clock):
     for path in ("/coordinate/points/point-a/inspect", "/coordinate/tasks"):
         answer = app_client.get(path, follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"] == f"/login?next={path}"
     answer = inspect(app_client, "")
     assert answer.headers["location"].startswith("/login") and count(db, Inspection) == 0
+    csrf = sign_in_as(app_client, db, "coordinator_a", clock())
+    inspect(app_client, csrf, water="fail")
+    app_client.cookies.clear()
+    answer = app_client.post("/coordinate/tasks/1/done", data={}, follow_redirects=False)
+    assert answer.headers["location"] == "/login?next=/coordinate/tasks"
+    assert len(open_tasks(db)) == 1
 
 
 def test_operators_may_not_inspect_or_see_tasks(app_client, network, db, clock):

@@ -6,6 +6,7 @@ audited with its author."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -259,6 +260,36 @@ def test_pledges_delivered_up_to_the_quantity_meet_the_need(world, db, clock):
     assert twice.status_code == 409
 
 
+def test_two_deliveries_at_the_same_moment_still_meet_the_need(world, db, clock):
+    need = add_need(db, clock, "point-a", quantity=200)
+    pledges = {}
+    with db.write() as session:
+        for username in ("donor", "donor_y"):
+            principal = principal_of(session, username)
+            pledges[username] = need_store.pledge(session, need, 100, None, principal, clock()).id
+    first_in, release = threading.Event(), threading.Event()
+
+    def deliver(username, hold=False):
+        with db.write() as session:
+            principal = principal_of(session, username)
+            need_store.mark_delivered(session, pledges[username], principal, clock())
+            if hold:  # keep the first transaction open while the second one tries
+                first_in.set()
+                release.wait(timeout=5)
+
+    first = threading.Thread(target=deliver, args=("donor", True))
+    second = threading.Thread(target=deliver, args=("donor_y",))
+    first.start()
+    assert first_in.wait(timeout=5)
+    second.start()
+    second.join(timeout=0.5)  # it must wait for the first: alone it would see 100 of 200
+    release.set()
+    first.join()
+    second.join()
+    assert needs_rows(db)[0][-1] == "met"
+    assert [action for _id, action, _actor in audit_rows(db, "need")] == ["create", "met"]
+
+
 def test_a_pledge_that_does_not_validate_keeps_what_was_typed(world, db, clock):
     need = add_need(db, clock, "point-a")
     csrf = sign_in_as(world, db, "donor", clock())
@@ -282,6 +313,25 @@ def test_only_organisation_members_pledge_and_only_on_needs_they_may_see(world, 
     assert post(world, f"/coordinate/needs/{hidden}/pledge", csrf, quantity="5").status_code == 404
     with db.read() as session:
         assert session.execute(sa.select(sa.func.count()).select_from(Pledge)).scalar() == 0
+
+
+def test_anonymous_visitors_and_other_regions_cannot_pledge_or_mark_deliveries(world, db, clock):
+    need = add_need(db, clock, "point-a")
+    with db.write() as session:
+        principal = principal_of(session, "donor")
+        pledge_id = need_store.pledge(session, need, 50, None, principal, clock()).id
+    world.cookies.clear()
+    for path in (f"/coordinate/needs/{need}/pledge", f"/coordinate/pledges/{pledge_id}/delivered"):
+        answer = world.post(path, data={"quantity": "5"}, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+    csrf = sign_in_as(world, db, "coordinator_b", clock())
+    assert post(world, f"/coordinate/pledges/{pledge_id}/delivered", csrf).status_code == 403
+    csrf = sign_in_as(world, db, "operator_b", clock())
+    refused = post(world, "/operate/point-b/needs", csrf, action="delivered", pledge=str(pledge_id))
+    assert refused.status_code == 403  # a pledge to point-a, whatever page it is sent from
+    with db.read() as session:
+        assert session.execute(sa.select(Pledge.status)).scalars().all() == ["pledged"]
+        assert session.execute(sa.select(sa.func.count()).select_from(Pledge)).scalar() == 1
 
 
 # --- The board -----------------------------------------------------------------------------------

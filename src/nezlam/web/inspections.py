@@ -139,11 +139,12 @@ async def submit_inspection(request: Request, point_id: str) -> Response:
     return await run_in_threadpool(apply_inspection, request, point_id, form)
 
 
-def signed_in_coordinator(request: Request, form: Any) -> SignedIn | RedirectResponse:
-    """For a form: the coordinator whose session sent it with its CSRF token."""
+def signed_in_coordinator(request: Request, form: Any, back: str) -> SignedIn | RedirectResponse:
+    """For a form: the coordinator whose session sent it with its CSRF token; without a session,
+    a redirect to sign in and then to the page `back`."""
     who = signed_in(request)
     if who is None:
-        return to_login(request.url.path)
+        return to_login(back)
     if not who.is_coordinator:
         raise Forbidden("this page is for coordinators", field="role")
     check_csrf(form, who)
@@ -151,7 +152,7 @@ def signed_in_coordinator(request: Request, form: Any) -> SignedIn | RedirectRes
 
 
 def apply_inspection(request: Request, point_id: str, form: Any) -> Response:
-    who = signed_in_coordinator(request, form)
+    who = signed_in_coordinator(request, form, request.url.path)
     if isinstance(who, RedirectResponse):
         return who
     state: AppState = request.app.state.nezlam
@@ -211,7 +212,7 @@ async def task_done(request: Request, task_id: str) -> Response:
 
 
 def apply_task_done(request: Request, task_id: str, form: Any) -> Response:
-    who = signed_in_coordinator(request, form)
+    who = signed_in_coordinator(request, form, "/coordinate/tasks")
     if isinstance(who, RedirectResponse):
         return who
     state: AppState = request.app.state.nezlam

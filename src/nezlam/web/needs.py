@@ -259,7 +259,8 @@ def apply_point_form(request: Request, point_id: str, form: Any) -> Response:
         pledge_id = form_id(form, "pledge")
         with state.db.write() as session:
             need_store.mark_delivered(session, pledge_id, principal, now)
-        return done_redirect(path, "delivered", f"#need-{form.get('need', '')}")
+        need = str(form.get("need", ""))
+        return done_redirect(path, "delivered", f"#need-{need}" if need.isdigit() else "")
     raise Invalid("not a known action", field="action")
 
 
