@@ -90,7 +90,7 @@ def draw_map(
     _legend(axes, coverage, colours, bands)
     axes.set_title(f"{title}\n{_headline(coverage)}", fontsize=12, loc="left")
     axes.set_aspect("equal")
-    corners = np.concatenate(shapes)
+    corners = np.concatenate([*shapes, np.column_stack([np.asarray(points_lon) * kx, points_lat])])
     axes.set_xlim(corners[:, 0].min() - 0.002, corners[:, 0].max() + 0.002)
     axes.set_ylim(corners[:, 1].min() - 0.002, corners[:, 1].max() + 0.002)
     axes.set_xticks([])
