@@ -200,7 +200,7 @@ async def apply(request: Request) -> Response:
     if not limiter.allow(limiter.client_key(client)):
         problem = _("Too many applications from here. Wait an hour and try again.")
         return form_page(request, values, {}, status=429, problem=problem)
-    data, numbers, errors = parse_application(values, str(form.get("password", "")), _)
+    data, errors = parse_application(values, str(form.get("password", "")), _)
     if data is None:
         return form_page(request, values, errors, status=422)
     state: AppState = request.app.state.nezlam
@@ -234,19 +234,11 @@ def read_values(form: Any) -> dict[str, Any]:
 
 def parse_application(
     values: dict[str, Any], password: str, _: Any
-) -> tuple[onboarding.ApplicationCreate | None, list[int], dict[str, str]]:
-    """The validated application, the form numbers of the points given, and errors by form
-    field name ("phone", "p2_lat"); the application is None when anything is wrong."""
+) -> tuple[onboarding.ApplicationCreate | None, dict[str, str]]:
+    """The validated application and errors by form field name ("phone", "p2_lat"); the
+    application is None when anything is wrong. Points 2 and 3 count only when begun."""
     numbers = [n for n in range(1, onboarding.MAX_POINTS + 1) if n == 1 or point_given(values, n)]
-    errors = {
-        name: _("Required.")
-        for name in (*TOP_FIELDS, "password")
-        if name in REQUIRED and not (password if name == "password" else values[name])
-    }
-    for n in numbers:
-        for name in POINT_FIELDS:
-            if name in REQUIRED and not values[f"p{n}"][name]:
-                errors[f"p{n}_{name}"] = _("Required.")
+    errors = missing_fields(values, password, numbers, _)
     raw = {name: values[name] or None for name in TOP_FIELDS}
     raw["password"] = password
     raw["points"] = [point_input(values[f"p{n}"]) for n in numbers]
@@ -256,8 +248,21 @@ def parse_application(
         for error in exc.errors():
             name = form_name(error["loc"], numbers)
             errors.setdefault(name, explain(error, name, _))
-        return None, numbers, errors
-    return (None if errors else data), numbers, errors
+        return None, errors
+    return (None if errors else data), errors
+
+
+def missing_fields(
+    values: dict[str, Any], password: str, numbers: list[int], _: Any
+) -> dict[str, str]:
+    given = {**values, "password": password}
+    errors = {name: _("Required.") for name in (*TOP_FIELDS, "password") if name in REQUIRED}
+    errors = {name: problem for name, problem in errors.items() if not given[name]}
+    for n in numbers:
+        for name in POINT_FIELDS:
+            if name in REQUIRED and not values[f"p{n}"][name]:
+                errors[f"p{n}_{name}"] = _("Required.")
+    return errors
 
 
 def point_given(values: dict[str, Any], number: int) -> bool:
