@@ -421,11 +421,11 @@ def demo_needs(session: Session, now: datetime) -> int:
     existing = set(session.execute(select(Point.id)).scalars())
     rng = random.Random(20221122)
     plan = list(DEMO_NEEDS)
-    for n in range(2, 40, 3):  # a handful of the generated points, every few
-        item = DEMO_GENERATED_ITEMS[n % len(DEMO_GENERATED_ITEMS)]
+    for i, n in enumerate(range(2, 40, 3)):  # a handful of the generated points
+        item = DEMO_GENERATED_ITEMS[i % len(DEMO_GENERATED_ITEMS)]
         quantity = {"diesel": 150, "water": 200, "volunteers": 4}.get(item, rng.choice([5, 10, 20]))
-        urgency = ("critical", "high", "normal", "normal")[n % 4]
-        plan.append((f"kyiv-{n:04d}", item, quantity, urgency, None, n * 2, []))
+        urgency = ("high", "normal", "critical", "normal", "normal")[i % 5]
+        plan.append((f"kyiv-{n:04d}", item, quantity, urgency, None, 2 + i * 5, []))
     added = 0
     for point_id, item, quantity, urgency, details, hours, pledges in plan:
         if point_id not in existing:
