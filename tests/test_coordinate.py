@@ -240,20 +240,18 @@ def test_chart_replays_the_history_of_the_coordinators_regions(db, clock, networ
     report(db, "point-a", now - 10 * HOUR, status="open")  # stale 4 h ago
     report(db, "point-a", now - 30 * HOUR, status="open")  # reported earlier, stored later
     report(db, "point-b", now - 3 * HOUR, status="open")  # REGION_B: not counted for A
+    moments = board.hourly_moments(now, days=2)
+    assert len(moments) == 49 and moments[-1] == now
     with db.read() as session:
-        series = board.open_over_time(session, [REGION_A], until=now, days=2, stale_after=SIX_HOURS)
-    assert len(series) == 49 and series[-1][0] == now
-    counts = [n for _at, n in series]
+        counts = board.open_counts_at(session, [REGION_A], moments, SIX_HOURS)
     # Open from 30 h ago for 6 h, and from 10 h ago for 6 h.
     expected = [0] * 49
     for back in (*range(25, 31), *range(5, 11)):
         expected[48 - back] = 1
     assert counts == expected
     with db.read() as session:
-        both = board.open_over_time(
-            session, [REGION_A, REGION_B], until=now, days=1, stale_after=SIX_HOURS
-        )
-    assert [n for _at, n in both][-4:] == [1, 1, 1, 1]
+        both = board.open_counts_at(session, [REGION_A, REGION_B], moments, SIX_HOURS)
+    assert both[-4:] == [1, 1, 1, 1]
 
 
 def test_chart_counts_an_open_said_before_the_window_and_kept_current(db, clock, network):
@@ -262,10 +260,35 @@ def test_chart_counts_an_open_said_before_the_window_and_kept_current(db, clock,
     for back in (50, 45, 40):  # hours ago: "still current" three times, then silence
         report(db, "point-a", now - back * HOUR, verify=True)
     with db.read() as session:
-        series = board.open_over_time(session, [REGION_A], until=now, days=2, stale_after=SIX_HOURS)
-    counts = [n for _at, n in series]
+        counts = board.open_counts_at(
+            session, [REGION_A], board.hourly_moments(now, days=2), SIX_HOURS
+        )
     assert counts[0] == 1  # 48 h ago: confirmed 2 h before
     assert counts[48 - 35] == 1 and counts[48 - 34] == 0 and counts[48 - 33] == 0
+
+
+def test_remembered_hours_agree_with_a_fresh_replay_as_time_moves_on(db, clock, network):
+    history = board.OpenHistory()
+
+    def remembered_and_fresh() -> tuple[list[int], list[int]]:
+        moments = board.hourly_moments(clock(), days=1)
+        with db.read() as session:
+            remembered = history.series(
+                session, [REGION_A], now=clock(), days=1, stale_after=SIX_HOURS
+            )
+            fresh = board.open_counts_at(session, [REGION_A], moments, SIX_HOURS)
+        return [n for _at, n in remembered], fresh
+
+    assert remembered_and_fresh() == ([0] * 25, [0] * 25)
+    # A report stamped with the present hour, committed after that hour was first counted.
+    report(db, "point-a", clock(), status="open")
+    first, fresh = remembered_and_fresh()
+    assert first == fresh and first[-1] == 1
+    for status in ("open", "closed", "open"):  # reports arrive, each at the time it arrives
+        clock.advance(minutes=100)
+        report(db, "point-a", clock(), status=status)
+        remembered, fresh = remembered_and_fresh()
+        assert remembered == fresh
 
 
 def test_the_page_draws_the_chart_as_an_accessible_svg(as_coordinator, app_client):

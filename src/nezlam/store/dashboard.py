@@ -10,13 +10,14 @@ applies, rather than a second copy of that rule written in SQL.
 from __future__ import annotations
 
 import bisect
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Float, cast, func, or_, select
+from sqlalchemy import Float, cast, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from nezlam.domain.freshness import shown_status
@@ -246,15 +247,26 @@ def count_at(spans: Iterable[tuple[float, float]], moments: Sequence[float]) -> 
     return counts
 
 
-def hourly_moments(until: datetime, days: int) -> list[datetime]:
-    """Every hour back from `until` over `days` days, oldest first (`until` is the last)."""
-    hours = days * 24
-    return [until - timedelta(hours=hours - i) for i in range(hours + 1)]
+def hourly_moments(now: datetime, days: int) -> list[datetime]:
+    """Every whole hour of the last `days` days up to `now`, oldest first."""
+    last = now.replace(minute=0, second=0, microsecond=0)
+    return [last - timedelta(hours=back) for back in range(days * 24, -1, -1)]
 
 
 def epoch(column: Any) -> Any:
     """A time column as seconds since the epoch, computed by the database (either dialect)."""
     return cast(func.extract("epoch", column), Float)
+
+
+REPORTS = StatusReport.__table__
+EVENT_COLUMNS = (
+    REPORTS.c.point_id,
+    epoch(REPORTS.c.received_at).label("at"),
+    REPORTS.c.status,
+    or_(REPORTS.c.verify, REPORTS.c.status.is_not(None)).label("confirms"),
+    REPORTS.c.received_at,
+    REPORTS.c.id,
+)
 
 
 def report_events(
@@ -266,63 +278,97 @@ def report_events(
 ) -> Sequence[ReportEvent]:
     """One ordered query: the reports that can matter for `since`..`until` in `regions`. Those
     from `stale_after` before `since` on, and, per point, the last status stated before that —
-    an open said three days ago still counts if "still current" was pressed since."""
-    reports = StatusReport.__table__
-    in_regions = select(Point.id).where(Point.region.in_(list(regions)))
+    an open said three days ago still counts if "still current" was pressed since.
+
+    Both halves walk the (point, received) index: the window is a range per point, and each
+    point's last earlier status is one backwards step, so the cost follows the points and the
+    window, never the length of the whole history."""
     window_from = since - stale_after
-    latest = (
-        select(
-            reports.c.id,
-            func.row_number()
-            .over(
-                partition_by=reports.c.point_id,
-                order_by=(reports.c.received_at.desc(), reports.c.id.desc()),
-            )
-            .label("n"),
-        )
-        .where(
-            reports.c.point_id.in_(in_regions),
-            reports.c.status.is_not(None),
-            reports.c.received_at < window_from,
-        )
-        .subquery()
+    in_regions = select(Point.id).where(Point.region.in_(list(regions)))
+    window = select(*EVENT_COLUMNS).where(
+        REPORTS.c.point_id.in_(in_regions),
+        REPORTS.c.received_at >= window_from,
+        REPORTS.c.received_at <= until,
     )
-    carried_in = select(latest.c.id).where(latest.c.n == 1)
-    query = (
-        select(
-            reports.c.point_id,
-            epoch(reports.c.received_at).label("at"),
-            reports.c.status,
-            or_(reports.c.verify, reports.c.status.is_not(None)).label("confirms"),
-        )
+    last_status_before = (
+        select(REPORTS.c.id)
         .where(
-            reports.c.point_id.in_(in_regions),
-            reports.c.received_at <= until,
-            or_(reports.c.received_at >= window_from, reports.c.id.in_(carried_in)),
+            REPORTS.c.point_id == Point.id,
+            REPORTS.c.status.is_not(None),
+            REPORTS.c.received_at < window_from,
         )
-        .order_by(reports.c.received_at, reports.c.id)
+        .order_by(REPORTS.c.received_at.desc(), REPORTS.c.id.desc())
+        .limit(1)
+        .correlate(Point)
+        .scalar_subquery()
+    )
+    carried_in = select(*EVENT_COLUMNS).where(
+        REPORTS.c.id.in_(select(last_status_before).where(Point.region.in_(list(regions))))
+    )
+    both = union_all(window, carried_in).subquery()
+    query = select(both.c.point_id, both.c.at, both.c.status, both.c.confirms).order_by(
+        both.c.received_at, both.c.id
     )
     return session.connection().execute(query).all()  # type: ignore[return-value]
 
 
-def open_over_time(
-    session: Session,
-    regions: Sequence[str],
-    *,
-    until: datetime,
-    days: int,
-    stale_after: timedelta,
-) -> list[tuple[datetime, int]]:
-    """(moment, points shown open then) for every hour of the last `days` days."""
-    moments = hourly_moments(until, days)
-    if not regions:
-        return [(moment, 0) for moment in moments]
-    events = report_events(session, regions, moments[0], until, stale_after)
-    stale = stale_after.total_seconds()
+def open_counts_at(
+    session: Session, regions: Sequence[str], moments: Sequence[datetime], stale_after: timedelta
+) -> list[int]:
+    """How many points of `regions` were shown open at each of the (ascending) moments."""
+    if not regions or not moments:
+        return [0] * len(moments)
+    events = report_events(session, regions, moments[0], moments[-1], stale_after)
     # Whole seconds (SQLite's epoch has no fraction): a report at the hour counts at that hour.
     seconds = [float(int(moment.timestamp())) for moment in moments]
-    spans = open_intervals(events, seconds[-1] + 1, stale)
-    return list(zip(moments, count_at(spans, seconds), strict=True))
+    spans = open_intervals(events, seconds[-1] + 1, stale_after.total_seconds())
+    return count_at(spans, seconds)
+
+
+class OpenHistory:
+    """Open points per hour, each past hour replayed once per process. Reports are appended with
+    the time they arrive, so an hour's count is settled a few minutes after it (a report
+    received just before the hour may be committed just after); younger hours are replayed
+    again on each request, which is then a few minutes of history instead of a week's."""
+
+    SETTLED = timedelta(minutes=5)
+    KEPT = timedelta(days=40)
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[tuple[str, ...], timedelta], dict[datetime, int]] = {}
+        self._lock = threading.Lock()
+
+    def series(
+        self,
+        session: Session,
+        regions: Sequence[str],
+        *,
+        now: datetime,
+        days: int,
+        stale_after: timedelta,
+    ) -> list[tuple[datetime, int]]:
+        """(hour, points shown open then) for every whole hour of the last `days` days."""
+        moments = hourly_moments(now, days)
+        key = (tuple(sorted(regions)), stale_after)
+        with self._lock:
+            known = dict(self._counts.get(key, {}))
+        missing = [moment for moment in moments if moment not in known]
+        if missing:
+            span = [m for m in moments if missing[0] <= m <= missing[-1]]
+            fresh = dict(
+                zip(span, open_counts_at(session, regions, span, stale_after), strict=True)
+            )
+            known.update(fresh)
+            self._remember(key, fresh, now)
+        return [(moment, known[moment]) for moment in moments]
+
+    def _remember(self, key: Any, fresh: dict[datetime, int], now: datetime) -> None:
+        settled = {moment: n for moment, n in fresh.items() if moment <= now - self.SETTLED}
+        with self._lock:
+            counts = self._counts.setdefault(key, {})
+            counts.update(settled)
+            for moment in [m for m in counts if m < now - self.KEPT]:
+                del counts[moment]
 
 
 # --- A point's page ---------------------------------------------------------------------------

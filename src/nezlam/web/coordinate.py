@@ -24,7 +24,7 @@ from starlette.datastructures import QueryParams
 from nezlam.domain.errors import Forbidden, Invalid
 from nezlam.domain.permissions import PointScope, Principal, can_see_protected
 from nezlam.domain.public import iso, pick_name
-from nezlam.domain.vocabulary import NotificationKind, Power
+from nezlam.domain.vocabulary import NotificationKind, Power, ShownStatus
 from nezlam.geo.distance import coarse_position
 from nezlam.store import audit
 from nezlam.store import dashboard as board
@@ -149,10 +149,10 @@ def dashboard(request: Request) -> Response:
     view = scope.view
     chart_regions = [view.filters.region] if view.filters.region else scope.regions
     with state.db.read() as session:
-        series = board.open_over_time(
+        series = open_history(request).series(
             session,
             chart_regions,
-            until=scope.now,
+            now=scope.now,
             days=view.days,
             stale_after=state.settings.stale_after,
         )
@@ -183,11 +183,30 @@ def dashboard(request: Request) -> Response:
         total_counts=board.total_counts(counts),
         statuses=[(s.value, status_name(s.value, _)) for s in board.STATUS_ORDER],
         powers=list(presenters.power_labels(_).items()),
-        chart=chart(series, lang, _),
+        chart=chart(
+            [(hour, n) for hour, n in series if hour < scope.now]
+            + [(scope.now, open_now(scope.rows, chart_regions))],
+            view.days,
+            _,
+        ),
         notifications=[notification_item(n, names, scope.now, lang, _) for n in notes],
         done=params.get("done"),
         stale_hours=f"{state.settings.stale_after.total_seconds() / 3600:g}",
     )
+
+
+def open_history(request: Request) -> board.OpenHistory:
+    """This app's memory of past hours' open counts (one per app, so tests never share it)."""
+    app_state = request.app.state
+    if not hasattr(app_state, "open_history"):
+        app_state.open_history = board.OpenHistory()
+    return app_state.open_history  # type: ignore[no-any-return]
+
+
+def open_now(rows: list[board.PointRow], regions: list[str]) -> int:
+    """The chart's last point: open now, as the table and the counts say."""
+    wanted = set(regions)
+    return sum(row.shown == ShownStatus.OPEN and row.region in wanted for row in rows)
 
 
 def link(params: QueryParams, **changes: Any) -> str:
@@ -289,43 +308,47 @@ def notification_item(
 CHART_W, CHART_H, LEFT, RIGHT, BOTTOM, TOP = 720, 220, 44, 24, 28, 12  # room for the labels
 
 
-def chart(series: list[tuple[datetime, int]], lang: str, _: Any) -> dict[str, Any]:
-    """Geometry of the SVG line (in its viewBox), its axes, and its words for screen readers."""
+def chart(series: list[tuple[datetime, int]], days: int, _: Any) -> dict[str, Any]:
+    """Geometry of the SVG line (in its viewBox, x by time), its axes, and its words for screen
+    readers. `series` is hourly, ending with the present moment."""
     counts = [n for _moment, n in series]
-    top = max(max(counts, default=0), 1)
+    top = max(max(counts), 1)
     width, height = CHART_W - LEFT - RIGHT, CHART_H - BOTTOM - TOP
-    step = width / max(len(series) - 1, 1)
+    start, end = series[0][0], series[-1][0]
+    scale = width / max((end - start).total_seconds(), 1)
+
+    def x(moment: datetime) -> float:
+        return round(LEFT + (moment - start).total_seconds() * scale, 1)
 
     def y(n: float) -> float:
         return round(TOP + height - n / top * height, 1)
 
-    points = " ".join(f"{round(LEFT + i * step, 1)},{y(n)}" for i, n in enumerate(counts))
-    days = [
-        (round(LEFT + i * step, 1), when.astimezone(LOCAL).strftime("%d.%m"))
-        for i, (when, _n) in enumerate(series)
-        if when.astimezone(LOCAL).hour == 0
-    ]
-    peak = max(range(len(counts)), key=counts.__getitem__) if counts else 0
+    local = [(moment.astimezone(LOCAL), n) for moment, n in series]
+    peak = max(range(len(counts)), key=counts.__getitem__)
     summary = _(
         "Now {now} open; at most {peak} ({peak_at}), at least {low} over the last {days} days."
     ).format(
-        now=counts[-1] if counts else 0,
-        peak=counts[peak] if counts else 0,
-        peak_at=series[peak][0].astimezone(LOCAL).strftime("%d.%m %H:%M") if series else "",
-        low=min(counts, default=0),
-        days=round((len(series) - 1) / 24),
+        now=counts[-1],
+        peak=counts[peak],
+        peak_at=local[peak][0].strftime("%d.%m %H:%M"),
+        low=min(counts),
+        days=days,
     )
     return {
         "viewbox": f"0 0 {CHART_W} {CHART_H}",
-        "points": points,
+        "points": " ".join(f"{x(moment)},{y(n)}" for moment, n in series),
         "left": LEFT,
         "right": CHART_W - RIGHT,
         "base": TOP + height,
         "y_ticks": [(y(n), n) for n in sorted({0, top // 2, top})],
-        "x_ticks": days,
+        "x_ticks": [
+            (x(moment), when.strftime("%d.%m"))
+            for (moment, _n), (when, _m) in zip(series, local, strict=True)
+            if when.hour == 0 and when.minute == 0
+        ],
         "label_y": CHART_H - 6,
         "summary": summary,
-        "table": [(when.astimezone(LOCAL).strftime("%d.%m %H:%M"), n) for when, n in series],
+        "table": [(when.strftime("%d.%m %H:%M"), n) for when, n in local],
     }
 
 
