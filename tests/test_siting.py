@@ -31,6 +31,7 @@ from nezlam.siting import (
     swap_search,
 )
 from nezlam.siting.build import network_distances
+from nezlam.siting.greedy import perturbed_search
 from nezlam.siting.inputs import InputError, Places, read_distance_table, read_places
 
 SF = Path(__file__).resolve().parents[2] / "shared" / "data" / "siting"
@@ -126,6 +127,30 @@ def test_greedy_with_swaps_is_within_a_few_percent_of_exact_and_never_above(seed
     assert found >= 0.97 * best.gain
     # The bound holds: no set of 8 sites does better than it.
     assert gain_bound(problem, sites, 8) >= best.gain - 1e-9
+
+
+def test_every_swap_is_priced_as_making_it_would_change_the_coverage():
+    problem = random_covering(7)
+    chosen = greedy_lazy(problem, 6)
+    deltas = problem.swap_deltas(chosen)
+    now = problem.value(problem.state(chosen))
+    for k in range(len(chosen)):
+        for j in range(problem.candidates):
+            if j in chosen:
+                assert deltas[j, k] == -np.inf
+                continue
+            swapped = chosen[:k] + [j] + chosen[k + 1 :]
+            assert deltas[j, k] == pytest.approx(problem.value(problem.state(swapped)) - now)
+
+
+def test_perturbed_search_only_ever_improves_and_stays_below_the_optimum():
+    problem = random_covering(11, n=800, m=80, radius=0.1)
+    start, _local = swap_search(problem, greedy_lazy(problem, 10))
+    better = perturbed_search(problem, start, 10, seconds=0.5)
+    best = exact(problem, 10, time_limit=30)
+    assert len(better) == 10
+    value = problem.value(problem.state(better))
+    assert problem.value(problem.state(start)) <= value <= best.gain + 1e-9
 
 
 @pytest.mark.parametrize("seed", range(4))
