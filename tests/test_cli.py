@@ -25,8 +25,12 @@ def test_demo_loads_once_and_prints_the_demo_accounts(db_url, db):
     assert again.exit_code == 0 and "demo not loaded" in again.output
     refused = nezlam(db_url, "demo")
     assert refused.exit_code == 1
+    assert "1 point awaits a coordinator's approval" in " ".join(first.output.split())
     with db.read() as session:
-        assert session.execute(sa.select(sa.func.count()).select_from(Point)).scalar() == 32
+        # 32 public demo points, and the applying organisation's yurt, hidden until approved.
+        assert session.execute(sa.select(sa.func.count()).select_from(Point)).scalar() == 33
+        hidden = sa.select(sa.func.count()).where(Point.visibility == "hidden")
+        assert session.execute(hidden).scalar() == 1
 
 
 def test_accounts_roles_and_tokens_from_the_command_line(db_url, db):

@@ -131,17 +131,22 @@ def demo(
         totals = demo_network.load(
             session, count=count, progress=lambda done: bar.update(task, completed=done)
         )
-    console.print(f"loaded {totals['points']} demo points, {totals['organisations']} organisations")
+    console.print(
+        f"loaded {totals['points']} demo points, {totals['organisations']} organisations, "
+        f"{totals['needs']} needs; {totals['awaiting_approval']} point awaits a coordinator's "
+        "approval"
+    )
     _print_demo_accounts()
 
 
 def _print_demo_accounts() -> None:
-    from nezlam.demo import DEMO_ACCOUNTS
+    from nezlam.demo import DEMO_ACCOUNTS, DEMO_APPLICANT
 
-    console.print("demo accounts (for trying out only):")
+    console.print("demo accounts (for trying out only; sign in at /login):")
     for account in DEMO_ACCOUNTS:
         scope = f" of {account.scope}" if account.scope else ""
         console.print(f"  {account.role}{scope}: {account.username} / {account.password}")
+    console.print(f"  organisation awaiting approval: {DEMO_APPLICANT[0]} / {DEMO_APPLICANT[1]}")
 
 
 @app.command("import")

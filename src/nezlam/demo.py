@@ -24,8 +24,9 @@ from nezlam.domain.points import (
 )
 from nezlam.places.records import PlaceKind, PlaceRecord
 from nezlam.places.store import add_places
-from nezlam.store import accounts, points, reports
+from nezlam.store import accounts, onboarding, points, reports
 from nezlam.store.actor import DEMO
+from nezlam.store.needs import demo_needs
 from nezlam.store.tables import utcnow
 
 SEED = 20221122  # the day the invincibility points were announced
@@ -295,7 +296,7 @@ def gazetteer_records() -> list[PlaceRecord]:
 class DemoAccount:
     username: str
     password: str
-    role: str
+    role: str  # a role, or "donor": a member of the organisation `scope`, with no role
     scope: str
 
 
@@ -303,7 +304,10 @@ DEMO_ACCOUNTS = [
     DemoAccount("operator", "operator-demo-2022", "operator", "kyiv-shevchenko-park-yurt"),
     DemoAccount("coordinator", "coordinator-demo-2022", "coordinator", KYIV),
     DemoAccount("admin", "admin-demo-2022", "admin", ""),
+    DemoAccount("donor", "donor-demo-2022", "donor", "volunteers-kyiv"),
 ]
+# The organisation whose application waits for the Kyiv coordinator (store/onboarding.py).
+DEMO_APPLICANT = ("dala-yurt", "dala-yurt-demo-2022")
 
 
 def generate_points(count: int = 1300, seed: int = SEED) -> list[PointCreate]:
@@ -420,17 +424,31 @@ def load(
             progress(i + 1)
     add_places(session, "demo", gazetteer_records())
     for account in DEMO_ACCOUNTS:
+        donor = account.role == "donor"
         user = accounts.create_user(
-            session, UserCreate(username=account.username, password=account.password), DEMO
+            session,
+            UserCreate(
+                username=account.username,
+                password=account.password,
+                organisation=account.scope if donor else None,
+            ),
+            DEMO,
         )
+        if donor:  # pledges for their organisation on the needs board; no role needed
+            continue
         grant = RoleGrantCreate(
             role=account.role,
             region=account.scope if account.role == "coordinator" else None,
             point_id=account.scope if account.role == "operator" else None,
         )
         accounts.grant_role(session, user, grant, DEMO)
+    # What coordinators have to work with: needs and pledges, an application to decide.
+    needs = demo_needs(session, now)
+    application = onboarding.demo_applications(session, now)
     return {
         "organisations": len(ORGANISATIONS),
         "points": len(YURTS) + len(generated),
         "accounts": len(DEMO_ACCOUNTS),
+        "needs": needs,
+        "awaiting_approval": len(application.point_ids),
     }
