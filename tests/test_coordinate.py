@@ -176,6 +176,10 @@ def test_nonsense_in_a_filter_is_refused_naming_the_field(as_coordinator, app_cl
     as_coordinator("coordinator_a")
     for params, field in (
         ({"fuel_below": "lots"}, "fuel_below"),
+        ({"fuel_below": "nan"}, "fuel_below"),
+        ({"fuel_below": "-1"}, "fuel_below"),
+        ({"page": "0"}, "page"),
+        ({"days": "400"}, "days"),
         ({"status": "sleeping"}, "status"),
         ({"sort": "mood"}, "sort"),
         ({"power": "nuclear"}, "power"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -96,6 +97,8 @@ def _number(raw: str | None, name: str, kind: type, low: float, high: float | No
         value = kind(raw.strip().replace(",", "."))
     except ValueError:
         raise Invalid(f"{raw!r} is not a number", field=name) from None
+    if not math.isfinite(value):
+        raise Invalid(f"{raw!r} is not a number", field=name)
     if value < low or (high is not None and value > high):
         bounds = f"from {low} to {high}" if high is not None else f"{low} or more"
         raise Invalid(f"must be {bounds}", field=name)
