@@ -45,8 +45,13 @@ def settings() -> Settings:
 
 
 def database() -> store_db.Database:
-    """The configured database, refusing one that is not migrated to this version's schema."""
-    db = store_db.Database(settings().database_url)
+    """The configured database, refusing one that is not migrated to this version's schema.
+    Reports written from here (imports, the demo) notify by the configured fuel threshold."""
+    from nezlam.store import notifications
+
+    configured = settings()
+    notifications.configure(configured.low_fuel_litres)
+    db = store_db.Database(configured.database_url)
     try:
         current, head = store_db.schema_revision(db.engine)
     except Exception as exc:  # unreachable server, bad credentials, unreadable file
