@@ -25,7 +25,7 @@ from nezlam.domain.public import pick_name
 from nezlam.domain.vocabulary import ShownStatus, Status
 from nezlam.store.tables import Point, StatusReport, User, VisitorSignal
 
-# The order of the count columns and of sorting by status: working, then warnings, then silence.
+# The order of the count columns and the filters: working, then warnings, then silence.
 STATUS_ORDER: tuple[ShownStatus, ...] = (
     ShownStatus.OPEN,
     ShownStatus.STANDBY,
@@ -35,7 +35,17 @@ STATUS_ORDER: tuple[ShownStatus, ...] = (
     ShownStatus.NO_RESPONSE,
     ShownStatus.UNKNOWN,
 )
-STATUS_RANK = {status: i for i, status in enumerate(STATUS_ORDER)}
+# Sorting by status puts first what needs a coordinator: silence, doubt, then trouble.
+ATTENTION_ORDER: tuple[ShownStatus, ...] = (
+    ShownStatus.NO_RESPONSE,
+    ShownStatus.UNCONFIRMED,
+    ShownStatus.CLOSED,
+    ShownStatus.FULL,
+    ShownStatus.UNKNOWN,
+    ShownStatus.STANDBY,
+    ShownStatus.OPEN,
+)
+STATUS_RANK = {status: i for i, status in enumerate(ATTENTION_ORDER)}
 ROW_COLUMNS = (
     "id", "name", "locality", "region", "address", "lat", "lon", "visibility", "organisation_id",
     "status", "power", "occupancy", "capacity", "fuel_litres", "updated_at", "verified_at",
