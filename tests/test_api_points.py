@@ -242,8 +242,12 @@ def test_demo_points_are_labelled(client, db, clock):
         demo.load(session, now=clock(), count=20)
     client.app.state.nezlam.sync.load_all()
     with db.read() as session:
-        assert count_points(session) == 22
-    body = client.get("/api/v1/points/nearest", params={"lat": 50.44, "lon": 30.51}).json()
+        # Two yurts and 20 generated points, and one applicant's yurt awaiting approval.
+        assert count_points(session) == 23
+    body = client.get(
+        "/api/v1/points/nearest", params={"lat": 50.44, "lon": 30.51, "k": 100}
+    ).json()
+    assert len(body["features"]) == 22  # the one awaiting approval is not public
     assert "Demo data" in body["notice"]
     assert body["features"][0]["id"] == "kyiv-shevchenko-park-yurt"
     assert all(f["properties"]["demo"] for f in body["features"])

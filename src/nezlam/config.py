@@ -111,6 +111,8 @@ class Settings:
     # The street network (`nezlam streets import`): with it, walking distances and minutes.
     streets_file: Path | None = None
     walking_speed_kmh: float = 4.5
+    # Where `nezlam coverage` writes and the coordinators' coverage page reads.
+    coverage_dir: Path = Path("var") / "coverage"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -151,4 +153,5 @@ class Settings:
             call_claim_for=env_duration("NEZLAM_CALL_CLAIM_FOR", "30m"),
             streets_file=Path(env_str("NEZLAM_STREETS", "") or DEFAULT_STREETS_PATH),
             walking_speed_kmh=env_speed("NEZLAM_WALKING_SPEED_KMH", 4.5),
+            coverage_dir=Path(env_str("NEZLAM_COVERAGE_DIR", "") or Path("var") / "coverage"),
         )

@@ -19,6 +19,7 @@ from nezlam.store.db import Database
 from nezlam.web import (
     calls,
     coordinate,
+    coverage_page,
     errors,
     finder,
     health,
@@ -88,7 +89,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(finder.router)
     app.include_router(workspace.router)
-    for screen in (coordinate, calls, needs, inspections, onboarding, people):
+    for screen in (coordinate, calls, needs, inspections, onboarding, people, coverage_page):
         app.include_router(screen.router)
     app.include_router(points.router)
     app.include_router(feeds.router)

@@ -299,8 +299,8 @@ def service_worker() -> Response:
 
 @lru_cache(maxsize=1)
 def assets_version() -> str:
-    """A short hash of the page's script, style and worker: changes whenever any of them does."""
+    """A short hash of the pages' scripts, styles and worker: changes whenever any does."""
     digest = hashlib.sha256()
-    for name in ("app.css", "app.js", "sw.js", "operate.js", "workspace.css"):
-        digest.update((STATIC / name).read_bytes())
+    for path in sorted(STATIC.glob("*.[cj]s")):
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
