@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = ours.objective / base_value if base_value else float("inf")
     rows = [
         row(baseline_name, baseline[0], baseline[1]),
-        row("ours: lazy greedy + swap search", ours.sites, ours.seconds),
+        row("ours: lazy greedy + swaps + perturbed swaps", ours.sites, ours.seconds),
     ]
     harness.print_table(
         f"Siting, {n:,} cells × {m:,} candidates × {p} new sites (seed {args.seed})",
