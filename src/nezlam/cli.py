@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nezlam.config import ConfigError, Settings
-from nezlam.coverage.cli import coverage_app
+from nezlam.coverage.cli import coverage as coverage_command
 from nezlam.domain.errors import DomainError
 from nezlam.geo.streets_cli import streets_app
 from nezlam.places.cli import places_app
-from nezlam.siting.cli import site_app
+from nezlam.siting.cli import site as site_command
 from nezlam.store import db as store_db
 
 app = typer.Typer(help="Nezlam: run a network of invincibility points.", no_args_is_help=True)
@@ -31,8 +31,9 @@ app.add_typer(role_app, name="role")
 app.add_typer(token_app, name="token")
 app.add_typer(places_app, name="places")
 app.add_typer(streets_app, name="streets")
-app.add_typer(coverage_app, name="coverage")
-app.add_typer(site_app, name="site")
+# One command each (not groups): `nezlam coverage --minutes 5,10`, `nezlam site --new 10`.
+app.command("coverage")(coverage_command)
+app.command("site")(site_command)
 console = Console(stderr=True)
 
 
