@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -237,3 +238,20 @@ def sign_in_as(client: TestClient, db: Database, username: str, now: datetime) -
         secret, csrf = login_sessions.start(session, user, now)
     client.cookies.set(SESSION_COOKIE, secret)
     return csrf
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, one for the whole run: Playwright's synchronous API runs one event
+    loop per thread, so every browser test module must share this one."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import launch_chromium, require_chromium
+
+    require_chromium()
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -19,15 +19,13 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from nezlam import demo
 from nezlam.store.db import Database
 from tests.browser_support import (
     PHONE,
     assert_accessible,
-    launch_chromium,
-    require_chromium,
     save_screenshots,
 )
 from tests.conftest import Network
@@ -61,17 +59,6 @@ class Site:
         answer = httpx.get(self.url + path, params=params, headers=self.network.headers(who))
         assert answer.status_code == 200, answer.text
         return answer.json()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from nezlam.store.db import Database
 from tests.browser_support import PHONE, assert_accessible, save_screenshots
 from tests.conftest import REGION_A, point_create
 from tests.servers import running_server
-from tests.test_browser import browser, db_url  # noqa: F401  (Chromium; SQLite only)
+from tests.test_browser import db_url  # noqa: F401  (Chromium; SQLite only)
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from nezlam.store.db import Database
 from nezlam.store.tables import User
 from nezlam.web.deps import SESSION_COOKIE
 from tests.browser_support import DESKTOP, assert_accessible, save_screenshots
-from tests.test_browser import Site, browser, db_url, open_context, site  # noqa: F401
+from tests.test_browser import Site, db_url, open_context, site  # noqa: F401
 
 pytestmark = pytest.mark.slow
 

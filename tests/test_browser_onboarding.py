@@ -21,7 +21,7 @@ from nezlam.store.actor import CLI
 from nezlam.store.db import Database
 from tests.browser_support import DESKTOP, assert_accessible, save_screenshots
 from tests.conftest import REGION_A
-from tests.test_browser import Site, browser, db_url, open_context, site  # noqa: F401
+from tests.test_browser import Site, db_url, open_context, site  # noqa: F401
 
 pytestmark = pytest.mark.slow
 

@@ -23,7 +23,7 @@ from nezlam.store.actor import CLI
 from nezlam.store.db import Database
 from nezlam.store.tables import StatusReport, User
 from tests.browser_support import PHONE, assert_accessible, save_screenshots
-from tests.test_browser import Site, browser, db_url, open_context, site  # noqa: F401
+from tests.test_browser import Site, db_url, open_context, site  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
