@@ -23,6 +23,7 @@ BENCHMARKS = [
     "ingest_profile",
     "ingest",
     "page_weight",
+    "walking",
     "siting",
 ]
 

@@ -176,9 +176,15 @@ def grid_child(side: int, repeat: int) -> dict[str, float]:
     started = time.perf_counter()
     snaps = network.snap(lat, lon)
     snap_s = time.perf_counter() - started
-    recompute, bare = timed(
+    # On a perfect grid every distance is a multiple of 50 m and scipy's heap profits from the
+    # ties; any real source position breaks them. The same call on lengths jittered by under a
+    # millimetre shows what the bare call costs without ties.
+    jittered = network.matrix.copy()
+    jittered.data = jittered.data + rng.uniform(0, 1e-3, len(jittered.data))
+    recompute, bare, untied = timed(
         lambda: network.nearest_sources(snaps),
         lambda: dijkstra(network.matrix, directed=True, indices=at, min_only=True),
+        lambda: dijkstra(jittered, directed=True, indices=at, min_only=True),
         repeat=repeat,
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -189,6 +195,7 @@ def grid_child(side: int, repeat: int) -> dict[str, float]:
         "snap_s": snap_s,
         "recompute_s": recompute,
         "bare_s": bare,
+        "untied_s": untied,
         "peak_mb": peak_mb,
     }
 
@@ -203,9 +210,11 @@ def grid(side: int, repeat: int) -> list[list[object]]:
     r = json.loads(out.stdout.strip().splitlines()[-1])
     return [
         [f"{r['nodes']:,} nodes, {r['points']:,} points", "full recompute (ours)",
-         ms(r["recompute_s"]), ratio(r["recompute_s"], r["bare_s"]),
+         ms(r["recompute_s"]), f"{r['recompute_s'] / r['bare_s']:.2f}×",
          harness.goal(r["recompute_s"] <= 0.6, "≤ 0.6 s")],
         ["", "bare scipy dijkstra(min_only)", ms(r["bare_s"]), "1.00×", ""],
+        ["", "bare scipy, lengths jittered < 1 mm (no ties)", ms(r["untied_s"]),
+         f"{r['untied_s'] / r['bare_s']:.2f}×", ""],
         ["", "snapping every point (once, when points move)", ms(r["snap_s"]), "", ""],
         ["", "building the graph (once, at import)", ms(r["build_s"]), "", ""],
         ["", "peak memory of the process", f"{r['peak_mb']:,.0f} MB", "",
@@ -246,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     side = 300 if args.quick else args.grid_side
     harness.print_table(
         f"Synthetic grid city {side} × {side}, 50 m edges, 1 % points",
-        ["graph", "step", "time (median)", "× bare", "goal"],
+        ["graph", "step", "time (median)", "÷ bare", "goal"],
         grid(side, 3 if args.quick else 5),
     )
     return 0
