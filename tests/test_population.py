@@ -1,5 +1,6 @@
 """Population sources: a Kontur Population GeoPackage (written here in Kontur's schema), a CSV
-of places with errors named by row and column, and an estimate from Monaco's real buildings."""
+of places with errors named by row and column, and an estimate from buildings: its rules on a
+small hand-written OSM file, its figures on Monaco's and Liechtenstein's real extracts."""
 
 import sqlite3
 import struct
@@ -10,19 +11,32 @@ import numpy as np
 import pytest
 
 from nezlam.coverage import population
+from nezlam.coverage.buildings import (
+    NO_LANDUSE,
+    OTHER_LANDUSE,
+    RESIDENTIAL,
+    home_share,
+    levels,
+    read_homes,
+    ring_areas_m2,
+    tagged_levels,
+)
 from nezlam.coverage.districts import label_by_areas, label_by_nearest, read_admin_areas
 from nezlam.coverage.population import (
     BUILDINGS_RESOLUTION,
     DEFAULT_FLOOR_M2_PER_PERSON,
     PopulationError,
-    building_levels,
-    read_buildings,
-    ring_areas_m2,
     to_cells,
 )
 
-MONACO = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm" / "monaco.osm.pbf"
-NO_DATA = f"the Monaco extract is not at {MONACO} (CI has ../shared/data)"
+OSM = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
+MONACO = OSM / "monaco.osm.pbf"
+LIECHTENSTEIN = OSM / "liechtenstein.osm.pbf"
+NO_DATA = f"the OSM extracts are not in {OSM} (CI has ../shared/data)"
+# Residents by census: Monaco 37,308 (2016), Liechtenstein 37,622 (end of 2015; the extracts
+# are from 2016 and 2015). The building estimate must land within ±50 % of both.
+MONACO_RESIDENTS = 37_308
+LIECHTENSTEIN_RESIDENTS = 37_622
 
 # Three Kyiv cells of resolution 8, as Kontur stores them.
 KYIV_CELLS = [h3.latlng_to_cell(50.45 + 0.01 * i, 30.52, 8) for i in range(3)]
@@ -163,25 +177,94 @@ def test_other_kinds_of_files_are_refused(tmp_path):
         population.load(tmp_path / "people.xlsx")
 
 
-# --- buildings -------------------------------------------------------------------------------
+# --- buildings: the rules --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("tags", "levels"),
+    ("tags", "expected"),
     [
-        ({"building": "yes"}, 3),
-        ({"building": "house"}, 1),
-        ({"building": "apartments"}, 5),
+        ({"building": "yes"}, None),
         ({"building": "apartments", "building:levels": "9"}, 9),
         ({"building": "yes", "height": "31 m"}, 10),
-        ({"building": "yes", "building:levels": "lots"}, 3),
-        ({"building": "garage"}, None),
-        ({"building": "industrial", "building:levels": "4"}, None),
-        ({"building": "church"}, None),
+        ({"building": "yes", "building:levels": "2;3"}, 2),
+        ({"building": "yes", "building:levels": "lots"}, None),
+        ({"building": "yes", "building:levels": "0"}, None),
     ],
 )
-def test_levels_of_homes_and_buildings_that_are_not_homes(tags, levels):
-    assert building_levels(tags) == levels
+def test_levels_tagged_on_a_building(tags, expected):
+    found = tagged_levels(tags)
+    assert np.isnan(found) if expected is None else found == expected
+
+
+def test_home_share_by_building_type_and_land_use():
+    kind = np.array(["yes", "yes", "yes", "house", "apartments", "garage", "church", "hotel"])
+    landuse = np.array(
+        [RESIDENTIAL, NO_LANDUSE, OTHER_LANDUSE, OTHER_LANDUSE, NO_LANDUSE, RESIDENTIAL,
+         RESIDENTIAL, NO_LANDUSE],
+    )  # fmt: skip
+    # An untyped building is a home in residential land use, half of one where no land use is
+    # mapped, none elsewhere; a typed home is one anywhere; other types never.
+    assert home_share(kind, landuse).tolist() == [1, 0.5, 0, 1, 1, 0, 0, 0]
+
+
+def test_levels_from_type_tags_or_how_densely_the_ground_is_built():
+    kind = np.array(["yes", "yes", "yes", "residential", "house", "apartments", "yes", "yes"])
+    tagged = np.array([np.nan] * 6 + [7.0, np.nan])
+    ground = np.array([0.05, 0.19, 0.45, 0.31, 0.45, 0.05, 0.05, 1.5])
+    # One level per full tenth of ground built (1 at least, 10 at most); a house keeps 1 and
+    # apartments 5 whatever the ground; tagged levels win.
+    assert levels(kind, tagged, ground).tolist() == [1, 1, 4, 3, 1, 5, 7, 10]
+
+
+def square(node_id: int, lat: float, lon: float, side_m: float) -> tuple[list[str], list[int]]:
+    """Nodes (OSM XML) of a square `side_m` wide with its south-west corner at (lat, lon)."""
+    dlat, dlon = side_m / 111_195, side_m / (111_195 * np.cos(np.radians(lat)))
+    corners = [(lat, lon), (lat, lon + dlon), (lat + dlat, lon + dlon), (lat + dlat, lon)]
+    ids = list(range(node_id, node_id + 4))
+    nodes = [f'<node id="{i}" version="1" lat="{a:.7f}" lon="{b:.7f}"/>'
+             for i, (a, b) in zip(ids, corners, strict=True)]  # fmt: skip
+    return nodes, ids + ids[:1]
+
+
+def write_osm(path: Path, shapes: list[tuple[float, float, float, dict[str, str]]]) -> Path:
+    """An OSM XML file of closed square ways: (metres east, metres north of a Kyiv corner,
+    side in metres, tags) each."""
+    nodes, ways = [], []
+    for n, (east, north, side, tags) in enumerate(shapes):
+        lat = 50.45 + north / 111_195
+        lon = 30.52 + east / (111_195 * np.cos(np.radians(50.45)))
+        corners, refs = square(10 * n + 1, lat, lon, side)
+        nodes += corners
+        tag_xml = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+        ways.append(f'<way id="{n + 1}" version="1">{nds}{tag_xml}</way>')
+    body = "\n".join(nodes + ways)
+    path.write_text(f'<?xml version="1.0"?>\n<osm version="0.6">\n{body}\n</osm>\n')
+    return path
+
+
+def test_a_small_town_counts_homes_by_land_use_type_and_levels(tmp_path):
+    """Six 10 m × 10 m buildings (100 m² each, on ground about 0.1 % built, so 1 level) around
+    a residential estate and an industrial zone."""
+    path = write_osm(
+        tmp_path / "town.osm",
+        [
+            (0, 0, 200, {"landuse": "residential"}),
+            (300, 0, 200, {"landuse": "industrial"}),
+            (50, 50, 10, {"building": "yes"}),  # in the estate: a home, 100 m²
+            (100, 100, 10, {"building": "yes", "building:levels": "4"}),  # 400 m²
+            (150, 50, 10, {"building": "garage"}),  # not a home
+            (350, 50, 10, {"building": "yes"}),  # a workshop in the industrial zone
+            (600, 50, 10, {"building": "yes"}),  # no land use mapped: half a home
+            (700, 50, 10, {"building": "house"}),  # a house is a home anywhere
+        ],
+    )
+    lat, lon, floor_m2 = read_homes(path)
+    assert floor_m2 == pytest.approx([100, 400, 50, 100], rel=0.01)
+    east = (lon - 30.52) * 111_195 * np.cos(np.radians(50.45))
+    assert east == pytest.approx([55, 105, 605, 705], abs=0.5)  # each at its centre
+    demand = population.from_buildings(path, floor_m2_per_person=25)
+    assert demand.total == pytest.approx(650 / 25, rel=0.01)
 
 
 def test_ring_areas_in_square_metres():
@@ -194,12 +277,15 @@ def test_ring_areas_in_square_metres():
     assert ring_areas_m2(lat, lon, np.array([0, 5])) == pytest.approx([5_000, 100], rel=1e-3)
 
 
+# --- buildings: Monaco and Liechtenstein ------------------------------------------------------
+
+
 @pytest.fixture(scope="module")
 def monaco_homes():
     """(lat, lon, floor m²) of Monaco's homes: read once, the slow part (a few seconds)."""
     if not MONACO.exists():
         pytest.skip(NO_DATA)
-    return read_buildings(MONACO)
+    return read_homes(MONACO)
 
 
 @pytest.fixture(scope="module")
@@ -215,29 +301,43 @@ def monaco_areas():
     return read_admin_areas(MONACO)
 
 
+def people_in(demand, areas, name):
+    area = next(area for area in areas if area.name == name)
+    return demand.population[area.contains(demand.lat, demand.lon)].sum()
+
+
 def test_monaco_residents_estimated_from_its_buildings(monaco_estimate, monaco_areas):
-    """Monaco has about 38,000 residents (2016 census: 37,308). Its extract's buildings give
-    about 60,000 inside the city-state's OSM boundary (admin_level 8): almost every building
-    is untyped and without levels, so hotels, offices and the casino count as 3-level homes
-    while the towers count as 3 levels only. Within a factor of two is what a footprint
-    estimate can promise; the extract also holds the French towns around (Beausoleil, Cap-d'Ail,
-    La Turbie), about 250,000 estimated in all."""
+    """37,308 people live in Monaco (2016 census). Its buildings are nearly all untyped, with
+    no levels and no land use mapped: each counts as half a home, with levels from how densely
+    the ground is built (40–50 %, so about 4). The estimate: about 28,500 inside the
+    city-state's boundary (it was 60,100 when every untyped building was a 3-level home), and
+    about 87,000 in the whole extract, French towns around included (it was 248,000)."""
     demand = monaco_estimate
-    assert 150_000 < demand.total < 400_000
+    monaco = people_in(demand, monaco_areas, "Monaco")
+    assert 0.5 * MONACO_RESIDENTS < monaco < 1.5 * MONACO_RESIDENTS
+    assert 60_000 < demand.total < 130_000
     # Summed into H3 cells of resolution 10, so the table stays small.
     assert 1_000 < len(demand) < 3_000
     assert {h3.get_resolution(cell) for cell in demand.cell} == {10}
-    areas = [area for area in monaco_areas if area.level == 8]
-    assert {"Monaco", "Beausoleil", "Cap-d'Ail"} <= {area.name for area in areas}
-    labels = label_by_areas(demand.lat, demand.lon, areas)
-    monaco = demand.population[labels == "Monaco"].sum()
-    assert 25_000 < monaco < 100_000
     # Each cell's people stand among its buildings, inside the cell.
     inside = [
         h3.latlng_to_cell(a, b, 10) == c
         for a, b, c in zip(demand.lat, demand.lon, demand.cell, strict=True)
     ]
     assert np.mean(inside) > 0.99
+
+
+def test_liechtenstein_residents_estimated_from_its_buildings():
+    """37,622 people lived in Liechtenstein at the end of 2015. Its villages map residential
+    land use, houses and barns: about 49,900 inside the country's boundary (1.33 ×; it was
+    193,700), its roomy houses being more floor a person than the Ukrainian 30 m²."""
+    if not LIECHTENSTEIN.exists():
+        pytest.skip(NO_DATA)
+    demand = population.from_buildings(LIECHTENSTEIN)
+    areas = read_admin_areas(LIECHTENSTEIN, [2])
+    country = people_in(demand, areas, "Liechtenstein")
+    assert 0.5 * LIECHTENSTEIN_RESIDENTS < country < 1.5 * LIECHTENSTEIN_RESIDENTS
+    assert country == pytest.approx(demand.total, rel=0.01)  # the extract is the country
 
 
 def test_building_estimate_ignores_reading_order_and_scales_with_the_density(
