@@ -1,4 +1,5 @@
-"""Siting (issue 5): where the next points should open.
+"""Siting (issue 5): where the next points should open; people from the population sources
+`nezlam coverage` reads, and the points open now in the database counted as covering.
 
 The reference is the San Francisco facility-location benchmark of the PySAL spopt test suite
 (205 census tracts, 16 candidate stores, street-network distances): spopt + CBC's optimum for
@@ -33,6 +34,12 @@ from nezlam.siting import (
 from nezlam.siting.build import network_distances
 from nezlam.siting.greedy import perturbed_search
 from nezlam.siting.inputs import InputError, Places, read_distance_table, read_places
+from tests import test_coverage
+from tests.test_coverage import MONACO
+
+# The Monaco street network and database of points that the coverage tests use.
+monaco_streets = test_coverage.monaco_streets
+monaco_db = test_coverage.monaco_db
 
 SF = Path(__file__).resolve().parents[2] / "shared" / "data" / "siting"
 SF_DEMAND = SF / "SF_demand_205_centroid_uniform_weight.csv"
@@ -276,3 +283,129 @@ def test_nezlam_site_names_the_bad_row_of_a_demand_file(tmp_path):
     )
     assert result.exit_code == 1
     assert "demand.csv, row 3, column 'population': -3 should be at least 0" in result.output
+
+
+# --- people from the population sources, points open now from the database ------------------
+
+# Three places in Monaco, beside the open points of `monaco_db`: the port (heat only, open), the
+# casino (open) and Larvotto (open, but not confirmed for 8 hours: shown unconfirmed; on the
+# beach, 116 m from the nearest street). Walks between them are 950 m and longer.
+PLACES = {"port": (43.7352, 7.4216, 100), "casino": (43.7394, 7.4276, 50),
+          "larvotto": (43.7466, 7.4360, 20)}  # fmt: skip
+
+
+def write_places(path: Path, names: list[str], population: bool) -> Path:
+    header = "name,lat,lon" + (",population" if population else "")
+    rows = [
+        f"{n},{PLACES[n][0]},{PLACES[n][1]}" + (f",{PLACES[n][2]}" if population else "")
+        for n in names
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def site_cli(db_url: str, *args: str):
+    return CliRunner().invoke(app, ["site", *args], env={"NEZLAM_DATABASE_URL": db_url})
+
+
+def first_site(out: Path) -> dict:
+    with (out / "sites.csv").open() as handle:
+        return next(csv.DictReader(handle))
+
+
+def test_points_open_now_in_the_database_count_as_covering_unless_told_otherwise(
+    monaco_db, monaco_streets, tmp_path
+):
+    """One new point within 4 minutes' walk. The port and the casino are open now, so their
+    150 people are covered already and Larvotto (its point stale) is where the next goes; with
+    --no-existing the port's 100 people win; with --existing at the port, the casino's 50."""
+    people = write_places(tmp_path / "people.csv", list(PLACES), population=True)
+    sites = write_places(tmp_path / "sites.csv", list(PLACES), population=False)
+    common = ["--new", "1", "--minutes", "4", "--population", str(people),
+              "--candidates", str(sites), "--streets", str(monaco_streets)]  # fmt: skip
+    live = site_cli(monaco_db, *common, "--out", str(tmp_path / "live"))
+    assert live.exit_code == 0, live.output
+    assert "3 points open now (from the database)" in live.output
+    best = first_site(tmp_path / "live")
+    assert (best["name"], best["population_added"], best["population_covered"]) == (
+        "larvotto", "20", "170"
+    )  # fmt: skip
+    ignored = site_cli(monaco_db, *common, "--no-existing", "--out", str(tmp_path / "none"))
+    assert ignored.exit_code == 0, ignored.output
+    assert first_site(tmp_path / "none")["name"] == "port"
+    at_port = write_places(tmp_path / "today.csv", ["port"], population=False)
+    given = site_cli(
+        monaco_db, *common, "--existing", str(at_port), "--out", str(tmp_path / "given")
+    )
+    assert given.exit_code == 0, given.output
+    assert "from the database" not in given.output
+    assert first_site(tmp_path / "given")["name"] == "casino"
+
+
+def test_the_services_filter_chooses_which_open_points_count(monaco_db, monaco_streets, tmp_path):
+    # The port's point has no power: asking for power leaves its 100 people to the new point.
+    people = write_places(tmp_path / "people.csv", list(PLACES), population=True)
+    sites = write_places(tmp_path / "sites.csv", list(PLACES), population=False)
+    result = site_cli(
+        monaco_db, "--new", "1", "--minutes", "4", "--population", str(people),
+        "--candidates", str(sites), "--streets", str(monaco_streets), "--services", "power",
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2 points open now" in result.output
+    assert first_site(tmp_path)["name"] == "port"
+
+
+def test_site_takes_its_people_from_monacos_buildings(monaco_db, monaco_streets, tmp_path):
+    """The estimate `nezlam coverage` uses (about 87,000 people in the extract), in H3 cells;
+    two new points among five places (two of them at points open now, which add nobody),
+    5 minutes' walk."""
+    sites = tmp_path / "sites.csv"
+    sites.write_text(
+        "name,lat,lon\nport,43.7352,7.4216\ncasino,43.7394,7.4276\nlarvotto,43.7466,7.4360\n"
+        "moneghetti,43.7335,7.4145\nbeausoleil,43.7440,7.4250\n"
+    )
+    result = site_cli(
+        monaco_db, "--new", "2", "--minutes", "5", "--from-buildings", str(MONACO),
+        "--candidates", str(sites), "--streets", str(monaco_streets), "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "sites.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2 and {r["name"] for r in rows} <= {"larvotto", "moneghetti", "beausoleil"}
+    covered, share = int(rows[-1]["population_covered"]), float(rows[-1]["coverage_percent"])
+    assert 60_000 < covered / (share / 100) < 130_000  # everyone the estimate found
+    assert 0 < int(rows[-1]["population_added"]) <= int(rows[0]["population_added"])
+
+
+def test_site_refuses_two_sources_of_people_or_of_open_points(monaco_db, tmp_path):
+    people = write_places(tmp_path / "people.csv", list(PLACES), population=True)
+    sites = write_places(tmp_path / "sites.csv", list(PLACES), population=False)
+    both = site_cli(monaco_db, "--demand", str(people), "--population", str(people),
+                    "--candidates", str(sites), "--out", str(tmp_path))  # fmt: skip
+    assert both.exit_code == 1 and "give one of --demand FILE.csv, --population" in both.output
+    twice = site_cli(monaco_db, "--population", str(people), "--candidates", str(sites),
+                     "--existing", str(sites), "--no-existing", "--out", str(tmp_path))  # fmt: skip
+    assert twice.exit_code == 1 and "--existing and --no-existing" in twice.output
+
+
+def test_site_names_the_bad_row_of_a_population_file(monaco_db, tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text("lon,lat,population\n7.42,43.73,12\n7.42,43.73,many\n")
+    sites = write_places(tmp_path / "sites.csv", ["port"], population=False)
+    result = site_cli(
+        monaco_db, "--population", str(people), "--candidates", str(sites), "--out", str(tmp_path)
+    )
+    assert result.exit_code == 1
+    assert "people.csv: row 3, column population: 'many' is not a number" in result.output
+
+
+def test_without_a_migrated_database_site_says_how_to_do_without(tmp_path):
+    people = write_places(tmp_path / "people.csv", list(PLACES), population=True)
+    sites = write_places(tmp_path / "sites.csv", list(PLACES), population=False)
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    args = ["--population", str(people), "--candidates", str(sites), "--out", str(tmp_path)]
+    result = site_cli(empty, *args)
+    assert result.exit_code == 2 and "nezlam db upgrade" in result.output
+    assert "--no-existing" in result.output
+    assert site_cli(empty, *args, "--no-existing").exit_code == 0

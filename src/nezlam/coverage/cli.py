@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the heavy modules load only when the command runs, not with
 
     from nezlam.coverage.population import Demand
     from nezlam.coverage.walk import Coverage
-    from nezlam.geo.spatial_index import Snapshot
+    from nezlam.geo.spatial_index import Filters, Snapshot, SpatialIndex
     from nezlam.geo.streets import Reach, StreetNetwork
 
 MARGIN_DEG = 0.01  # about 1 km: demand this far beyond the streets is still walked from them
@@ -69,7 +69,7 @@ def coverage(
     config = settings()
     try:
         thresholds = _thresholds(minutes)
-        wanted = _services(services)
+        wanted = parse_services(services)
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -79,7 +79,7 @@ def coverage(
     started = time.perf_counter()
     network = _network(streets or config.streets_file)
     demand = _demand(population_file, buildings, floor_m2_per_person)
-    demand = _clip(demand, network)
+    demand = clip_to_network(demand, network)
     now = datetime.now(UTC)
     snapshot, rows, reach = _open_points(network, wanted, now, ignore_hours)
     demand = _label(demand, boundaries, admin_level, by, snapshot)
@@ -100,7 +100,7 @@ def _thresholds(text: str) -> tuple[float, ...]:
     return parse_minutes(text)
 
 
-def _services(text: str) -> list[str]:
+def parse_services(text: str) -> list[str]:
     from nezlam.domain.vocabulary import SERVICES
 
     wanted = [s.strip() for s in text.split(",") if s.strip()]
@@ -120,38 +120,45 @@ def _network(path: Path | None) -> StreetNetwork:
     return StreetNetwork.load(path)
 
 
-def _demand(population_file: Path | None, buildings: Path | None, floor_m2: float | None) -> Demand:
-    """The demand table from the one population source given, with a progress bar."""
-    from nezlam.cli import console, progress_bar
+def load_demand(
+    population_file: Path | None, buildings: Path | None, floor_m2: float | None
+) -> Demand:
+    """The demand table from the one population source given, with a progress bar; shared by
+    `nezlam coverage` and `nezlam site`. Raises PopulationError (a ValueError) naming the
+    file, row and column of bad input."""
+    from nezlam.cli import progress_bar
     from nezlam.coverage import population
     from nezlam.coverage.population import PopulationError
 
-    if (population_file is None) == (buildings is None):
-        console.print("[red]give one of --population FILE or --from-buildings FILE.osm.pbf[/red]")
-        raise typer.Exit(2)
     source = population_file or buildings
-    assert source is not None
     label = "buildings read" if buildings else "population cells read"
     with progress_bar() as bar:
-        task = bar.add_task(f"{source.name}: {label}", total=None)
+        task = bar.add_task(f"{source.name if source else ''}: {label}", total=None)
 
         def progress(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
         try:
-            if buildings is not None:
-                density = floor_m2 or population.DEFAULT_FLOOR_M2_PER_PERSON
-                return population.from_buildings(buildings, density, progress=progress)
-            return population.load(source, progress)
-        except PopulationError as exc:
-            console.print(f"[red]{exc}[/red]")
-            raise typer.Exit(1) from exc
-        except (OSError, RuntimeError) as exc:
-            console.print(f"[red]cannot read {source.name}:[/red] {exc}")
-            raise typer.Exit(1) from exc
+            return population.read(population_file, buildings, floor_m2, progress)
+        except (OSError, RuntimeError) as exc:  # pyosmium's unreadable file is a RuntimeError
+            raise PopulationError(f"cannot read {source.name if source else ''}: {exc}") from exc
 
 
-def _clip(demand: Demand, network: StreetNetwork) -> Demand:
+def _demand(population_file: Path | None, buildings: Path | None, floor_m2: float | None) -> Demand:
+    from nezlam.cli import console
+    from nezlam.coverage.population import ONE_SOURCE, PopulationError
+
+    if (population_file is None) == (buildings is None):
+        console.print(f"[red]{ONE_SOURCE}[/red]")
+        raise typer.Exit(2)
+    try:
+        return load_demand(population_file, buildings, floor_m2)
+    except PopulationError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+def clip_to_network(demand: Demand, network: StreetNetwork) -> Demand:
     """Only the demand within reach of the streets: a country's population file holds far more
     than a city's network can walk to."""
     from nezlam.cli import console
@@ -175,9 +182,18 @@ def _open_points(
     network: StreetNetwork, services: list[str], now: datetime, ignore_hours: bool
 ) -> tuple[Snapshot, np.ndarray, Reach]:
     """The live index from the database and the walk from its points open now."""
+    from nezlam.geo.walking import Walking
+
+    index, filters = live_points(services, ignore_hours)
+    return Walking(network, index).reach(filters, now)
+
+
+def live_points(services: list[str], ignore_hours: bool) -> tuple[SpatialIndex, Filters]:
+    """The live index loaded from the database, and the filter for the points open now: shown
+    open (confirmed within NEZLAM_STALE_AFTER, as the finder shows them), with all of
+    `services`, and open by their hours unless `ignore_hours`. Shared with `nezlam site`."""
     from nezlam.cli import database, settings
     from nezlam.geo.spatial_index import Filters, SpatialIndex
-    from nezlam.geo.walking import Walking
     from nezlam.index_sync import IndexSync
 
     config = settings()
@@ -186,7 +202,7 @@ def _open_points(
     filters = Filters.build(
         services=services, statuses=["open"], open_now=None if ignore_hours else True
     )
-    return Walking(network, index).reach(filters, now)
+    return index, filters
 
 
 def _label(

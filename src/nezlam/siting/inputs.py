@@ -13,10 +13,14 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nezlam.geo import osm
+
+if TYPE_CHECKING:
+    from nezlam.coverage.population import Demand
 
 LAT = ("lat", "latitude")
 LON = ("lon", "long", "lng", "longitude")
@@ -79,6 +83,16 @@ def read_places(
     if pop_col:
         people = np.array([_number(path, n, r, pop_col, 0, math.inf) for n, r in rows])
     return Places(lat, lon, names, people)
+
+
+def places_from_demand(demand: Demand) -> Places:
+    """Siting's demand from a population table (`nezlam coverage`'s loaders): each row named by
+    its H3 cell, else by its district and row, else by its row."""
+    names = [
+        str(cell) or (f"{label} #{i + 1}" if label else f"place {i + 1}")
+        for i, (cell, label) in enumerate(zip(demand.cell, demand.label, strict=True))
+    ]
+    return Places(demand.lat, demand.lon, names, demand.population)
 
 
 def read_distance_table(
