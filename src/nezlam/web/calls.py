@@ -8,15 +8,12 @@ Every form carries the session's CSRF token; the rules live in `store.calls`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -26,16 +23,16 @@ from nezlam.domain.public import pick_name
 from nezlam.domain.vocabulary import CallOutcome, Status
 from nezlam.store import calls
 from nezlam.store.tables import Point, StatusReport
-from nezlam.web import i18n, presenters
+from nezlam.web import presenters
 from nezlam.web.finder import page
-from nezlam.web.session import SignedIn, check_csrf, coordinator_page, regions_of, to_login
+from nezlam.web.forms import Gettext, done_redirect, run_form, words
+from nezlam.web.session import SignedIn, coordinator_page, form_sender, regions_of
 from nezlam.web.state import AppState
 from nezlam.web.workspace import status_labels
 
 router = APIRouter(include_in_schema=False)
 KYIV = ZoneInfo("Europe/Kyiv")
 BATCH = 10
-Gettext = Callable[[str], str]
 
 
 # --- Pages ------------------------------------------------------------------------------------
@@ -47,8 +44,7 @@ def call_queue(request: Request) -> Response:
     if not isinstance(who, SignedIn):
         return who
     state: AppState = request.app.state.nezlam
-    lang = i18n.choose_language(request)
-    _ = i18n.translations(lang).gettext
+    lang, _ = words(request)
     now, rules = state.clock(), calls.CallRules.of(state.settings)
     with state.db.read() as session:
         regions = coordinated_regions(session, who)
@@ -58,7 +54,7 @@ def call_queue(request: Request) -> Response:
         signals = calls.negative_signals(session, regions, now - calls.SIGNAL_INBOX_WINDOW)
         waiting = calls.pool_size(session, regions, now, rules)
         recent = calls.recent_calls(session, regions)
-    words = Words(now, lang, _, state)
+    say = Words(now, lang, _, state)
     return page(
         request,
         "calls.html",
@@ -67,9 +63,9 @@ def call_queue(request: Request) -> Response:
         waiting=waiting,
         regions=regions,
         claim_for=format_timedelta(rules.claim_for, locale=lang, threshold=1.1),
-        mine=[words.call_card(c, reports.get(c.point.id), signals.get(c.point.id)) for c in mine],
-        others=[words.claim_row(c) for c in claims if c.claim.user_id != who.principal.user_id],
-        recent=[words.call_row(c) for c in recent],
+        mine=[say.call_card(c, reports.get(c.point.id), signals.get(c.point.id)) for c in mine],
+        others=[say.claim_row(c) for c in claims if c.claim.user_id != who.principal.user_id],
+        recent=[say.call_row(c) for c in recent],
         done=request.query_params.get("done"),
         count=request.query_params.get("n"),
     )
@@ -81,20 +77,19 @@ def signal_inbox(request: Request) -> Response:
     if not isinstance(who, SignedIn):
         return who
     state: AppState = request.app.state.nezlam
-    lang = i18n.choose_language(request)
-    _ = i18n.translations(lang).gettext
+    lang, _ = words(request)
     now = state.clock()
     with state.db.read() as session:
         regions = coordinated_regions(session, who)
         groups = calls.signal_inbox(session, regions, now)
         claims = {c.point.id: c for c in calls.live_claims(session, regions, now)}
-    words = Words(now, lang, _, state)
+    say = Words(now, lang, _, state)
     return page(
         request,
         "signals_inbox.html",
         csrf=who.csrf,
         regions=regions,
-        groups=[words.signal_card(g, claims.get(g.point.id), who) for g in groups],
+        groups=[say.signal_card(g, claims.get(g.point.id), who) for g in groups],
         done=request.query_params.get("done"),
     )
 
@@ -110,70 +105,72 @@ def coordinated_regions(session: Session, who: SignedIn) -> list[str]:
 @router.post("/coordinate/calls/claim")
 async def claim_batch(request: Request) -> Response:
     """ "Claim 10 stale points"."""
-    form = await request.form()
+    return await run_form(request, apply_claim_batch)
+
+
+def apply_claim_batch(request: Request, form: Any) -> Response:
+    who = caller(request, form)
+    if isinstance(who, RedirectResponse):
+        return who
     state: AppState = request.app.state.nezlam
-
-    def claim(who: SignedIn) -> Response:
-        size = batch_size(form.get("size"))
-        with state.db.write() as session:
-            regions = coordinated_regions(session, who)
-            rules = calls.CallRules.of(state.settings)
-            claimed = calls.claim_batch(session, who.principal, regions, size, state.clock(), rules)
-        return back("/coordinate/calls", done="claimed", n=len(claimed))
-
-    return await run_in_threadpool(as_coordinator, request, form, claim)
+    size = batch_size(form.get("size"))
+    with state.db.write() as session:
+        regions = coordinated_regions(session, who)
+        rules = calls.CallRules.of(state.settings)
+        claimed = calls.claim_batch(session, who.principal, regions, size, state.clock(), rules)
+    return done_redirect("/coordinate/calls", "claimed", n=len(claimed))
 
 
 @router.post("/coordinate/calls/{claim_id:int}")
 async def record_call(request: Request, claim_id: int) -> Response:
     """One of the three buttons: confirmed, no answer, closed (with an optional note)."""
-    form = await request.form()
+    return await run_form(request, apply_call, claim_id)
+
+
+def apply_call(request: Request, claim_id: int, form: Any) -> Response:
+    who = caller(request, form)
+    if isinstance(who, RedirectResponse):
+        return who
     state: AppState = request.app.state.nezlam
-
-    def record(who: SignedIn) -> Response:
-        outcome, note = str(form.get("outcome", "")), str(form.get("note", ""))
-        try:
-            with state.db.write() as session:
-                _claim, written = calls.record_call(
-                    session, claim_id, outcome, note, who.principal, state.clock()
-                )
-        except calls.ClaimExpired:
-            return back("/coordinate/calls", done="expired")
-        except calls.AlreadyRecorded:
-            return back("/coordinate/calls", done="already")
-        if written is not None:
-            state.sync.apply_written([written])  # the finder shows it now, not at the next poll
-        return back("/coordinate/calls", done="recorded")
-
-    return await run_in_threadpool(as_coordinator, request, form, record)
+    outcome, note = str(form.get("outcome", "")), str(form.get("note", ""))
+    try:
+        with state.db.write() as session:
+            _claim, written = calls.record_call(
+                session, claim_id, outcome, note, who.principal, state.clock()
+            )
+    except calls.ClaimExpired:
+        return done_redirect("/coordinate/calls", "expired")
+    except calls.AlreadyRecorded:
+        return done_redirect("/coordinate/calls", "already")
+    if written is not None:
+        state.sync.apply_written([written])  # the finder shows it now, not at the next poll
+    return done_redirect("/coordinate/calls", "recorded")
 
 
 @router.post("/coordinate/signals/{point_id}/claim")
 async def claim_point(request: Request, point_id: str) -> Response:
     """Claim one point from the inbox to call it now."""
-    form = await request.form()
+    return await run_form(request, apply_claim_point, point_id)
+
+
+def apply_claim_point(request: Request, point_id: str, form: Any) -> Response:
+    who = caller(request, form)
+    if isinstance(who, RedirectResponse):
+        return who
     state: AppState = request.app.state.nezlam
-
-    def claim(who: SignedIn) -> Response:
-        rules = calls.CallRules.of(state.settings)
-        try:
-            with state.db.write() as session:
-                taken = calls.claim_point(session, who.principal, point_id, state.clock(), rules)
-        except Conflict:
-            return back("/coordinate/signals", done="taken")
-        return back("/coordinate/calls", done="claimed", n=1, anchor=f"c-{taken.id}")
-
-    return await run_in_threadpool(as_coordinator, request, form, claim)
+    rules = calls.CallRules.of(state.settings)
+    try:
+        with state.db.write() as session:
+            taken = calls.claim_point(session, who.principal, point_id, state.clock(), rules)
+    except Conflict:
+        return done_redirect("/coordinate/signals", "taken")
+    return done_redirect("/coordinate/calls", "claimed", anchor=f"c-{taken.id}", n=1)
 
 
-def as_coordinator(request: Request, form: Any, act: Callable[[SignedIn], Response]) -> Response:
-    """Run a form's action for the signed-in coordinator whose CSRF token it carries; send
-    anyone not signed in to sign in (back to the call queue), refuse anyone else."""
-    who = coordinator_page(request)
-    if not isinstance(who, SignedIn):
-        return to_login("/coordinate/calls")
-    check_csrf(form, who)
-    return act(who)
+def caller(request: Request, form: Any) -> SignedIn | RedirectResponse:
+    """The coordinator who sent a form of these screens; anyone not signed in signs in and
+    comes back to the call queue."""
+    return form_sender(request, form, back="/coordinate/calls", coordinator=True)
 
 
 def batch_size(raw: Any) -> int:
@@ -181,11 +178,6 @@ def batch_size(raw: Any) -> int:
         return int(str(raw or BATCH))
     except ValueError:
         raise Invalid("size must be a whole number of points", field="size") from None
-
-
-def back(path: str, anchor: str | None = None, **params: Any) -> RedirectResponse:
-    query = "&".join(f"{name}={quote(str(value))}" for name, value in params.items())
-    return RedirectResponse(f"{path}?{query}" + (f"#{anchor}" if anchor else ""), status_code=303)
 
 
 # --- Words ------------------------------------------------------------------------------------

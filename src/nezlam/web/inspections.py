@@ -13,10 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nezlam.domain.errors import Forbidden
 from nezlam.domain.public import pick_name, public_properties
 from nezlam.domain.vocabulary import INSPECTION_ITEMS
 from nezlam.store import inspections as inspection_store
@@ -24,8 +22,18 @@ from nezlam.store import points as point_store
 from nezlam.store.inspections import ANSWERS, InspectionInput
 from nezlam.web import presenters
 from nezlam.web.finder import page
-from nezlam.web.needs import Gettext, form_id, since, words
-from nezlam.web.session import SignedIn, check_csrf, coordinator_page, signed_in, to_login
+from nezlam.web.forms import (
+    Gettext,
+    done_redirect,
+    form_context,
+    form_id,
+    gettext_for,
+    run_form,
+    typed,
+    words,
+)
+from nezlam.web.needs import since
+from nezlam.web.session import SignedIn, coordinator_page, form_sender
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -44,10 +52,7 @@ def read_inspection(
     form: Any, _: Gettext
 ) -> tuple[InspectionInput | None, dict[str, str], dict[str, str]]:
     """(the checklist or None, problems by field, what was typed)."""
-    values = {name: str(form.get(name, "")).strip() for name in INSPECTION_ITEMS}
-    values.update(
-        {f"note_{name}": str(form.get(f"note_{name}", "")).strip() for name in INSPECTION_ITEMS}
-    )
+    values = typed(form, (*INSPECTION_ITEMS, *(f"note_{name}" for name in INSPECTION_ITEMS)))
     values["notes"] = str(form.get("notes", "")).strip()
     errors: dict[str, str] = {}
     for name in INSPECTION_ITEMS:
@@ -126,37 +131,21 @@ def render_inspect(
         items=[(code, item_label(code, lang)) for code in INSPECTION_ITEMS],
         answers=answer_labels(_),
         history=[inspection_view(r, p, u, now, lang, _) for r, p, u in history],
-        errors=errors or {},
-        values=values or {},
-        csrf=who.csrf,
-        done=request.query_params.get("done"),
+        **form_context(request, who, errors, values),
     )
 
 
 @router.post("/coordinate/points/{point_id}/inspect")
 async def submit_inspection(request: Request, point_id: str) -> Response:
-    form = await request.form()
-    return await run_in_threadpool(apply_inspection, request, point_id, form)
-
-
-def signed_in_coordinator(request: Request, form: Any, back: str) -> SignedIn | RedirectResponse:
-    """For a form: the coordinator whose session sent it with its CSRF token; without a session,
-    a redirect to sign in and then to the page `back`."""
-    who = signed_in(request)
-    if who is None:
-        return to_login(back)
-    if not who.is_coordinator:
-        raise Forbidden("this page is for coordinators", field="role")
-    check_csrf(form, who)
-    return who
+    return await run_form(request, apply_inspection, point_id)
 
 
 def apply_inspection(request: Request, point_id: str, form: Any) -> Response:
-    who = signed_in_coordinator(request, form, request.url.path)
+    who = form_sender(request, form, coordinator=True)
     if isinstance(who, RedirectResponse):
         return who
     state: AppState = request.app.state.nezlam
-    data, errors, values = read_inspection(form, words(request)[1])
+    data, errors, values = read_inspection(form, gettext_for(request))
     if data is None:
         return render_inspect(request, who, point_id, status=422, errors=errors, values=values)
     with state.db.write() as session:
@@ -164,10 +153,8 @@ def apply_inspection(request: Request, point_id: str, form: Any) -> Response:
         passed = inspection.passed
     with state.db.read() as session:
         state.sync.apply_written([point_store.get_point(session, point_id)])  # seen at once
-    done = "passed" if passed else "failed"
-    return RedirectResponse(
-        f"/coordinate/points/{quote(point_id)}/inspect?done={done}", status_code=303
-    )
+    path = f"/coordinate/points/{quote(point_id)}/inspect"
+    return done_redirect(path, "passed" if passed else "failed")
 
 
 # --- Follow-up tasks -----------------------------------------------------------------------------
@@ -200,23 +187,21 @@ def tasks(request: Request) -> Response:
             for task, point in open_rows
         ],
         inspections=[inspection_view(r, p, u, now, lang, _) for r, p, u in recent],
-        csrf=who.csrf,
-        done=request.query_params.get("done"),
+        **form_context(request, who),
     )
 
 
 @router.post("/coordinate/tasks/{task_id}/done")
 async def task_done(request: Request, task_id: str) -> Response:
-    form = await request.form()
-    return await run_in_threadpool(apply_task_done, request, task_id, form)
+    return await run_form(request, apply_task_done, task_id)
 
 
 def apply_task_done(request: Request, task_id: str, form: Any) -> Response:
-    who = signed_in_coordinator(request, form, "/coordinate/tasks")
+    who = form_sender(request, form, back="/coordinate/tasks", coordinator=True)
     if isinstance(who, RedirectResponse):
         return who
     state: AppState = request.app.state.nezlam
     number = form_id({"task": task_id}, "task")
     with state.db.write() as session:
         inspection_store.complete_task(session, number, who.principal, state.clock())
-    return RedirectResponse("/coordinate/tasks?done=done", status_code=303)
+    return done_redirect("/coordinate/tasks", "done")

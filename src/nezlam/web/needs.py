@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nezlam.domain import permissions
@@ -25,23 +24,27 @@ from nezlam.domain.vocabulary import NEED_ITEMS, URGENCY_ORDER, Visibility
 from nezlam.store import needs as need_store
 from nezlam.store import points as point_store
 from nezlam.store.needs import MAX_QUANTITY, NeedInput, NeedSummary, Viewer
-from nezlam.web import i18n, presenters
+from nezlam.web import presenters
 from nezlam.web.api import query
 from nezlam.web.finder import page
-from nezlam.web.session import SignedIn, check_csrf, signed_in, to_login
+from nezlam.web.forms import (
+    Gettext,
+    done_redirect,
+    form_context,
+    form_id,
+    gettext_for,
+    run_form,
+    typed,
+    words,
+)
+from nezlam.web.session import SignedIn, form_sender, signed_in, to_login
 from nezlam.web.state import AppState
 
 # The JSON feed belongs in the API documentation; every page route opts out one by one.
 router = APIRouter()
-Gettext = Callable[[str], str]
 
 
 # --- Words ---------------------------------------------------------------------------------------
-
-
-def words(request: Request) -> tuple[str, Gettext]:
-    lang = i18n.choose_language(request)
-    return lang, i18n.translations(lang).gettext
 
 
 def item_label(code: str, lang: str) -> str:
@@ -145,10 +148,7 @@ def read_quantity(raw: str, _: Gettext) -> tuple[float | None, str | None]:
 
 def read_need(form: Any, _: Gettext) -> tuple[NeedInput | None, dict[str, str], dict[str, str]]:
     """(the need or None, problems by field, what was typed)."""
-    values = {
-        name: str(form.get(name, "")).strip()
-        for name in ("item", "quantity", "unit", "urgency", "details")
-    }
+    values = typed(form, ("item", "quantity", "unit", "urgency", "details"))
     errors: dict[str, str] = {}
     if values["item"] not in NEED_ITEMS:
         errors["item"] = _("Choose what is lacking.")
@@ -169,17 +169,6 @@ def read_need(form: Any, _: Gettext) -> tuple[NeedInput | None, dict[str, str], 
         {},
         values,
     )
-
-
-def form_id(form: Any, name: str) -> int:
-    raw = str(form.get(name, ""))
-    if not raw.isdigit():
-        raise Invalid("must be a whole number", field=name)
-    return int(raw)
-
-
-def done_redirect(path: str, done: str, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"{path}?done={done}{anchor}", status_code=303)
 
 
 # --- The operator's page: the needs of one point --------------------------------------------------
@@ -218,31 +207,26 @@ def render_point_needs(
         items=item_choices(lang, _),
         urgencies=urgency_labels(_),
         hints=urgency_hints(_),
-        errors=errors or {},
-        values=values or {"urgency": "normal"},
-        csrf=who.csrf,
-        done=request.query_params.get("done"),
+        **form_context(request, who, errors, values or {"urgency": "normal"}),
     )
 
 
 @router.post("/operate/{point_id}/needs", include_in_schema=False)
 async def change_point_needs(request: Request, point_id: str) -> Response:
-    form = await request.form()
-    return await run_in_threadpool(apply_point_form, request, point_id, form)
+    return await run_form(request, apply_point_form, point_id)
 
 
 def apply_point_form(request: Request, point_id: str, form: Any) -> Response:
     """Post a need, close one (met or cancelled), or mark a pledge delivered."""
-    who = signed_in(request)
-    if who is None:
-        return to_login(request.url.path)
-    check_csrf(form, who)
+    who = form_sender(request, form)
+    if isinstance(who, RedirectResponse):
+        return who
     state: AppState = request.app.state.nezlam
     principal, now = who.principal, state.clock()
     action = str(form.get("action", ""))
     path = f"/operate/{quote(point_id)}/needs"
     if action == "post":
-        data, errors, values = read_need(form, words(request)[1])
+        data, errors, values = read_need(form, gettext_for(request))
         if data is None:
             return render_point_needs(
                 request, who, point_id, status=422, errors=errors, values=values
@@ -260,7 +244,7 @@ def apply_point_form(request: Request, point_id: str, form: Any) -> Response:
         with state.db.write() as session:
             need_store.mark_delivered(session, pledge_id, principal, now)
         need = str(form.get("need", ""))
-        return done_redirect(path, "delivered", f"#need-{need}" if need.isdigit() else "")
+        return done_redirect(path, "delivered", f"need-{need}" if need.isdigit() else "")
     raise Invalid("not a known action", field="action")
 
 
@@ -325,30 +309,22 @@ def render_board(
         urgencies=urgency_labels(_),
         organisation=organisation,
         may_pledge=viewer.is_member,
-        errors=errors or {},
-        values=values or {},
-        csrf=who.csrf,
-        done=request.query_params.get("done"),
+        **form_context(request, who, errors, values),
     )
 
 
 @router.post("/coordinate/needs/{need_id}/pledge", include_in_schema=False)
 async def pledge(request: Request, need_id: int) -> Response:
-    form = await request.form()
-    return await run_in_threadpool(apply_pledge, request, need_id, form)
+    return await run_form(request, apply_pledge, need_id)
 
 
 def apply_pledge(request: Request, need_id: int, form: Any) -> Response:
-    who = signed_in(request)
-    if who is None:
-        return to_login("/coordinate/needs")
-    check_csrf(form, who)
+    who = form_sender(request, form, back="/coordinate/needs")
+    if isinstance(who, RedirectResponse):
+        return who
     state: AppState = request.app.state.nezlam
-    _ = words(request)[1]
-    values = {
-        "need": str(need_id),
-        **{k: str(form.get(k, "")).strip() for k in ("quantity", "note")},
-    }
+    _ = gettext_for(request)
+    values = {"need": str(need_id), **typed(form, ("quantity", "note"))}
     quantity, problem = read_quantity(values["quantity"], _)
     errors = {"quantity": problem} if problem else {}
     if len(values["note"]) > 300:
@@ -359,20 +335,18 @@ def apply_pledge(request: Request, need_id: int, form: Any) -> Response:
         need_store.pledge(
             session, need_id, quantity, values["note"] or None, who.principal, state.clock()
         )
-    return done_redirect("/coordinate/needs", "pledged", f"#need-{need_id}")
+    return done_redirect("/coordinate/needs", "pledged", f"need-{need_id}")
 
 
 @router.post("/coordinate/pledges/{pledge_id}/delivered", include_in_schema=False)
 async def delivered(request: Request, pledge_id: int) -> Response:
-    form = await request.form()
-    return await run_in_threadpool(apply_delivered, request, pledge_id, form)
+    return await run_form(request, apply_delivered, pledge_id)
 
 
 def apply_delivered(request: Request, pledge_id: int, form: Any) -> Response:
-    who = signed_in(request)
-    if who is None:
-        return to_login("/coordinate/needs")
-    check_csrf(form, who)
+    who = form_sender(request, form, back="/coordinate/needs")
+    if isinstance(who, RedirectResponse):
+        return who
     state: AppState = request.app.state.nezlam
     with state.db.write() as session:
         need_store.mark_delivered(session, pledge_id, who.principal, state.clock())

@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from nezlam.domain.errors import DomainError, Forbidden
 from nezlam.domain.vocabulary import SERVICES, OrganisationKind
 from nezlam.store import onboarding
-from nezlam.web import i18n
 from nezlam.web.finder import page
+from nezlam.web.forms import done_redirect, form_context, gettext_for, run_form, words
 from nezlam.web.ratelimit import RateLimiter
-from nezlam.web.session import SignedIn, check_csrf, coordinator_page
+from nezlam.web.session import SignedIn, coordinator_page, form_sender
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -104,8 +104,7 @@ def form_page(
     problem: str | None = None,
 ) -> Response:
     state: AppState = request.app.state.nezlam
-    lang = i18n.choose_language(request)
-    _ = i18n.translations(lang).gettext
+    lang, _ = words(request)
     with state.db.read() as session:
         regions = onboarding.known_regions(session)
     token = anonymous_form_token(request)
@@ -192,7 +191,7 @@ def empty_values() -> dict[str, Any]:
 @router.post("/apply")
 async def apply(request: Request) -> Response:
     form = await request.form()
-    _ = i18n.translations(i18n.choose_language(request)).gettext
+    _ = gettext_for(request)
     values = read_values(form)
     check_anonymous_form(request, form)
     limiter = applications_limiter(request)
@@ -336,8 +335,7 @@ def applications_page(
     request: Request, who: SignedIn, status: int = 200, errors: dict[int, str] | None = None
 ) -> Response:
     state: AppState = request.app.state.nezlam
-    lang = i18n.choose_language(request)
-    _ = i18n.translations(lang).gettext
+    lang, _ = words(request)
     with state.db.read() as session:
         pending = onboarding.pending_applications(session, scope_regions(who))
         decided = onboarding.recent_decisions(session, scope_regions(who))
@@ -347,9 +345,7 @@ def applications_page(
         status=status,
         pending=pending,
         decided=decided,
-        csrf=who.csrf,
-        errors=errors or {},
-        done=request.query_params.get("done"),
+        **form_context(request, who, errors),
         when=kyiv_time,
         kinds=dict(kind_labels(_)),
         service_labels={code: labels[lang] for code, labels in SERVICES.items()},
@@ -367,16 +363,18 @@ def applications(request: Request) -> Response:
 @router.post("/coordinate/applications/{application_id}")
 async def decide(request: Request, application_id: int) -> Response:
     """Approve (the points become public) or reject with a note (they stay hidden)."""
-    who = coordinator_page(request)
-    if not isinstance(who, SignedIn):
+    return await run_form(request, apply_decision, application_id)
+
+
+def apply_decision(request: Request, application_id: int, form: Any) -> Response:
+    who = form_sender(request, form, coordinator=True)
+    if isinstance(who, RedirectResponse):
         return who
-    form = await request.form()
-    check_csrf(form, who)
     action = str(form.get("action", ""))
     if action not in ("approve", "reject"):
-        return RedirectResponse("/coordinate/applications?done=invalid", status_code=303)
+        return done_redirect("/coordinate/applications", "invalid")
     state: AppState = request.app.state.nezlam
-    _ = i18n.translations(i18n.choose_language(request)).gettext
+    _ = gettext_for(request)
     try:
         with state.db.write() as session:
             published = onboarding.decide(
@@ -393,7 +391,7 @@ async def decide(request: Request, application_id: int) -> Response:
         return applications_page(request, who, 422, {application_id: note_problem(exc, _)})
     state.sync.apply_written(published)  # this worker's finder shows them at once
     done = "approved" if action == "approve" else "rejected"
-    return RedirectResponse(f"/coordinate/applications?done={done}", status_code=303)
+    return done_redirect("/coordinate/applications", done)
 
 
 def note_problem(exc: DomainError, _: Any) -> str:

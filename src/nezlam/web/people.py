@@ -17,10 +17,10 @@ from pydantic import ValidationError
 from nezlam.domain.errors import DomainError
 from nezlam.domain.points import UserCreate
 from nezlam.store import people, resets
-from nezlam.web import i18n
 from nezlam.web.finder import page
+from nezlam.web.forms import done_redirect, form_context, gettext_for, run_form, typed
 from nezlam.web.onboarding import anonymous_form_token, check_anonymous_form, with_form_cookie
-from nezlam.web.session import SignedIn, check_csrf, coordinator_page
+from nezlam.web.session import SignedIn, coordinator_page, form_sender
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -46,12 +46,9 @@ def users_page(
         status=status,
         persons=persons,
         choices=choices,
-        csrf=who.csrf,
         me=who.principal.user_id,
-        errors=errors or {},
-        values=values or {},
         issued=issued,
-        done=request.query_params.get("done"),
+        **form_context(request, who, errors, values),
     )
     if issued:
         response.headers.update(NO_STORE)
@@ -73,14 +70,15 @@ def reset_link(request: Request, token: str) -> str:
 @router.post("/coordinate/users")
 async def create_user(request: Request) -> Response:
     """A new operator of one point; the answer shows their first (reset) link, once."""
-    who = coordinator_page(request)
-    if not isinstance(who, SignedIn):
+    return await run_form(request, apply_create_user)
+
+
+def apply_create_user(request: Request, form: Any) -> Response:
+    who = form_sender(request, form, coordinator=True)
+    if isinstance(who, RedirectResponse):
         return who
-    form = await request.form()
-    check_csrf(form, who)
-    _ = i18n.translations(i18n.choose_language(request)).gettext
-    values = {name: str(form.get(name, "")).strip() for name in ("username", "display_name")}
-    values["point_id"] = str(form.get("point_id", "")).strip()
+    _ = gettext_for(request)
+    values = typed(form, ("username", "display_name", "point_id"))
     try:
         data = UserCreate(username=values["username"], display_name=values["display_name"] or None)
     except ValidationError as exc:
@@ -111,14 +109,16 @@ def field_problem(name: str, _: Any) -> str:
 async def change_user(request: Request, user_id: int) -> Response:
     """One action on one user: grant or revoke an operator role, deactivate or reactivate, or
     issue a reset link (shown in the answer, once)."""
-    who = coordinator_page(request)
-    if not isinstance(who, SignedIn):
+    return await run_form(request, apply_user_change, user_id)
+
+
+def apply_user_change(request: Request, user_id: int, form: Any) -> Response:
+    who = form_sender(request, form, coordinator=True)
+    if isinstance(who, RedirectResponse):
         return who
-    form = await request.form()
-    check_csrf(form, who)
     action = str(form.get("action", ""))
     if action not in ACTIONS:
-        return RedirectResponse("/coordinate/users?done=invalid", status_code=303)
+        return done_redirect("/coordinate/users", "invalid")
     state: AppState = request.app.state.nezlam
     principal, now = who.principal, state.clock()
     issued = None
@@ -136,13 +136,13 @@ async def change_user(request: Request, user_id: int) -> Response:
     except DomainError as exc:
         if exc.field != "point_id":
             raise
-        _ = i18n.translations(i18n.choose_language(request)).gettext
+        _ = gettext_for(request)
         return users_page(request, who, 422, {f"point-{user_id}": field_problem("point_id", _)})
     except ValueError:  # a grant id that is not a number
-        return RedirectResponse("/coordinate/users?done=invalid", status_code=303)
+        return done_redirect("/coordinate/users", "invalid")
     if issued:
         return users_page(request, who, issued=issued)
-    return RedirectResponse(f"/coordinate/users?done={action}#u-{user_id}", status_code=303)
+    return done_redirect("/coordinate/users", action, anchor=f"u-{user_id}")
 
 
 # --- /reset/{token} -------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ async def reset(request: Request, token: str) -> Response:
     """Set the new password: the link is spent, and every session of the user ends."""
     form = await request.form()
     check_anonymous_form(request, form)
-    _ = i18n.translations(i18n.choose_language(request)).gettext
+    _ = gettext_for(request)
     password, repeated = str(form.get("password", "")), str(form.get("password2", ""))
     state: AppState = request.app.state.nezlam
     errors = {}

@@ -63,9 +63,29 @@ def coordinator_page(request: Request) -> SignedIn | RedirectResponse:
     who = signed_in(request)
     if who is None:
         return to_login(request.url.path)
+    require_coordinator(who)
+    return who
+
+
+def form_sender(
+    request: Request, form: Any, *, back: str | None = None, coordinator: bool = False
+) -> SignedIn | RedirectResponse:
+    """Who sent a form: the signed-in person whose session's CSRF token it carries. Without a
+    session, a redirect to sign in and then to the page `back` (by default the form's own
+    address). With `coordinator`, someone without a coordinator's role gets Forbidden before
+    the token is even looked at, as on the coordinator's pages."""
+    who = signed_in(request)
+    if who is None:
+        return to_login(back or request.url.path)
+    if coordinator:
+        require_coordinator(who)
+    check_csrf(form, who)
+    return who
+
+
+def require_coordinator(who: SignedIn) -> None:
     if not who.is_coordinator:
         raise Forbidden("this page is for coordinators", field="role")
-    return who
 
 
 def regions_of(who: SignedIn, all_regions: list[str]) -> list[str]:

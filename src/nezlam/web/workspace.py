@@ -32,7 +32,8 @@ from nezlam.store.tables import Point
 from nezlam.web import i18n, presenters
 from nezlam.web.deps import SESSION_COOKIE, set_session_cookie, sign_in
 from nezlam.web.finder import page
-from nezlam.web.session import SignedIn, check_csrf, signed_in, to_login
+from nezlam.web.forms import done_redirect, gettext_for, words
+from nezlam.web.session import SignedIn, check_csrf, form_sender, signed_in, to_login
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +57,7 @@ async def login(request: Request) -> Response:
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     target = safe_next(str(form.get("next", "")))
-    _ = i18n.translations(i18n.choose_language(request)).gettext
+    _ = gettext_for(request)
     try:
         # argon2 is slow on purpose: keep it off the event loop.
         _user, secret, _csrf = await run_in_threadpool(sign_in, request, username, password)
@@ -106,8 +107,7 @@ def my_points(request: Request) -> Response:
     if who is None:
         return to_login("/operate")
     state: AppState = request.app.state.nezlam
-    lang = i18n.choose_language(request)
-    _ = i18n.translations(lang).gettext
+    lang, _ = words(request)
     with state.db.read() as session:
         views = state.sync.views(point_store.points_in_charge(session, who.principal))
     return page(
@@ -160,7 +160,7 @@ async def operate(request: Request, point_id: str) -> Response:
         return to_login("/operate")
     report = report_for(str(form.get("action", "")), form)
     if report is None:
-        return RedirectResponse("/operate?done=invalid", status_code=303)
+        return done_redirect("/operate", "invalid")
     now = state.clock()
 
     def identify(session: Any) -> Principal:
@@ -174,8 +174,8 @@ async def operate(request: Request, point_id: str) -> Response:
     try:
         await asyncio.wrap_future(state.report_writer.submit(job))
     except DomainError:
-        return RedirectResponse("/operate?done=refused", status_code=303)
-    return RedirectResponse(f"/operate?done=saved#p-{quote(point_id)}", status_code=303)
+        return done_redirect("/operate", "refused")
+    return done_redirect("/operate", "saved", anchor=f"p-{quote(point_id)}")
 
 
 def report_for(action: str, form: Any) -> ReportCreate | None:
@@ -244,16 +244,15 @@ def edit_form(request: Request, point_id: str) -> Response:
 
 @router.post("/operate/{point_id}/edit")
 async def edit_save(request: Request, point_id: str) -> Response:
-    who = signed_in(request)
-    if who is None:
-        return to_login(f"/operate/{point_id}/edit")
     form = await request.form()
-    check_csrf(form, who)
+    who = form_sender(request, form, back=f"/operate/{point_id}/edit")
+    if isinstance(who, RedirectResponse):
+        return who
     values = typed_values(form)
     errors, title = await run_in_threadpool(save_edit, request, who.principal, point_id, values)
     if errors:
         return edit_page(request, point_id, title, who.csrf, values, errors, status=422)
-    return RedirectResponse(f"/operate?done=edited#p-{quote(point_id)}", status_code=303)
+    return done_redirect("/operate", "edited", anchor=f"p-{quote(point_id)}")
 
 
 def editable_point(
@@ -295,8 +294,7 @@ def save_edit(
     """Check and store the edit in one transaction: (errors by field, the point's name). With
     errors nothing is written."""
     state: AppState = request.app.state.nezlam
-    lang = i18n.choose_language(request)
-    _ = i18n.translations(lang).gettext
+    lang, _ = words(request)
     title = point_id
     try:
         with state.db.write() as session:
