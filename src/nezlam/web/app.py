@@ -19,6 +19,7 @@ from nezlam.store.db import Database
 from nezlam.web import (
     calls,
     coordinate,
+    coordinate_exports,
     coverage_page,
     errors,
     finder,
@@ -89,8 +90,9 @@ def create_app(
     app.include_router(health.router)
     app.include_router(finder.router)
     app.include_router(workspace.router)
-    for screen in (coordinate, calls, needs, inspections, onboarding, people, coverage_page):
+    for screen in (coordinate, coordinate_exports, calls, needs, inspections, onboarding, people):
         app.include_router(screen.router)
+    app.include_router(coverage_page.router)
     app.include_router(points.router)
     app.include_router(feeds.router)
     app.include_router(accounts.router)

@@ -1,0 +1,137 @@
+"""The coordinator's screens in words: a shown status's name, a time as people read it, and a
+point's history — reports and audit entries — said with field names and values a coordinator
+reads, not column codes.
+
+Shared by the dashboard (`web.coordinate`), its exports and the point page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from nezlam.domain.public import iso, pick_name
+from nezlam.web import presenters
+
+LOCAL = ZoneInfo("Europe/Kyiv")
+EPOCH = datetime(2022, 11, 1, tzinfo=LOCAL)  # any moment: only the headline is read
+
+
+def status_name(code: str, _: Any) -> str:
+    """A shown status in the finder's words ("Unconfirmed", "No response")."""
+    return presenters.status_words({"status": code}, EPOCH, "en", _).headline
+
+
+def moment(value: datetime | None, now: datetime, lang: str) -> dict[str, str] | None:
+    """A time as people read it ("2 hours ago"), with the exact local time beside it."""
+    if value is None:
+        return None
+    return {
+        "ago": presenters.ago(value, now, lang),
+        "exact": value.astimezone(LOCAL).strftime("%d.%m.%Y %H:%M"),
+        "iso": iso(value) or "",
+    }
+
+
+def dash(value: Any) -> str:
+    """A number as a table shows it (2.5, 40), or a dash for what nobody reported."""
+    if value is None:
+        return "—"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def visibility_words(_: Any) -> dict[str, str]:
+    return {
+        "public": _("public"),
+        "locality_only": _("protected: only the locality is published"),
+        "hidden": _("hidden from the public"),
+    }
+
+
+# --- A point's history ------------------------------------------------------------------------
+
+
+def report_item(report: Any, authors: dict[int, str], words: ChangeWords) -> dict[str, Any]:
+    said = [
+        words.change(name, None, getattr(report, name))[0::2]
+        for name in ("status", "power", "heating", "internet", "occupancy", "fuel_litres")
+        if getattr(report, name) is not None
+    ]
+    return {
+        "at": moment(report.received_at, words.now, words.lang),
+        "by": authors.get(report.reporter_user_id or -1) or report.source,
+        "verify": report.verify,
+        "said": said,
+    }
+
+
+def entry_item(entry: Any, words: ChangeWords) -> dict[str, Any]:
+    after, before = entry.after or {}, entry.before or {}
+    return {
+        "at": moment(entry.at, words.now, words.lang),
+        "actor": entry.actor,
+        "action": words.action(entry.action),
+        "changes": [words.change(name, before.get(name), after.get(name)) for name in after],
+    }
+
+
+class ChangeWords:
+    """The audit log in words: field names and values a coordinator reads, not column codes."""
+
+    def __init__(self, now: datetime, lang: str, _: Any) -> None:
+        self.now, self.lang, self._ = now, lang, _
+        self.fields = {
+            "status": _("Status"),
+            "power": _("Power"),
+            "heating": _("Heating"),
+            "internet": _("Internet"),
+            "occupancy": _("People inside"),
+            "fuel_litres": _("Generator fuel, litres"),
+            "updated_at": _("Updated"),
+            "verified_at": _("Verified"),
+            "flagged_at": _("Flagged by visitors"),
+            "name": _("Name"),
+            "address": _("Address"),
+            "locality": _("Locality"),
+            "region": _("Region"),
+            "phone": _("Phone"),
+            "capacity": _("Places"),
+            "opening_hours": _("Opening hours"),
+            "services": _("Services"),
+            "visibility": _("Visibility"),
+        }
+
+    def action(self, code: str) -> str:
+        _ = self._
+        return {
+            "create": _("Created"),
+            "update": _("Details edited"),
+            "report": _("Report"),
+            "verify": _("Still current"),
+            "flag": _("Flagged by visitors"),
+        }.get(code, code)
+
+    def value(self, name: str, value: Any) -> str:
+        _ = self._
+        if value is None:
+            return "—"
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if name == "status":
+            return status_name(str(value), _)
+        if name == "power":
+            return presenters.power_label(str(value), _) or str(value)
+        if name == "visibility":
+            return visibility_words(_).get(str(value), str(value))
+        if name.endswith("_at") and isinstance(value, str):
+            return value and moment(presenters.parse_iso(value), self.now, self.lang)["exact"]
+        if isinstance(value, dict):
+            return pick_name(value, self.lang)
+        if isinstance(value, list):
+            return ", ".join(str(item) for item in value)
+        return dash(value)
+
+    def change(self, name: str, before: Any, after: Any) -> tuple[str, str, str]:
+        """(field, value before, value after), each in words."""
+        return self.fields.get(name, name), self.value(name, before), self.value(name, after)
