@@ -32,7 +32,7 @@ from nezlam.web.forms import (
     typed,
     words,
 )
-from nezlam.web.needs import since
+from nezlam.web.needs_words import since
 from nezlam.web.session import SignedIn, coordinator_page, form_sender
 from nezlam.web.state import AppState
 

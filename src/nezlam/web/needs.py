@@ -1,6 +1,6 @@
 """Needs: what a point lacks, posted by whoever runs it; the board where coordinators and
 organisations see open needs by urgency, pledge and mark deliveries; and the public JSON feed of
-open needs that donors' tools read.
+open needs that donors' tools read. How a need is said on a page is `needs_words`.
 
 Pages are plain forms that work without JavaScript; each carries the session's CSRF token. A form
 that does not validate comes back with each problem beside its field and what was typed kept.
@@ -8,23 +8,19 @@ that does not validate comes back with each problem beside its field and what wa
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nezlam.domain import permissions
 from nezlam.domain.errors import Forbidden, Invalid
 from nezlam.domain.public import iso, pick_name
-from nezlam.domain.vocabulary import NEED_ITEMS, URGENCY_ORDER, Visibility
+from nezlam.domain.vocabulary import NEED_ITEMS, URGENCY_ORDER
 from nezlam.store import needs as need_store
 from nezlam.store import points as point_store
 from nezlam.store.needs import MAX_QUANTITY, NeedInput, NeedSummary, Viewer
-from nezlam.web import presenters
 from nezlam.web.api import query
 from nezlam.web.finder import page
 from nezlam.web.forms import (
@@ -37,96 +33,18 @@ from nezlam.web.forms import (
     typed,
     words,
 )
+from nezlam.web.needs_words import (
+    item_choices,
+    item_label,
+    need_view,
+    urgency_hints,
+    urgency_labels,
+)
 from nezlam.web.session import SignedIn, form_sender, signed_in, to_login
 from nezlam.web.state import AppState
 
 # The JSON feed belongs in the API documentation; every page route opts out one by one.
 router = APIRouter()
-
-
-# --- Words ---------------------------------------------------------------------------------------
-
-
-def item_label(code: str, lang: str) -> str:
-    entry = NEED_ITEMS.get(code) or NEED_ITEMS["other"]
-    return entry.get(lang) or entry["en"]
-
-
-def unit_label(unit: str | None, _: Gettext) -> str:
-    known = {"l": _("l"), "pack": _("packs"), "portion": _("portions"), "pcs": _("pcs"),
-             "people": _("people")}  # fmt: skip
-    return known.get(unit or "", unit or "")
-
-
-def urgency_labels(_: Gettext) -> dict[str, str]:
-    return {"critical": _("Critical"), "high": _("High"), "normal": _("Normal")}
-
-
-def urgency_hints(_: Gettext) -> dict[str, str]:
-    return {
-        "critical": _("the point closes without it today"),
-        "high": _("needed within a day or two"),
-        "normal": _("when someone can"),
-    }
-
-
-def amount(value: float | None, unit: str | None, lang: str, _: Gettext) -> str:
-    if value is None:
-        return ""
-    return f"{format_decimal(value, locale=lang)} {unit_label(unit, _)}".strip()
-
-
-def since(moment: datetime, now: datetime, lang: str, _: Gettext) -> str:
-    """ "5 hours ago"; "just now" rather than "in 0 seconds" for what just happened."""
-    if now - moment < timedelta(minutes=1):
-        return _("just now")
-    return presenters.ago(moment, now, lang)
-
-
-def item_choices(lang: str, _: Gettext) -> list[dict[str, str]]:
-    return [
-        {"code": code, "label": item_label(code, lang), "unit": unit_label(entry["unit"], _)}
-        for code, entry in NEED_ITEMS.items()
-    ]
-
-
-def need_view(
-    summary: NeedSummary, now: datetime, lang: str, _: Gettext, may_deliver: Callable[..., bool]
-) -> dict[str, Any]:
-    """A need in words, with its pledges, for a page."""
-    need, point = summary.need, summary.point
-    remaining = summary.remaining
-    return {
-        "id": need.id,
-        "item": need.item,
-        "label": item_label(need.item, lang),
-        "amount": amount(need.quantity, need.unit, lang, _),
-        "remaining": amount(remaining, need.unit, lang, _),
-        "remaining_value": f"{remaining:g}" if remaining else "",
-        "unit": unit_label(need.unit, _),
-        "urgency": need.urgency,
-        "posted": since(need.posted_at, now, lang, _),
-        "details": summary.details,
-        "point_id": point.id,
-        "point_name": pick_name(point.name, lang),
-        "point_public": point.visibility != Visibility.HIDDEN,
-        "place": summary.place,
-        "region": point.region,
-        "pledged": amount(summary.pledged, need.unit, lang, _),
-        "delivered": amount(summary.delivered, need.unit, lang, _),
-        "pledges": [
-            {
-                "id": line.pledge.id,
-                "organisation": line.organisation or _("an organisation"),
-                "amount": amount(line.pledge.quantity, need.unit, lang, _),
-                "status": line.pledge.status,
-                "when": since(line.pledge.delivered_at or line.pledge.pledged_at, now, lang, _),
-                "note": line.pledge.note if summary.precision == "exact" else None,
-                "may_deliver": line.pledge.status == "pledged" and may_deliver(line.pledge, point),
-            }
-            for line in summary.pledges
-        ],
-    }
 
 
 # --- Reading forms -------------------------------------------------------------------------------
