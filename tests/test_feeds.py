@@ -104,3 +104,23 @@ def test_bad_cursor_is_refused(app_client):
     response = app_client.get("/api/v1/feeds/points.geojson", params={"changed_since": "yesterday"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "changed_since"
+
+
+def test_a_point_that_never_was_public_is_never_mentioned_as_removed(app_client, network, db):
+    from nezlam.domain.points import PointUpdate
+    from nezlam.store import points
+    from nezlam.store.actor import CLI
+    from tests.conftest import point_create
+
+    cursor = app_client.get("/api/v1/feeds/points.geojson").headers["nezlam-next-cursor"]
+    with db.write() as session:  # an organisation's point, awaiting approval
+        points.create_point(
+            session, point_create("pending", "Київ", 50.46, 30.50, visibility="hidden"), CLI
+        )
+    body = app_client.get("/api/v1/feeds/points.geojson", params={"changed_since": cursor}).json()
+    assert body["removed"] == [] and body["features"] == []
+    with db.write() as session:  # approved, then hidden again: now consumers must hear of it
+        points.update_point(session, "pending", PointUpdate(visibility="public"), CLI)
+        points.update_point(session, "pending", PointUpdate(visibility="hidden"), CLI)
+    body = app_client.get("/api/v1/feeds/points.geojson", params={"changed_since": cursor}).json()
+    assert body["removed"] == ["pending"]

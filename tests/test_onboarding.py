@@ -192,9 +192,10 @@ def test_applying_creates_organisation_account_hidden_points_and_a_pending_appli
 def test_hidden_points_are_in_no_public_view_until_approved(app_client, db, clock, applied):
     texts = public_texts(app_client, applied)
     # An incremental feed names points that left the public view since the cursor; a point that
-    # was never public may be named there (an opaque id), but never described.
+    # was never public is not among them: not even its id leaves the server.
     changes = orjson.loads(texts.pop("/api/v1/feeds/points.geojson?changed_since=0-0"))
     assert applied not in {f["id"] for f in changes["features"]}
+    assert applied not in changes["removed"]
     assert NAME not in str(changes) and "50.46513" not in str(changes)
     for where, text in texts.items():
         if "{id}" not in where:  # those answer 404 "no point with id …"

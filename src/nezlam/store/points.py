@@ -89,6 +89,12 @@ def _apply_fields(session: Session, point: Point, data: PointFields) -> None:
         setattr(point, name, value.value if hasattr(value, "value") else value)
 
 
+def mark_published(point: Point, now: datetime) -> None:
+    """Remember when the public could first see the point (see Point.published_at)."""
+    if point.visibility != "hidden" and point.published_at is None:
+        point.published_at = now
+
+
 def create_point(
     session: Session,
     data: PointCreate,
@@ -111,6 +117,7 @@ def create_point(
     point.timezone = "Europe/Kyiv"
     point.anchor = False
     _apply_fields(session, point, data)
+    mark_published(point, now)
     session.add(point)
     if point.kind == "mobile":
         session.add(
@@ -158,6 +165,7 @@ def update_point(
                 field="external_id",
             )
     _apply_fields(session, point, data)
+    mark_published(point, now)
     after = audit.snapshot(point, DETAIL_FIELDS)
     if after == before:
         return point

@@ -96,6 +96,9 @@ class Point(Base):
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the public could first see it. A point hidden from the start (an organisation's,
+    # awaiting approval) has none, so the feeds never mention it, not even as removed.
+    published_at: Mapped[datetime | None] = mapped_column()
 
     # Current state, derived from the latest reports (see store/reports.py).
     status: Mapped[str | None] = mapped_column(String(16))

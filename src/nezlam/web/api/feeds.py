@@ -63,10 +63,16 @@ def changed_rows(
 
 
 def removed_since(state: AppState, since_seq: int) -> list[str]:
+    """Points that left public view since the cursor; a point that never was public (an
+    application awaiting approval) is not mentioned at all."""
     with state.db.read() as session:
         return list(
             session.execute(
-                select(Point.id).where(Point.change_seq > since_seq, Point.visibility == "hidden")
+                select(Point.id).where(
+                    Point.change_seq > since_seq,
+                    Point.visibility == "hidden",
+                    Point.published_at.is_not(None),
+                )
             ).scalars()
         )
 
