@@ -11,10 +11,10 @@ from nezlam.web.fast_path import FastPath
 from tests.conftest import sign_in_as
 
 CSV = """district,population,minutes,covered,share
-all,1000,5,250,0.25
+all,1000,5.0,250,0.25
 all,1000,15,900,0.9
 Поділ,400,5,0,0.0
-Поділ,400,15,300,0.75
+Поділ,400,15.0,300,0.75
 """
 
 
@@ -24,8 +24,14 @@ def coverage_dir(tmp_path):
 
 
 @pytest.fixture
-def web(settings, db, clock, network, coverage_dir):
-    app = FastPath(create_app(replace(settings, coverage_dir=coverage_dir), db, start_sync=False))
+def siting_dir(tmp_path):
+    return tmp_path / "siting"
+
+
+@pytest.fixture
+def web(settings, db, clock, network, coverage_dir, siting_dir):
+    configured = replace(settings, coverage_dir=coverage_dir, siting_dir=siting_dir)
+    app = FastPath(create_app(configured, db, start_sync=False))
     app.state.nezlam.clock = clock
     with TestClient(app) as client:
         yield client
@@ -65,10 +71,45 @@ def test_shows_the_shares_the_map_and_the_layer(web, db, clock, coverage_dir):
     podil = page[page.index("Поділ") :]
     assert "0.0 %" in podil and "75.0 %" in podil
     assert "≤ 5 min" in page and "≤ 15 min" in page
-    assert 'src="/coordinate/coverage.png"' in page and 'id="coverage-map"' in page
+    assert 'src="/coordinate/coverage.png"' in page
+    assert 'data-layers="/coordinate/coverage.geojson"' in page
     png = web.get("/coordinate/coverage.png")
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     layer = web.get("/coordinate/coverage.geojson")
     assert layer.headers["content-type"] == "application/geo+json"
     assert layer.json()["type"] == "FeatureCollection"
     assert web.get("/coordinate/coverage.csv").status_code == 404
+
+
+SITES = """rank,name,population_added,population_covered,coverage_percent
+1,School 12,5400,60400,63.5
+2,Library 3,2100,62500,65.71
+"""
+
+
+def test_shows_the_proposed_sites_on_the_same_map(web, db, clock, coverage_dir, siting_dir):
+    written(coverage_dir)
+    siting_dir.mkdir()
+    (siting_dir / "sites.csv").write_text(SITES, encoding="utf-8")
+    (siting_dir / "sites.geojson").write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":'
+        '{"type":"Point","coordinates":[30.5,50.4]},"properties":{"rank":1,"name":"School 12"}}]}',
+        encoding="utf-8",
+    )
+    sign_in_as(web, db, "coordinator_a", clock())
+    page = web.get("/coordinate/coverage", headers={"Accept-Language": "en"}).text
+    first = page[page.index("School 12") :]
+    assert (
+        "5400" in first and "63.5 %" in first and page.index("School 12") < page.index("Library 3")
+    )
+    assert 'data-layers="/coordinate/coverage.geojson /coordinate/sites.geojson"' in page
+    assert "/coordinate/sites.png" not in page  # no PNG was written
+    layer = web.get("/coordinate/sites.geojson").json()
+    assert layer["features"][0]["properties"]["name"] == "School 12"
+    assert web.get("/coordinate/sites.png").status_code == 404
+
+
+def test_before_any_siting_it_says_which_command_to_run(web, db, clock):
+    sign_in_as(web, db, "coordinator_a", clock())
+    page = web.get("/coordinate/coverage", headers={"Accept-Language": "en"}).text
+    assert "nezlam site --new 10" in page and "data-layers" not in page

@@ -113,6 +113,7 @@ class Settings:
     walking_speed_kmh: float = 4.5
     # Where `nezlam coverage` writes and the coordinators' coverage page reads.
     coverage_dir: Path = Path("var") / "coverage"
+    siting_dir: Path = Path("var") / "siting"  # where `nezlam site` writes, likewise
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -153,5 +154,6 @@ class Settings:
             call_claim_for=env_duration("NEZLAM_CALL_CLAIM_FOR", "30m"),
             streets_file=Path(env_str("NEZLAM_STREETS", "") or DEFAULT_STREETS_PATH),
             walking_speed_kmh=env_speed("NEZLAM_WALKING_SPEED_KMH", 4.5),
-            coverage_dir=Path(env_str("NEZLAM_COVERAGE_DIR", "") or Path("var") / "coverage"),
+            coverage_dir=Path(env_str("NEZLAM_COVERAGE_DIR", "") or cls.coverage_dir),
+            siting_dir=Path(env_str("NEZLAM_SITING_DIR", "") or cls.siting_dir),
         )

@@ -60,13 +60,16 @@ def coverage(
     ),
     ignore_hours: bool = typer.Option(False, help="count open points even outside their hours"),
     streets: Path = typer.Option(None, help="street network [NEZLAM_STREETS, var/streets.npz]"),
-    out: Path = typer.Option(Path("var") / "coverage", help="folder for the CSV, GeoJSON, PNG"),
+    out: Path = typer.Option(
+        None, help="folder for the CSV, GeoJSON, PNG [NEZLAM_COVERAGE_DIR, var/coverage]"
+    ),
 ) -> None:  # fmt: skip
     """Share of people within each walking time of an open point, per district; uncovered
     cells and a map."""
     from nezlam.cli import console, settings
 
     config = settings()
+    out = out or config.coverage_dir  # where the coordinators' coverage page reads
     try:
         thresholds = _thresholds(minutes)
         wanted = parse_services(services)

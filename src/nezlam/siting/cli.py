@@ -67,7 +67,9 @@ def site(
     objective: str = typer.Option("mclp", help="mclp (most people in reach) or pmedian"),
     method: str = typer.Option("auto", help=f"{' | '.join(METHODS)}"),
     time_limit: float = typer.Option(60.0, help="seconds the solver may take"),
-    out: Path = typer.Option(Path("var") / "siting", help="where to write sites.csv/.geojson/.png"),
+    out: Path = typer.Option(
+        None, help="where to write sites.csv/.geojson/.png [NEZLAM_SITING_DIR, var/siting]"
+    ),
 ) -> None:  # fmt: skip
     """Rank the best sites for the next points and write sites.csv, sites.geojson and sites.png.
 
@@ -99,7 +101,9 @@ def site(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
     reach = f"{radius:,.0f} m" + ("" if metres is not None else f" ({minutes:g} min on foot)")
-    _report(solution, places, reach, out, network)
+    from nezlam.config import Settings
+
+    _report(solution, places, reach, out or Settings.from_env().siting_dir, network)
 
 
 def _minutes_to_metres(minutes: float) -> float:

@@ -1,9 +1,10 @@
-"""Coverage in the coordinator's workspace: the last `nezlam coverage` run, as a table, the PNG
-map and a map layer of walking minutes.
+"""Coverage and siting in the coordinator's workspace: the last `nezlam coverage` and `nezlam
+site` runs, as tables, their PNG maps and one map with walking minutes and proposed sites.
 
-`nezlam coverage` (see `nezlam.coverage`) is the computation; it writes its files into
-NEZLAM_COVERAGE_DIR (var/coverage by default). This page only shows them, to signed-in
-coordinators: population estimates are not personal, but they are not for the public either.
+The commands (see `nezlam.coverage`, `nezlam.siting`) are the computation; they write their
+files into NEZLAM_COVERAGE_DIR and NEZLAM_SITING_DIR (var/coverage, var/siting). This page only
+shows them, to signed-in coordinators: population estimates are not personal, but they are not
+for the public either.
 """
 
 from __future__ import annotations
@@ -22,15 +23,24 @@ from nezlam.web.session import coordinator_page
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
+# (what, kind) -> (the settings' folder, file name, media type)
 FILES = {
-    "png": ("coverage.png", "image/png"),
-    "geojson": ("coverage.geojson", "application/geo+json"),
+    ("coverage", "png"): ("coverage_dir", "coverage.png", "image/png"),
+    ("coverage", "geojson"): ("coverage_dir", "coverage.geojson", "application/geo+json"),
+    ("sites", "png"): ("siting_dir", "sites.png", "image/png"),
+    ("sites", "geojson"): ("siting_dir", "sites.geojson", "application/geo+json"),
 }
 
 
-def coverage_dir(request: Request) -> Path:
+def folder(request: Request, setting: str) -> Path:
     state: AppState = request.app.state.nezlam
-    return Path(state.settings.coverage_dir)
+    return Path(getattr(state.settings, setting))
+
+
+def made_at(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def read_table(path: Path) -> list[dict[str, Any]]:
@@ -45,9 +55,17 @@ def read_table(path: Path) -> list[dict[str, Any]]:
                 {"district": row["district"], "population": int(row["population"]), "shares": []},
             )
             share = float(row["share"]) if row["share"] else None
-            entry["shares"].append((row["minutes"], share, int(row["covered"])))
-    rows = sorted(by_district.values(), key=lambda r: (r["district"] != "all", r["district"]))
-    return rows
+            minutes = f"{float(row['minutes']):g}"  # 5.0 reads as 5, 7.5 stays 7.5
+            entry["shares"].append((minutes, share, int(row["covered"])))
+    return sorted(by_district.values(), key=lambda r: (r["district"] != "all", r["district"]))
+
+
+def read_sites(path: Path) -> list[dict[str, str]]:
+    """sites.csv: the ranked sites as `nezlam site` wrote them (covering or p-median)."""
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
 
 
 @router.get("/coordinate/coverage", response_class=HTMLResponse)
@@ -55,31 +73,51 @@ def coverage(request: Request) -> Response:
     who = coordinator_page(request)
     if isinstance(who, Response):
         return who
-    folder = coverage_dir(request)
-    table = read_table(folder / "coverage.csv")
-    made = None
-    if (folder / "coverage.csv").exists():
-        made = datetime.fromtimestamp((folder / "coverage.csv").stat().st_mtime, UTC)
+    covered, sited = folder(request, "coverage_dir"), folder(request, "siting_dir")
+    table = read_table(covered / "coverage.csv")
+    sites = read_sites(sited / "sites.csv")
     return page(
         request,
         "coverage.html",
         table=table,
         thresholds=[minutes for minutes, _share, _people in table[0]["shares"]] if table else [],
-        made=made.strftime("%Y-%m-%d %H:%M UTC") if made else None,
-        has_png=(folder / "coverage.png").exists(),
-        has_layer=(folder / "coverage.geojson").exists(),
+        made=made_at(covered / "coverage.csv"),
+        has_png=(covered / "coverage.png").exists(),
+        sites=sites,
+        covering=bool(sites) and "population_added" in sites[0],
+        sites_made=made_at(sited / "sites.csv"),
+        has_sites_png=(sited / "sites.png").exists(),
+        layers=[
+            f"/coordinate/{what}.geojson"
+            for what, setting, name in (
+                ("coverage", covered, "coverage.geojson"),
+                ("sites", sited, "sites.geojson"),
+            )
+            if (setting / name).exists()
+        ],
     )
 
 
 @router.get("/coordinate/coverage.{kind}")
 def coverage_file(request: Request, kind: str) -> Response:
+    return result_file(request, "coverage", kind)
+
+
+@router.get("/coordinate/sites.{kind}")
+def sites_file(request: Request, kind: str) -> Response:
+    return result_file(request, "sites", kind)
+
+
+def result_file(request: Request, what: str, kind: str) -> Response:
+    """One of the files a run wrote, to coordinators only."""
     who = coordinator_page(request)
     if isinstance(who, Response):
         return who
-    if kind not in FILES:
-        raise NotFound(f"no coverage file of kind {kind!r}", field="kind")
-    name, media_type = FILES[kind]
-    path = coverage_dir(request) / name
+    if (what, kind) not in FILES:
+        raise NotFound(f"no {what} file of kind {kind!r}", field="kind")
+    setting, name, media_type = FILES[(what, kind)]
+    path = folder(request, setting) / name
     if not path.exists():
-        raise NotFound("no coverage has been computed yet: run `nezlam coverage`", field="kind")
+        command = "nezlam coverage" if what == "coverage" else "nezlam site"
+        raise NotFound(f"nothing computed yet: run `{command}`", field="kind")
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private"})

@@ -1,5 +1,6 @@
-// The coverage layer: population cells coloured by walking minutes to the nearest open point.
-// Enhancement only: the table and the PNG map on /coordinate/coverage need no script.
+// The coverage map: population cells coloured by walking minutes to the nearest open point, and
+// the proposed sites numbered by rank. Enhancement only: the tables and the PNG maps on
+// /coordinate/coverage need no script.
 (function () {
   "use strict";
   var element = document.getElementById("coverage-map");
@@ -13,29 +14,55 @@
     return "#d7191c";
   }
 
-  fetch(element.dataset.geojson, { credentials: "same-origin" })
-    .then(function (answer) { if (!answer.ok) throw new Error(answer.status); return answer.json(); })
-    .then(function (collection) {
-      element.hidden = false;
-      var map = L.map(element, { preferCanvas: true });
-      L.tileLayer(document.body.dataset.tiles, {
-        maxZoom: 19,
-        attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-      }).addTo(map);
-      var layer = L.geoJSON(collection, {
-        style: function (feature) {
-          return { color: colour(feature.properties.minutes), weight: 0, fillOpacity: 0.55 };
-        },
-        onEachFeature: function (feature, shape) {
-          var p = feature.properties;
-          shape.bindTooltip(
-            (p.minutes === null ? "—" : Math.round(p.minutes) + " min") + " · " +
-            Math.round(p.population) + (p.district ? " · " + p.district : "")
-          );
-        }
-      }).addTo(map);
-      map.fitBounds(layer.getBounds(), { padding: [12, 12] });
-      element.dataset.cells = String(collection.features.length);
-    })
-    .catch(function () { element.hidden = true; });
+  function cells(collection) {
+    return L.geoJSON(collection, {
+      style: function (feature) {
+        return { color: colour(feature.properties.minutes), weight: 0, fillOpacity: 0.55 };
+      },
+      onEachFeature: function (feature, shape) {
+        var p = feature.properties;
+        shape.bindTooltip(
+          (p.minutes === null ? "—" : Math.round(p.minutes) + " min") + " · " +
+          Math.round(p.population) + (p.district ? " · " + p.district : "")
+        );
+      }
+    });
+  }
+
+  function sites(collection) {
+    return L.geoJSON(collection, {
+      pointToLayer: function (feature, latlng) {
+        var icon = L.divIcon({ className: "site-marker", html: String(feature.properties.rank),
+                               iconSize: [26, 26] });
+        return L.marker(latlng, { icon: icon, title: feature.properties.name });
+      },
+      onEachFeature: function (feature, marker) {
+        var p = feature.properties;
+        marker.bindTooltip("#" + p.rank + " " + p.name +
+          (p.population_added !== undefined ? " · +" + p.population_added : ""));
+      }
+    });
+  }
+
+  var urls = (element.dataset.layers || "").split(" ").filter(Boolean);
+  Promise.all(urls.map(function (url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (answer) {
+      if (!answer.ok) throw new Error(answer.status);
+      return answer.json();
+    });
+  })).then(function (collections) {
+    element.hidden = false;
+    var map = L.map(element, { preferCanvas: true });
+    L.tileLayer(document.body.dataset.tiles, {
+      maxZoom: 19,
+      attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    }).addTo(map);
+    var bounds = L.latLngBounds([]);
+    collections.forEach(function (collection, i) {
+      var layer = (/sites/.test(urls[i]) ? sites : cells)(collection).addTo(map);
+      if (layer.getLayers().length) bounds.extend(layer.getBounds());
+    });
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
+    element.dataset.layersShown = String(collections.length);
+  }).catch(function () { element.hidden = true; });
 })();
