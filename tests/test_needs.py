@@ -431,3 +431,33 @@ def test_demo_needs_add_believable_needs_and_pledges(db, clock):
         statuses = session.execute(sa.select(Pledge.status).order_by(Pledge.id)).scalars().all()
     assert statuses == ["pledged", "delivered", "delivered"]
     assert all(r[-1] == "open" for r in rows)  # partly delivered: still needed
+
+
+def test_the_pledging_organisation_withdraws_its_pledge_and_the_need_counts_it_again(
+    world, db, clock
+):
+    need = add_need(db, clock, "point-a", quantity=200)
+    csrf = sign_in_as(world, db, "donor", clock())
+    post(world, f"/coordinate/needs/{need}/pledge", csrf, quantity="150")
+    with db.read() as session:
+        pledge_id = session.execute(sa.select(Pledge.id)).scalar_one()
+    board = world.get("/coordinate/needs", headers=EN).text
+    assert pledge_form(board, need) == "50" and "Withdraw our pledge" in board
+    # Not another organisation's, nor the point's people's, to take back.
+    for other in ("donor_y", "operator_a", "coordinator_a"):
+        refused = post(
+            world,
+            f"/coordinate/pledges/{pledge_id}/withdraw",
+            sign_in_as(world, db, other, clock()),
+        )
+        assert refused.status_code == 403, other
+    assert post(world, f"/coordinate/pledges/{pledge_id}/withdraw", "forged").status_code == 403
+    csrf = sign_in_as(world, db, "donor", clock())
+    done = post(world, f"/coordinate/pledges/{pledge_id}/withdraw", csrf)
+    assert done.status_code == 303 and "done=withdrawn" in done.headers["location"]
+    board = world.get("/coordinate/needs", headers=EN).text
+    assert pledge_form(board, need) == "200" and "Withdraw our pledge" not in board
+    assert audit_rows(db, "pledge")[-1] == (str(pledge_id), "withdraw", "user:donor")
+    again = post(world, f"/coordinate/pledges/{pledge_id}/withdraw", csrf)
+    assert again.status_code == 409
+    assert post(world, f"/coordinate/pledges/{pledge_id}/delivered", csrf).status_code == 409

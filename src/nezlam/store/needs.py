@@ -316,6 +316,30 @@ def mark_delivered(session: Session, pledge_id: int, principal: Principal, now: 
     return row
 
 
+def withdraw_pledge(
+    session: Session, pledge_id: int, principal: Principal, now: datetime
+) -> Pledge:
+    """Plans change: the pledging organisation's members take back a pledge not yet delivered.
+    Its quantity is needed again (it leaves `pledged`); only they may, not the point's people,
+    who should not cancel someone else's promise."""
+    need_id = session.execute(select(Pledge.need_id).where(Pledge.id == pledge_id)).scalar()
+    need = _locked_need(session, need_id) if need_id is not None else None
+    if need is None:
+        raise NotFound(f"no pledge {pledge_id}", field="pledge")
+    row = session.execute(
+        select(Pledge).where(Pledge.id == pledge_id).execution_options(populate_existing=True)
+    ).scalar_one()
+    viewer = viewer_of(session, principal)
+    if not (viewer.is_member and viewer.organisation_id == row.organisation_id):
+        raise Forbidden("only the pledging organisation may withdraw its pledge", field="pledge")
+    if row.status != "pledged":
+        raise Conflict("this pledge is already delivered or withdrawn", field="pledge")
+    before = audit.snapshot(row, PLEDGE_FIELDS)
+    row.status = "withdrawn"
+    _audit(session, Actor.of(principal), "pledge", row, "withdraw", before, now)
+    return row
+
+
 def _deliver(session: Session, row: Pledge, need: Need, actor: Actor, now: datetime) -> None:
     before = audit.snapshot(row, PLEDGE_FIELDS)
     row.status, row.delivered_at = "delivered", now

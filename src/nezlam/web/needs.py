@@ -209,16 +209,18 @@ def render_board(
     ]
     now = state.clock()
 
+    def ours(pledge: Any) -> bool:
+        return viewer.is_member and pledge.organisation_id == viewer.organisation_id
+
     def may_deliver(pledge: Any, point: Any) -> bool:
-        ours = viewer.is_member and pledge.organisation_id == viewer.organisation_id
-        return ours or permissions.can_report(who.principal, point_store.scope_of(point))
+        return ours(pledge) or permissions.can_report(who.principal, point_store.scope_of(point))
 
     return page(
         request,
         "needs_board.html",
         status=status,
         layout="coordinate_base.html" if who.is_coordinator else "base.html",
-        needs=[need_view(s, now, lang, _, may_deliver) for s in shown],
+        needs=[need_view(s, now, lang, _, may_deliver, ours) for s in shown],
         total=len(summaries),
         items=[c for c in item_choices(lang, _) if c["code"] in {s.need.item for s in summaries}],
         regions=sorted({s.point.region for s in summaries}),
@@ -269,6 +271,21 @@ def apply_delivered(request: Request, pledge_id: int, form: Any) -> Response:
     with state.db.write() as session:
         need_store.mark_delivered(session, pledge_id, who.principal, state.clock())
     return done_redirect("/coordinate/needs", "delivered")
+
+
+@router.post("/coordinate/pledges/{pledge_id}/withdraw", include_in_schema=False)
+async def withdraw(request: Request, pledge_id: int) -> Response:
+    return await run_form(request, apply_withdraw, pledge_id)
+
+
+def apply_withdraw(request: Request, pledge_id: int, form: Any) -> Response:
+    who = form_sender(request, form, back="/coordinate/needs")
+    if isinstance(who, RedirectResponse):
+        return who
+    state: AppState = request.app.state.nezlam
+    with state.db.write() as session:
+        need_store.withdraw_pledge(session, pledge_id, who.principal, state.clock())
+    return done_redirect("/coordinate/needs", "withdrawn")
 
 
 # --- The public feed -----------------------------------------------------------------------------

@@ -62,9 +62,14 @@ def item_choices(lang: str, _: Gettext) -> list[dict[str, str]]:
 
 
 def need_view(
-    summary: NeedSummary, now: datetime, lang: str, _: Gettext, may_deliver: Callable[..., bool]
+    summary: NeedSummary,
+    now: datetime,
+    lang: str,
+    _: Gettext,
+    may_deliver: Callable[..., bool],
+    may_withdraw: Callable[..., bool] = lambda _pledge: False,
 ) -> dict[str, Any]:
-    """A need in words, with its pledges, for a page."""
+    """A need in words, with its pledges (withdrawn ones left out), for a page."""
     need, point = summary.need, summary.point
     remaining = summary.remaining
     return {
@@ -94,7 +99,9 @@ def need_view(
                 "when": since(line.pledge.delivered_at or line.pledge.pledged_at, now, lang, _),
                 "note": line.pledge.note if summary.precision == "exact" else None,
                 "may_deliver": line.pledge.status == "pledged" and may_deliver(line.pledge, point),
+                "may_withdraw": line.pledge.status == "pledged" and may_withdraw(line.pledge),
             }
             for line in summary.pledges
+            if line.pledge.status != "withdrawn"
         ],
     }
