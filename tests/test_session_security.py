@@ -56,3 +56,13 @@ def test_the_session_cookie_is_http_only_and_same_site(olena):
     header = sign_in_page(olena).headers["set-cookie"].lower()
     assert f"{SESSION_COOKIE}=" in header
     assert "httponly" in header and "samesite=lax" in header and "path=/" in header
+
+
+def test_a_refusal_reads_as_a_page_in_the_visitors_language(olena, db, clock):
+    sign_in_as(olena, db, "operator_a", clock())
+    page = olena.get("/coordinate", headers={"Accept": "text/html", "Accept-Language": "uk"})
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "Тут цього зробити не можна" in page.text
+    assert 'lang="en" class="detail">this page is for coordinators' in page.text
+    api = olena.get("/api/v1/points/nope", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json()["errors"][0]["field"] == "id"  # the API: JSON

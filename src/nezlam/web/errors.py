@@ -36,7 +36,9 @@ def wants_page(request: Request) -> bool:
 def problem_page(request: Request, exc: DomainError) -> Response:
     from nezlam.web.finder import page  # the page renderer imports the API, which imports us
 
-    return page(request, "problem.html", status=exc.status_code, problem=exc.problem)
+    return page(
+        request, "problem.html", status=exc.status_code, code=exc.status_code, problem=exc.problem
+    )
 
 
 def install(app: FastAPI) -> None:
