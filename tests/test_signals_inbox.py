@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from nezlam.domain.points import ReportCreate
 from nezlam.domain.vocabulary import SignalKind
-from nezlam.store import calls, reports, signals
+from nezlam.store import reports, signals
 from nezlam.store.actor import CLI
+from nezlam.store.signal_inbox import signal_inbox
 from nezlam.store.tables import CallClaim, VisitorSignal
 from tests.conftest import REGION_A, sign_in_as
 from tests.test_calls import EN, kyiv, second_coordinator_a  # noqa: F401
@@ -48,7 +49,7 @@ def inbox(kyiv, app_client, db, clock):  # noqa: F811
 
 def test_groups_per_point_flagged_and_unanswered_first_with_the_reaction(inbox, db, clock):
     with db.read() as session:
-        groups = calls.signal_inbox(session, [REGION_A], clock())
+        groups = signal_inbox(session, [REGION_A], clock())
     assert [g.point.id for g in groups] == ["k-flagged", "k-stale", "k-fresh"]
     flagged, stale, fresh = groups
     assert flagged.counts == {"closed": 3} and flagged.reaction is None
@@ -61,7 +62,7 @@ def test_groups_per_point_flagged_and_unanswered_first_with_the_reaction(inbox, 
 def test_signals_older_than_48_hours_leave_the_inbox(inbox, db, clock):
     clock.advance(hours=46)  # k-flagged's signals are 48 hours old now
     with db.read() as session:
-        assert [g.point.id for g in calls.signal_inbox(session, [REGION_A], clock())] == [
+        assert [g.point.id for g in signal_inbox(session, [REGION_A], clock())] == [
             "k-stale",
             "k-fresh",
         ]

@@ -1,5 +1,5 @@
-"""The call queue: stale points a coordinator phones, a claimed batch at a time; and the
-visitor-signal inbox, which says whom visitors think should be called.
+"""The call queue: stale points a coordinator phones, a claimed batch at a time (the
+visitor-signal inbox, which says whom visitors think should be called, is `store.signal_inbox`).
 
 The US hurricane-shelter volunteers learned that keeping status true is mostly phoning, and that
 callers must not phone the same shelter twice while another is left out (florence-api #15, #71).
@@ -10,7 +10,7 @@ a confirmed or closed call is a report like any other (source "call").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from nezlam.domain.permissions import Principal
 from nezlam.domain.points import ReportCreate
-from nezlam.domain.vocabulary import NEGATIVE_SIGNALS, CallOutcome, Status, Visibility
+from nezlam.domain.vocabulary import CallOutcome, Status, Visibility
 from nezlam.store import audit
 from nezlam.store.actor import Actor
 from nezlam.store.points import get_point
@@ -31,7 +31,6 @@ from nezlam.store.tables import (
     Point,
     StatusReport,
     User,
-    VisitorSignal,
 )
 
 
@@ -48,7 +47,6 @@ class AlreadyRecorded(Conflict):
 NO_ANSWER_BACKOFF = timedelta(hours=2)
 MAX_BATCH = 50
 NOTE_MAX = 300
-SIGNAL_INBOX_WINDOW = timedelta(hours=48)
 
 
 @dataclass(frozen=True)
@@ -373,77 +371,3 @@ def last_reports(session: Session, point_ids: list[str]) -> dict[str, StatusRepo
 def regions_with_points(session: Session) -> list[str]:
     """Every region some point is in (what an admin coordinates)."""
     return list(session.execute(select(Point.region).distinct().order_by(Point.region)).scalars())
-
-
-# --- The visitor-signal inbox -----------------------------------------------------------------
-
-
-@dataclass
-class SignalGroup:
-    """Visitors' negative signals about one point, and what happened since the first."""
-
-    point: Point
-    counts: dict[str, int] = field(default_factory=dict)
-    first_at: datetime | None = None
-    last_at: datetime | None = None
-    reaction: StatusReport | None = None  # the first report after the first signal
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-def negative_signals(
-    session: Session, regions: list[str], since: datetime
-) -> dict[str, SignalGroup]:
-    """Negative signals received after `since` on points of `regions`, grouped per point.
-    Signals hold nothing about the visitor, so neither does this."""
-    rows = session.execute(
-        select(
-            Point,
-            VisitorSignal.kind,
-            func.count(),
-            func.min(VisitorSignal.received_at),
-            func.max(VisitorSignal.received_at),
-        )
-        .join(Point, Point.id == VisitorSignal.point_id)
-        .where(
-            Point.region.in_(regions),
-            VisitorSignal.received_at > since,
-            VisitorSignal.kind.in_([str(kind) for kind in NEGATIVE_SIGNALS]),
-        )
-        .group_by(Point.id, VisitorSignal.kind)
-    )
-    groups: dict[str, SignalGroup] = {}
-    for point, kind, count, first, last in rows:
-        group = groups.setdefault(point.id, SignalGroup(point))
-        group.counts[kind] = int(count)
-        group.first_at = min(first, group.first_at or first)
-        group.last_at = max(last, group.last_at or last)
-    return groups
-
-
-def signal_inbox(
-    session: Session, regions: list[str], now: datetime, window: timedelta = SIGNAL_INBOX_WINDOW
-) -> list[SignalGroup]:
-    """The inbox: points visitors spoke against within `window`, with the point's reaction;
-    flagged and unanswered points first, then the most recent signal."""
-    groups = negative_signals(session, regions, now - window)
-    if groups:
-        reports = session.execute(
-            select(StatusReport)
-            .where(StatusReport.point_id.in_(list(groups)), StatusReport.received_at > now - window)
-            .order_by(StatusReport.received_at, StatusReport.id)
-        ).scalars()
-        for report in reports:
-            group = groups[report.point_id]
-            if group.reaction is None and group.first_at and report.received_at > group.first_at:
-                group.reaction = report
-    return sorted(
-        groups.values(),
-        key=lambda g: (
-            g.point.flagged_at is None,
-            g.reaction is not None,
-            -(g.last_at or now).timestamp(),
-        ),
-    )

@@ -22,6 +22,7 @@ from nezlam.domain.freshness import shown_status
 from nezlam.domain.public import pick_name
 from nezlam.domain.vocabulary import CallOutcome, Status
 from nezlam.store import calls
+from nezlam.store import signal_inbox as inbox
 from nezlam.store.tables import Point, StatusReport
 from nezlam.web import presenters
 from nezlam.web.finder import page
@@ -51,7 +52,7 @@ def call_queue(request: Request) -> Response:
         claims = calls.live_claims(session, regions, now)
         mine = [c for c in claims if c.claim.user_id == who.principal.user_id]
         reports = calls.last_reports(session, [c.point.id for c in mine])
-        signals = calls.negative_signals(session, regions, now - calls.SIGNAL_INBOX_WINDOW)
+        signals = inbox.negative_signals(session, regions, now - inbox.SIGNAL_INBOX_WINDOW)
         waiting = calls.pool_size(session, regions, now, rules)
         recent = calls.recent_calls(session, regions)
     say = Words(now, lang, _, state)
@@ -81,7 +82,7 @@ def signal_inbox(request: Request) -> Response:
     now = state.clock()
     with state.db.read() as session:
         regions = coordinated_regions(session, who)
-        groups = calls.signal_inbox(session, regions, now)
+        groups = inbox.signal_inbox(session, regions, now)
         claims = {c.point.id: c for c in calls.live_claims(session, regions, now)}
     say = Words(now, lang, _, state)
     return page(
@@ -243,7 +244,7 @@ class Words:
         self,
         view: calls.ClaimView,
         report: StatusReport | None,
-        signals: calls.SignalGroup | None,
+        signals: inbox.SignalGroup | None,
     ) -> dict[str, Any]:
         _, point = self._, view.point
         phones = [(point.phone, _("the point"))] if point.phone else []
@@ -284,7 +285,7 @@ class Words:
         }
 
     def signal_card(
-        self, group: calls.SignalGroup, claim: calls.ClaimView | None, who: SignedIn
+        self, group: inbox.SignalGroup, claim: calls.ClaimView | None, who: SignedIn
     ) -> dict[str, Any]:
         return {
             **self.point(group.point),
