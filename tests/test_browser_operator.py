@@ -129,6 +129,8 @@ def test_a_status_tapped_offline_is_queued_and_delivered_once_when_the_connectio
     page.reload()  # offline: the kept copy, and the queue still waiting
     expect(page.get_by_role("heading", name="Мої пункти", level=1)).to_be_visible()
     expect(page.locator(CARD).get_by_role("status")).to_have_text(QUEUED)
+    # The page's own offline notice speaks of taps kept, not of search results.
+    expect(page.locator("#offline")).to_contain_text("ваші натискання збережено")
     save_screenshots(page, "operator-offline-queued")
     assert reports_by_operator(db) == []
 
