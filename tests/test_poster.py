@@ -27,6 +27,7 @@ from nezlam.poster import (
     weekly_hours,
 )
 from tests.conftest import point_create
+from tests.test_spatial_index import view as index_view
 
 NOW = datetime(2026, 11, 24, 12, 5, tzinfo=UTC)  # 14:05 in Kyiv
 BASE = "https://nezlam.example.org"
@@ -36,41 +37,22 @@ MM_PER_PT = 25.4 / 72
 
 
 def view(point_id: str, name: str, **changes: object) -> PointView:
+    """A point as the poster sees it: the spatial index tests' view, with a name, an address,
+    hours and a phone worth printing."""
     fields: dict[str, object] = dict(
-        id=point_id,
         name={"uk": name, "en": f"Point {point_id}"},
-        category="state",
-        kind="stationary",
-        anchor=False,
-        organisation_id=None,
-        organisation=None,
         phone="+380 44 000 00 00",
-        lat=50.45,
-        lon=30.52,
         address="вул. Хрещатик, 22",
-        locality="Київ",
-        region="Київ",
-        timezone="Europe/Kyiv",
-        visibility="public",
-        services=("heat", "power"),
         capacity=40,
         opening_hours="24/7",
-        notes=None,
-        demo=False,
-        status="open",
-        power="grid",
-        heating=True,
-        internet=True,
         occupancy=3,
-        fuel_litres=None,
         updated_at=NOW - timedelta(minutes=20),
         verified_at=NOW - timedelta(minutes=20),
-        flagged_at=None,
         edited_at=None,
-        change_seq=1,
     )
     fields.update(changes)
-    return PointView(**fields)  # type: ignore[arg-type]
+    lat, lon = fields.pop("lat", 50.45), fields.pop("lon", 30.52)
+    return index_view(point_id, lat, lon, **fields)
 
 
 def features(

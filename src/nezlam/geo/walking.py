@@ -26,6 +26,7 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from nezlam.domain.public import Hit
+from nezlam.geo.distance import haversine_m
 from nezlam.geo.spatial_index import SHOWN_CODES, Filters, Snapshot, SpatialIndex, _lookup
 from nezlam.geo.streets import Reach, Snaps, StreetNetwork
 
@@ -129,8 +130,6 @@ class Walking:
 
     def _hit(self, snap: Snapshot, row: int, lat: float, lon: float, now: datetime) -> Hit:
         """An index hit for a row the straight-line search did not bring."""
-        from nezlam.geo.distance import haversine_m
-
         stamp = now.timestamp()
         shown = snap.shown_codes(
             np.array([row]), stamp, self.index.stale_after, self.index.no_response_after

@@ -294,9 +294,9 @@ def _visible_open_need(session: Session, need_id: int, viewer: Viewer) -> Need:
     return need
 
 
-def mark_delivered(session: Session, pledge_id: int, principal: Principal, now: datetime) -> Pledge:
-    """The pledging organisation's members, or whoever answers for the point, say it arrived.
-    Once delivered pledges reach the quantity asked for, the need is met."""
+def _locked_pledge(session: Session, pledge_id: int) -> tuple[Need, Pledge]:
+    """A pledge and its need, the need's row locked first (as every change to a need's
+    pledges does), the pledge read fresh after the lock."""
     need_id = session.execute(select(Pledge.need_id).where(Pledge.id == pledge_id)).scalar()
     need = _locked_need(session, need_id) if need_id is not None else None
     if need is None:
@@ -304,6 +304,13 @@ def mark_delivered(session: Session, pledge_id: int, principal: Principal, now: 
     row = session.execute(
         select(Pledge).where(Pledge.id == pledge_id).execution_options(populate_existing=True)
     ).scalar_one()
+    return need, row
+
+
+def mark_delivered(session: Session, pledge_id: int, principal: Principal, now: datetime) -> Pledge:
+    """The pledging organisation's members, or whoever answers for the point, say it arrived.
+    Once delivered pledges reach the quantity asked for, the need is met."""
+    need, row = _locked_pledge(session, pledge_id)
     point = get_point(session, need.point_id)
     viewer = viewer_of(session, principal)
     ours = viewer.is_member and viewer.organisation_id == row.organisation_id
@@ -322,13 +329,7 @@ def withdraw_pledge(
     """Plans change: the pledging organisation's members take back a pledge not yet delivered.
     Its quantity is needed again (it leaves `pledged`); only they may, not the point's people,
     who should not cancel someone else's promise."""
-    need_id = session.execute(select(Pledge.need_id).where(Pledge.id == pledge_id)).scalar()
-    need = _locked_need(session, need_id) if need_id is not None else None
-    if need is None:
-        raise NotFound(f"no pledge {pledge_id}", field="pledge")
-    row = session.execute(
-        select(Pledge).where(Pledge.id == pledge_id).execution_options(populate_existing=True)
-    ).scalar_one()
+    need, row = _locked_pledge(session, pledge_id)
     viewer = viewer_of(session, principal)
     if not (viewer.is_member and viewer.organisation_id == row.organisation_id):
         raise Forbidden("only the pledging organisation may withdraw its pledge", field="pledge")

@@ -8,6 +8,7 @@ that does not validate comes back with each problem beside its field and what wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -260,32 +261,27 @@ def apply_pledge(request: Request, need_id: int, form: Any) -> Response:
 
 @router.post("/coordinate/pledges/{pledge_id}/delivered", include_in_schema=False)
 async def delivered(request: Request, pledge_id: int) -> Response:
-    return await run_form(request, apply_delivered, pledge_id)
-
-
-def apply_delivered(request: Request, pledge_id: int, form: Any) -> Response:
-    who = form_sender(request, form, back="/coordinate/needs")
-    if isinstance(who, RedirectResponse):
-        return who
-    state: AppState = request.app.state.nezlam
-    with state.db.write() as session:
-        need_store.mark_delivered(session, pledge_id, who.principal, state.clock())
-    return done_redirect("/coordinate/needs", "delivered")
+    change = need_store.mark_delivered
+    return await run_form(request, apply_pledge_change, pledge_id, change, "delivered")
 
 
 @router.post("/coordinate/pledges/{pledge_id}/withdraw", include_in_schema=False)
 async def withdraw(request: Request, pledge_id: int) -> Response:
-    return await run_form(request, apply_withdraw, pledge_id)
+    change = need_store.withdraw_pledge
+    return await run_form(request, apply_pledge_change, pledge_id, change, "withdrawn")
 
 
-def apply_withdraw(request: Request, pledge_id: int, form: Any) -> Response:
+def apply_pledge_change(
+    request: Request, pledge_id: int, change: Callable[..., Any], done: str, form: Any
+) -> Response:
+    """Mark a pledge delivered or withdraw it: the store decides who may."""
     who = form_sender(request, form, back="/coordinate/needs")
     if isinstance(who, RedirectResponse):
         return who
     state: AppState = request.app.state.nezlam
     with state.db.write() as session:
-        need_store.withdraw_pledge(session, pledge_id, who.principal, state.clock())
-    return done_redirect("/coordinate/needs", "withdrawn")
+        change(session, pledge_id, who.principal, state.clock())
+    return done_redirect("/coordinate/needs", done)
 
 
 # --- The public feed -----------------------------------------------------------------------------
