@@ -33,11 +33,17 @@ STALE = ["c-stale-1", "c-stale-2", "c-stale-3"]  # open, unconfirmed for 8, 9 an
 
 
 @pytest.fixture
-def queue_site(db: Database, db_url: str, network, tmp_path: Path) -> Iterator[str]:  # noqa: F811
+def queue_site(db: Database, db_url: str, tmp_path: Path) -> Iterator[str]:  # noqa: F811
     """Three stale points with phones in REGION_A (and point-a, never reported), a coordinator
-    of REGION_A with a password; a server whose claims lapse after CLAIM_FOR_S seconds."""
+    of REGION_A with a password; a server whose claims lapse after CLAIM_FOR_S seconds.
+
+    The server runs on the real clock, so every time here is the real clock's too: a point
+    made on a fixed test date would grow older as the calendar moves on."""
     now = datetime.now(UTC)
     with db.write() as session:
+        point_store.create_point(
+            session, point_create("point-a", REGION_A, 50.45, 30.52), CLI, now=now
+        )
         for n, point_id in enumerate(STALE):
             data = point_create(
                 point_id, REGION_A, 50.43 + n / 100, 30.50, phone=f"+380 67 111 22 0{n}"

@@ -113,6 +113,14 @@ class Point(Base):
         mapped_column()
     )  # several visitors said something is wrong
 
+    # Per reported field, the effective time of the value shown: a late report never overrides
+    # a newer one (store/reports.py). {"status": "2026-12-01T20:00:00Z", ...}
+    state_times: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Services an inspection found not working, until fixed: {"heat": {"item": "heating",
+    # "since": ISO, "by": "Олена (coordinator)", "note": "..."}}
+    faults: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fuel_tank_litres: Mapped[int | None] = mapped_column(Integer)
+
     # Position in the global change sequence: what pollers and feeds read to see changes.
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
 
@@ -141,6 +149,9 @@ class StatusReport(Base):
     point_id: Mapped[str] = mapped_column(ForeignKey("points.id", ondelete="RESTRICT"))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     client_time: Mapped[datetime | None] = mapped_column()
+    # When the operator tapped: client_time corrected for the device's clock and never after
+    # received_at. NULL in rows from before it was kept: those count as received_at.
+    effective_at: Mapped[datetime | None] = mapped_column()
     reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reporter_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
     source: Mapped[str] = mapped_column(String(16), default="api")
@@ -360,6 +371,9 @@ class FollowUpTask(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column()
     done_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    priority: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
+    due_at: Mapped[datetime | None] = mapped_column()
+    assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Application(Base):

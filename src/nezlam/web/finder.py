@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -211,7 +210,7 @@ def finder(request: Request) -> HTMLResponse:
             (code, presenters.SERVICE_ICONS[code], SERVICES[code][lang]) for code in FINDER_SERVICES
         ],
         categories=list(presenters.category_labels(_).items()),
-        map_json=orjson.dumps({"centre": centre, "points": map_points}).decode(),
+        map_data={"centre": centre, "points": map_points},
     )
 
 
