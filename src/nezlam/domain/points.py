@@ -170,7 +170,16 @@ class ReportCreate(Strict):
     )
     fuel_litres: float | None = Field(None, ge=0, le=100_000)
     verify: bool = Field(False, description="the operator confirms everything is still current")
-    client_time: datetime | None = Field(None, description="when the device made the report")
+    client_time: datetime | None = Field(
+        None,
+        description="when the operator tapped, by the device's clock; a report queued offline "
+        "and sent later counts from then, never from its arrival",
+    )
+    sent_at: datetime | None = Field(
+        None,
+        description="when the device sent it, by the same clock: with client_time, it corrects "
+        "for a device clock that is wrong (the report's age is sent_at - client_time)",
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> ReportCreate:
@@ -185,10 +194,17 @@ class ReportCreate(Strict):
             raise ValueError("give occupancy (a count) or occupancy_change (a step), not both")
         if self.occupancy_change == 0:
             raise ValueError("occupancy_change must not be 0")
-        if self.client_time is not None:
-            if self.client_time.tzinfo is None:
-                raise ValueError("client_time must include a timezone offset")
-            self.client_time = self.client_time.astimezone(UTC)
+        for name in ("client_time", "sent_at"):
+            moment = getattr(self, name)
+            if moment is not None:
+                if moment.tzinfo is None:
+                    raise ValueError(f"{name} must include a timezone offset")
+                setattr(self, name, moment.astimezone(UTC))
+        if self.sent_at is not None:
+            if self.client_time is None:
+                raise ValueError("sent_at needs client_time (it dates the tap)")
+            if self.sent_at < self.client_time:
+                raise ValueError("sent_at must not be before client_time")
         return self
 
     @property
