@@ -5,6 +5,7 @@ the walking-minute cells and the numbered sites."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from nezlam.domain.points import RoleGrantCreate, UserCreate
 from nezlam.store import accounts
 from nezlam.store.actor import CLI
 from nezlam.store.db import Database
-from tests.browser_support import DESKTOP, assert_accessible, save_screenshots
+from tests.browser_support import DESKTOP, PHONE, assert_accessible, save_screenshots
 from tests.servers import running_server
 from tests.test_coverage import MONACO, monaco_db, monaco_streets  # noqa: F401
 
@@ -83,3 +84,48 @@ def test_coordinator_sees_coverage_and_proposed_sites_on_one_map(desk: Page, cov
         expect(desk.locator(f'img[src="{image}"]')).to_be_visible()
     save_screenshots(desk, "coordinator-coverage")
     assert_accessible(desk, "the coverage page")
+
+
+@pytest.fixture
+def empty_coverage_site(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+    """A server with a coordinator and nothing computed yet (the demo's state)."""
+    db_url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    shutil.copy(sqlite_template, tmp_path / "empty.sqlite3")
+    db = Database(db_url)
+    with db.write() as session:
+        user = accounts.create_user(session, UserCreate(username="ines", password=PASSWORD), CLI)
+        accounts.grant_role(session, user, RoleGrantCreate(role="coordinator", region="Київ"), CLI)
+    db.dispose()
+    env = {
+        "NEZLAM_COVERAGE_DIR": str(tmp_path / "no-coverage"),
+        "NEZLAM_SITING_DIR": str(tmp_path / "no-siting"),
+    }
+    with running_server(db_url, extra_env=env, log_dir=tmp_path / "server") as server:
+        yield server.url
+
+
+def test_before_any_run_the_page_says_what_to_do_and_its_commands_fit_a_phone(
+    browser: Browser, empty_coverage_site: str
+):
+    context = browser.new_context(base_url=empty_coverage_site, locale="uk-UA", viewport=PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto("/coordinate/coverage")
+        page.fill("input[name=username]", "ines")
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form.login button[type=submit]").click()
+        expect(page).to_have_url(f"{empty_coverage_site}/coordinate/coverage")
+        expect(page.locator("main")).to_contain_text("адміністратор")
+        commands = page.locator("code.command")
+        expect(commands).to_have_count(3)
+        # Every command stays inside the page's column: the longest one wraps.
+        column = page.locator("main").bounding_box()
+        assert column is not None
+        for box in (commands.nth(i).bounding_box() for i in range(3)):
+            assert box is not None and box["x"] + box["width"] <= column["x"] + column["width"]
+        overflowing = commands.evaluate_all("cs => cs.filter(c => c.scrollWidth > c.clientWidth)")
+        assert overflowing == []
+        save_screenshots(page, "coordinator-coverage-empty")
+    finally:
+        context.close()

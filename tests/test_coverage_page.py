@@ -1,6 +1,7 @@
 """The coordinators' coverage page shows the last `nezlam coverage` run: its table, PNG map and
 map layer — to coordinators only."""
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -37,6 +38,11 @@ def web(settings, db, clock, network, coverage_dir, siting_dir):
         yield client
 
 
+def text_of(html: str) -> str:
+    """The page as read, without its tags (a command's options are spans of their own)."""
+    return re.sub(r"<[^>]+>", "", html)
+
+
 def written(coverage_dir):
     coverage_dir.mkdir(parents=True)
     (coverage_dir / "coverage.csv").write_text(CSV, encoding="utf-8")
@@ -57,7 +63,10 @@ def test_needs_a_coordinator(web, db, clock):
 def test_says_how_to_compute_it_before_the_first_run(web, db, clock):
     sign_in_as(web, db, "coordinator_a", clock())
     page = web.get("/coordinate/coverage", headers={"Accept-Language": "en"})
-    assert page.status_code == 200 and "nezlam coverage --minutes" in page.text
+    assert page.status_code == 200 and "nezlam coverage --minutes" in text_of(page.text)
+    # In words first: who does it and what each step is for, each command on a line of its own.
+    assert "ask whoever runs the server (an administrator)" in page.text
+    assert page.text.count('<code class="command">') == 3 and "<pre>" not in page.text
     missing = web.get("/coordinate/coverage.png")
     assert missing.status_code == 404 and "nezlam coverage" in missing.text
 
@@ -112,4 +121,4 @@ def test_shows_the_proposed_sites_on_the_same_map(web, db, clock, coverage_dir, 
 def test_before_any_siting_it_says_which_command_to_run(web, db, clock):
     sign_in_as(web, db, "coordinator_a", clock())
     page = web.get("/coordinate/coverage", headers={"Accept-Language": "en"}).text
-    assert "nezlam site --new 10" in page and "data-layers" not in page
+    assert "nezlam site --new 10" in text_of(page) and "data-layers" not in page
