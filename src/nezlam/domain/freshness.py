@@ -48,3 +48,23 @@ def next_freshness_change(
     candidates.append(updated_at + no_response_after)
     future = [moment for moment in candidates if moment > now]
     return min(future) if future else None
+
+
+MAX_FUTURE_SKEW = timedelta(0)  # a report is never dated after it arrived
+
+
+def effective_time(
+    client_time: datetime | None, sent_at: datetime | None, received_at: datetime
+) -> datetime:
+    """Pure: when a report was really made, on the server's clock.
+
+    A tap queued offline and delivered hours later counts from the tap, not from its arrival:
+    its age is what the device measured between tapping (`client_time`) and sending (`sent_at`),
+    both on the device's clock, so a device clock that is wrong by hours changes nothing. Without
+    `sent_at` the device's `client_time` is taken as it is. Either way a report is never dated
+    after it arrived (a clock running ahead, or a forged date far in the future)."""
+    if client_time is None:
+        return received_at
+    if sent_at is not None:
+        return min(received_at - (sent_at - client_time), received_at)
+    return min(client_time, received_at + MAX_FUTURE_SKEW)

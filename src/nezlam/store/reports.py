@@ -13,22 +13,24 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Conflict, NotFound
+from nezlam.domain.freshness import effective_time
 from nezlam.domain.notifications import turned_into
 from nezlam.domain.points import ReportCreate
+from nezlam.domain.reporting import REPORTED_FIELDS, apply_report
 from nezlam.store import audit, notifications
 from nezlam.store.actor import Actor
 from nezlam.store.db import next_change_seq
 from nezlam.store.points import STATE_FIELDS
 from nezlam.store.tables import Point, StatusReport, utcnow
 
-REPORTED_FIELDS = ("status", "power", "heating", "internet", "occupancy", "fuel_litres")
 POINTS = Point.__table__
 REPORTS = StatusReport.__table__
 
 
 def request_fingerprint(report: ReportCreate) -> str:
     """Same key with a different body is a client bug, not a retry: we compare fingerprints."""
-    body = report.model_dump(mode="json", exclude_unset=True)
+    # sent_at differs on every retry of the same queued tap: it is not part of what was said.
+    body = report.model_dump(mode="json", exclude_unset=True, exclude={"sent_at"})
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -39,7 +41,9 @@ FIND_BY_KEY = select(REPORTS).where(
     REPORTS.c.point_id == bindparam("point_id"), REPORTS.c.idempotency_key == bindparam("key")
 )
 INSERT_REPORT = insert(REPORTS).returning(REPORTS.c.id)
-WRITTEN = (*REPORTED_FIELDS, "updated_at", "verified_at", "flagged_at", "change_seq")
+WRITTEN = (
+    *REPORTED_FIELDS, "updated_at", "verified_at", "flagged_at", "state_times", "change_seq"
+)  # fmt: skip
 UPDATE_POINT = (
     update(POINTS)
     .where(POINTS.c.id == bindparam("b_point_id"))
@@ -102,22 +106,16 @@ def add_report(
                 )
             return earlier, False, point
     before = {name: audit.plain(getattr(point, name)) for name in STATE_FIELDS}
-    changes: dict[str, Any] = {
-        name: (str(value) if name in ("status", "power") else value)
-        for name in REPORTED_FIELDS
-        if (value := getattr(report, name)) is not None
-    }
-    if report.occupancy_change is not None:  # a step counts from the stored count, not the page's
-        changes["occupancy"] = max(0, (point.occupancy or 0) + report.occupancy_change)
-    changes["updated_at"] = now
-    if report.confirms_status:
-        changes["verified_at"] = now
-        changes["flagged_at"] = None  # whoever answers for the point has spoken since visitors
+    effective_at = effective_time(report.client_time, report.sent_at, now)
+    outcome = apply_report(point, report, effective_at)
+    changes = outcome.changes
+    changes["state_times"] = outcome.state_times
     changes["change_seq"] = next_change_seq(session)
     values = {
         "point_id": point_id,
         "received_at": now,
         "client_time": report.client_time,
+        "effective_at": effective_at,
         "reporter_user_id": actor.user_id,
         "reporter_token_id": actor.token_id,
         "source": source,
@@ -125,7 +123,8 @@ def add_report(
         "request_hash": fingerprint,
         "verify": report.verify,
         **{name: getattr(report, name) for name in REPORTED_FIELDS},
-        "occupancy": changes.get("occupancy"),  # the count that resulted, also from a step
+        # The count that resulted, also from a step (None when a newer count replaced it).
+        "occupancy": changes.get("occupancy", report.occupancy),
     }
     values["status"] = str(values["status"]) if values["status"] is not None else None
     values["power"] = str(values["power"]) if values["power"] is not None else None
@@ -152,7 +151,8 @@ def add_report(
     turned = turned_into(before, vars(point), notifications.RULES.low_fuel_litres)
     if turned:
         notifications.notify(session, point, turned, now)
-    return SimpleNamespace(id=report_id, **values), True, point
+    stored = SimpleNamespace(id=report_id, superseded=outcome.superseded, **values)
+    return stored, True, point
 
 
 def _forget_loaded_point(session: Session, point_id: str) -> None:
