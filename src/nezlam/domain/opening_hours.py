@@ -7,6 +7,7 @@ across thousands of points.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,6 +67,33 @@ def next_change(expression: str | None, timezone: str, when: datetime) -> dateti
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
     return moment
+
+
+# (expression, timezone) -> (open?, valid from, valid until), as POSIX seconds: the same few
+# expressions repeat across thousands of points, and their state holds until their next change.
+_windows: dict[tuple[str, str], tuple[bool, float, float]] = {}
+
+
+def window(
+    expression: str | None, timezone: str, when: datetime, stamp: float | None = None
+) -> tuple[bool | None, float]:
+    """(open at `when`, POSIX time of the next change or inf): `is_open` and `next_change`
+    together, cached per expression until that next change. `stamp` is `when` as POSIX seconds,
+    if the caller has it already."""
+    if not expression:
+        return None, math.inf
+    stamp = when.timestamp() if stamp is None else stamp
+    key = (expression, timezone)
+    cached = _windows.get(key)
+    if cached is not None and cached[1] <= stamp < cached[2]:
+        return cached[0], cached[2]
+    state = bool(is_open(expression, timezone, when))
+    change = next_change(expression, timezone, when)
+    until = change.timestamp() if change is not None else math.inf
+    if len(_windows) > 10_000:
+        _windows.clear()
+    _windows[key] = (state, stamp, until)
+    return state, until
 
 
 def intervals_for_day(

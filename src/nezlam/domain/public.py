@@ -6,15 +6,16 @@ anyone, `private_properties` adds what only its operators and coordinators may s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
 from nezlam.domain import opening_hours
 from nezlam.domain.freshness import shown_status
-from nezlam.domain.vocabulary import ShownStatus, Visibility
+from nezlam.domain.vocabulary import ITEM_SERVICES, ShownStatus, Visibility
 from nezlam.geo.distance import coarse_position
 
 DEFAULT_LANGUAGE = "uk"
@@ -54,11 +55,22 @@ class PointView:
     edited_at: datetime | None
     change_seq: int
     external_id: str | None = None
+    faults: dict[str, Any] | None = None  # checklist item -> {since, by, note}: see inspections
     _static: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def protected(self) -> bool:
         return self.visibility == Visibility.LOCALITY_ONLY
+
+    @property
+    def out_of_order(self) -> frozenset[str]:
+        """Services an inspection found not working: shown so, and matching no filter."""
+        return frozenset(s for item in self.faults or () for s in ITEM_SERVICES.get(item, ()))
+
+    @property
+    def working_services(self) -> tuple[str, ...]:
+        broken = self.out_of_order
+        return tuple(s for s in self.services if s not in broken) if broken else self.services
 
     @property
     def public_position(self) -> tuple[float, float]:
@@ -79,6 +91,7 @@ VIEW_COLUMNS = (
     "address", "locality", "region", "timezone", "visibility", "capacity", "opening_hours",
     "notes", "demo", "status", "power", "heating", "internet", "occupancy", "fuel_litres",
     "updated_at", "verified_at", "flagged_at", "edited_at", "change_seq", "external_id",
+    "faults",
 )  # fmt: skip
 
 
@@ -113,14 +126,35 @@ def static_properties(view: PointView, lang: str) -> dict[str, Any]:
         "capacity": view.capacity,
         "opening_hours": view.opening_hours,
         "notes": (view.notes or {}).get(lang) or (view.notes or {}).get(DEFAULT_LANGUAGE),
+        "faults": public_faults(view),
         "demo": view.demo,
     }
     view._static[lang] = props
     return props
 
 
+def public_faults(view: PointView) -> list[dict[str, Any]]:
+    """What an inspection found not working, for everyone: the item, the services it puts out of
+    order, when, and who checked (a name only if the inspector chose to show one)."""
+    return [
+        {
+            "item": item,
+            "services": list(ITEM_SERVICES.get(item, ())),
+            "since": fault.get("since", "").replace("+00:00", "Z") or None,
+            "checked_by": fault.get("by"),
+        }
+        for item, fault in sorted((view.faults or {}).items())
+    ]
+
+
 def open_now(view: PointView, now: datetime) -> bool | None:
-    return opening_hours.is_open(view.opening_hours, view.timezone, now)
+    return opening_hours.window(view.opening_hours, view.timezone, now)[0]
+
+
+def next_hours_change(view: PointView, now: datetime) -> datetime | None:
+    """When the point next opens or closes by its hours (None: no hours, or never)."""
+    until = opening_hours.window(view.opening_hours, view.timezone, now)[1]
+    return None if math.isinf(until) else datetime.fromtimestamp(until, UTC)
 
 
 def public_properties(
@@ -148,6 +182,7 @@ def public_properties(
             is_open if not compute_open else open_now(view, now),
             distance_m,
             walking_m,
+            next_change=next_hours_change(view, now),
         )
     )
     return props
@@ -159,8 +194,11 @@ def live_properties(
     is_open: bool | None,
     distance_m: float | None,
     walking_m: float | None = None,
+    next_change: datetime | None = None,
 ) -> dict[str, Any]:
-    """The part that changes with reports, time and the asker's position."""
+    """The part that changes with reports, time and the asker's position. `open_now` is by the
+    published hours and `next_change` when they next open or close the point: an "open" report
+    outside the hours is not open now."""
     updated, verified = _times(view)
     live = {
         "status": shown.value,
@@ -173,6 +211,7 @@ def live_properties(
         "verified_at": verified,
         "flagged": view.flagged_at is not None,
         "open_now": is_open,
+        "next_change": iso(next_change),
     }
     if distance_m is not None:
         live["distance_m"] = round(distance_m, -3) if view.protected else round(distance_m)
@@ -196,6 +235,7 @@ def feature_json(
     is_open: bool | None,
     distance_m: float | None,
     walking_m: float | None = None,
+    next_change: datetime | None = None,
 ) -> bytes:
     """`feature(view, public_properties(...))` serialised, byte for byte the same JSON, with the
     unchanging part serialised once per view and language: the hot path's renderer."""
@@ -216,7 +256,9 @@ def feature_json(
             + orjson.dumps(static_properties(view, lang))[:-1]
             + b","
         )
-    live = orjson.dumps(live_properties(view, shown, is_open, distance_m, walking_m))
+    live = orjson.dumps(
+        live_properties(view, shown, is_open, distance_m, walking_m, next_change=next_change)
+    )
     return head + live[1:] + b"}"
 
 
@@ -230,6 +272,7 @@ def private_properties(view: PointView) -> dict[str, Any]:
         "fuel_litres": view.fuel_litres,
         "flagged_at": iso(view.flagged_at),
         "external_id": view.external_id,
+        "fault_notes": {item: f.get("note") for item, f in (view.faults or {}).items()},
         "location_precision": "exact",
     }
 
@@ -283,6 +326,7 @@ def render_hits(
             is_open=is_open,
             compute_open=False,
         )
+        props["next_change"] = iso(next_hours_change(view, now))
         out.append(feature(view, props))
     return out
 
@@ -293,6 +337,8 @@ def render_hits_json(
     lang: str,
     with_distance: bool,
     walking: dict[int, float] | None = None,
+    *,
+    now: datetime,
 ) -> list[bytes]:
     """`render_hits`, serialised: one JSON Feature per hit."""
     walking = walking or {}
@@ -304,6 +350,7 @@ def render_hits_json(
             is_open,
             metres if with_distance else None,
             walking.get(row),
+            next_change=next_hours_change(views[row], now),
         )
         for row, metres, shown, is_open in hits
     ]

@@ -158,6 +158,18 @@ INSPECTION_ITEMS: dict[str, dict[str, str]] = {
 }
 
 
+# The services a failed checklist item puts out of order, for the public, until it is fixed.
+ITEM_SERVICES: dict[str, tuple[str, ...]] = {
+    "generator": ("power",),
+    "heating": ("heat",),
+    "internet": ("wifi", "satellite_internet"),
+    "water": ("water",),
+    "first_aid": ("first_aid",),
+    "mother_and_child": ("mother_and_child",),
+    "step_free": ("step_free",),
+}
+
+
 class NotificationKind(StrEnum):
     """What turns a coordinator's head: a point became one of these."""
 

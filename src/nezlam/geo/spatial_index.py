@@ -100,7 +100,10 @@ class Snapshot:
         self.xyz = unit_vectors(self.lat, self.lon)
         self.tree = cKDTree(self.xyz) if n else None
         self.services = np.fromiter(
-            (sum(SERVICE_BITS.get(s, 0) for s in v.services) for v in views), np.int64, n
+            # What works: a service an inspection found broken matches no one's filter.
+            (sum(SERVICE_BITS.get(s, 0) for s in v.working_services) for v in views),
+            np.int64,
+            n,
         )
         self.category = np.fromiter((CATEGORY_CODES.get(v.category, 0) for v in views), np.int8, n)
         self.status = np.fromiter((STATUS_CODES.get(v.status or "", -1) for v in views), np.int8, n)
@@ -175,6 +178,7 @@ def _same_structure(old: PointView, new: PointView) -> bool:
     return (
         old.public_position == new.public_position
         and old.services == new.services
+        and old.faults == new.faults
         and old.category == new.category
         and old.visibility == new.visibility
         and old.opening_hours == new.opening_hours
@@ -192,8 +196,6 @@ class SpatialIndex:
         self.no_response_after = no_response_after.total_seconds()
         self.snapshot = Snapshot([])
         self._lock = threading.Lock()  # one writer at a time; readers never lock
-        # (opening_hours, timezone) -> (open?, valid from, valid until), as POSIX seconds
-        self._open_cache: dict[tuple[str, str], tuple[bool, float, float]] = {}
 
     @property
     def seq(self) -> int:
@@ -335,18 +337,5 @@ class SpatialIndex:
         return hits
 
     def open_state(self, view: PointView, now: datetime, stamp: float | None = None) -> bool | None:
-        """Open by its hours at `now`; cached per distinct hours until they next change."""
-        if not view.opening_hours:
-            return None
-        stamp = now.timestamp() if stamp is None else stamp
-        key = (view.opening_hours, view.timezone)
-        cached = self._open_cache.get(key)
-        if cached is not None and cached[1] <= stamp < cached[2]:
-            return cached[0]
-        state = bool(opening_hours.is_open(view.opening_hours, view.timezone, now))
-        change = opening_hours.next_change(view.opening_hours, view.timezone, now)
-        until = change.timestamp() if change is not None else math.inf
-        if len(self._open_cache) > 10_000:
-            self._open_cache.clear()
-        self._open_cache[key] = (state, stamp, until)
-        return state
+        """Open by its hours at `now` (cached per distinct hours until they next change)."""
+        return opening_hours.window(view.opening_hours, view.timezone, now, stamp)[0]

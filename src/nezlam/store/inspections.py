@@ -6,6 +6,10 @@ one-tap "still current" does — through `reports.add_report`, so the public fin
 report. Each failed item becomes a follow-up task for the region's coordinators, open until one
 of them marks it done. Only the coordinators of the point's region (and admins) inspect it and
 see or close its tasks; every change is in the audit log ("inspection", "task").
+
+A failed item reaches the public: the point's `faults` name it (when, by whom, the note) and
+the services it puts out of order are shown as not working, and match no resident's filter,
+until the task is done or a later inspection passes the item.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from nezlam.domain.points import ReportCreate
 from nezlam.domain.vocabulary import INSPECTION_ITEMS
 from nezlam.store import audit, reports
 from nezlam.store.actor import Actor
+from nezlam.store.db import next_change_seq
 from nezlam.store.points import get_point
 from nezlam.store.tables import FollowUpTask, Inspection, Point, User
 
@@ -69,7 +74,7 @@ def inspect(
     session: Session, point_id: str, data: InspectionInput, principal: Principal, now: datetime
 ) -> Inspection:
     """Record the visit; verify the point when nothing failed; a task for each failed item."""
-    coordinated_point(session, point_id, principal)
+    point = coordinated_point(session, point_id, principal)
     data.check()
     actor = Actor.of(principal)
     failed = data.failed
@@ -113,11 +118,75 @@ def inspect(
         },
         at=now,
     )
+    _close_fixed_tasks(session, point_id, data, principal, now)
+    faults = dict(point.faults or {})
+    for item, answer in data.answers.items():
+        if answer == "pass":
+            faults.pop(item, None)
+        elif answer == "fail":
+            faults[item] = fault_record(session, principal, now, data.item_notes.get(item))
+    set_faults(session, point, faults, actor, now)
     if inspection.passed:
         reports.add_report(
             session, point_id, ReportCreate(verify=True), actor, source="inspection", now=now
         )
     return inspection
+
+
+def fault_record(
+    session: Session, principal: Principal, now: datetime, note: str | None
+) -> dict[str, Any]:
+    """What the public learns of a failed item: when, who checked (the name they chose to show,
+    else only that it was a coordinator), and the note."""
+    user = session.get(User, principal.user_id)
+    return {
+        "since": now.isoformat(),
+        "by": (user.display_name if user is not None else None) or None,
+        "by_user_id": principal.user_id,
+        "note": note or None,
+    }
+
+
+def set_faults(
+    session: Session, point: Point, faults: dict[str, Any], actor: Actor, now: datetime
+) -> None:
+    """Store the point's faults (audited, and seen by every worker's index) if they changed."""
+    before = point.faults or None
+    after = faults or None
+    if before == after:
+        return
+    point.faults = after
+    point.change_seq = next_change_seq(session)
+    audit.record(
+        session,
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        entity="point",
+        entity_id=point.id,
+        action="faults",
+        before={"faults": before},
+        after={"faults": after},
+        at=now,
+    )
+    session.flush()
+
+
+def _close_fixed_tasks(
+    session: Session, point_id: str, data: InspectionInput, principal: Principal, now: datetime
+) -> None:
+    """An item that passes now is fixed: its open tasks from earlier visits are done."""
+    passed = [item for item, answer in data.answers.items() if answer == "pass"]
+    if not passed:
+        return
+    earlier = session.execute(
+        select(FollowUpTask).where(
+            FollowUpTask.point_id == point_id,
+            FollowUpTask.status == "open",
+            FollowUpTask.item.in_(passed),
+        )
+    ).scalars()
+    for task in earlier:
+        _mark_done(session, task, principal, now)
 
 
 def complete_task(session: Session, task_id: int, principal: Principal, now: datetime) -> Any:
@@ -127,6 +196,22 @@ def complete_task(session: Session, task_id: int, principal: Principal, now: dat
     coordinated_point(session, task.point_id, principal)
     if task.status != "open":
         raise Conflict("this task is already done", field="task")
+    _mark_done(session, task, principal, now)
+    still_open = session.execute(
+        select(FollowUpTask.id).where(
+            FollowUpTask.point_id == task.point_id,
+            FollowUpTask.item == task.item,
+            FollowUpTask.status == "open",
+        )
+    ).first()
+    if still_open is None:  # fixed: the public sees the service working again
+        point = get_point(session, task.point_id)
+        faults = {k: v for k, v in (point.faults or {}).items() if k != task.item}
+        set_faults(session, point, faults, Actor.of(principal), now)
+    return task
+
+
+def _mark_done(session: Session, task: FollowUpTask, principal: Principal, now: datetime) -> None:
     before = audit.snapshot(task, TASK_FIELDS)
     task.status, task.done_at, task.done_by = "done", now, principal.user_id
     audit.record(
@@ -140,7 +225,7 @@ def complete_task(session: Session, task_id: int, principal: Principal, now: dat
         after=audit.snapshot(task, TASK_FIELDS),
         at=now,
     )
-    return task
+    session.flush()
 
 
 def _in_regions(principal: Principal) -> list[Any]:

@@ -203,5 +203,6 @@ def apply_task_done(request: Request, task_id: str, form: Any) -> Response:
     state: AppState = request.app.state.nezlam
     number = form_id({"task": task_id}, "task")
     with state.db.write() as session:
-        inspection_store.complete_task(session, number, who.principal, state.clock())
+        task = inspection_store.complete_task(session, number, who.principal, state.clock())
+        state.sync.apply_written([point_store.get_point(session, task.point_id)])  # seen at once
     return done_redirect("/coordinate/tasks", "done")

@@ -120,7 +120,9 @@ def nearest_body(state: AppState, params: Mapping[str, str], accept_language: st
         snap, hits, walking = state.walking.nearest(lat, lon, k, filters, now, max_m)
     else:
         snap, hits = state.index.nearest(lat, lon, k, filters, now, max_m)
-    features = render_hits_json(snap.views, hits, lang, with_distance=True, walking=walking)
+    features = render_hits_json(
+        snap.views, hits, lang, with_distance=True, walking=walking, now=now
+    )
     tail: dict[str, Any] = {
         "generated_at": iso(now),
         "stale_after_s": state.stale_after_s,
@@ -263,9 +265,13 @@ def report_body(report: Any) -> dict[str, Any]:
         "point_id": report.point_id,
         "received_at": iso(report.received_at),
         "client_time": iso(report.client_time),
+        # When the operator tapped, on the server's clock: what freshness counts from.
+        "effective_at": iso(report.effective_at or report.received_at),
         "verify": report.verify,
         **{name: getattr(report, name) for name in report_store.REPORTED_FIELDS},
         "idempotency_key": report.idempotency_key,
+        # Fields a newer report had already replaced: stored in the history, not shown.
+        "superseded": list(getattr(report, "superseded", None) or ()),
     }
 
 
