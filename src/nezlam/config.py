@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_SQLITE_PATH = Path("var") / "nezlam.sqlite3"
 DEFAULT_STREETS_PATH = Path("var") / "streets.npz"
+MINUTE = timedelta(minutes=1)
 
 
 class ConfigError(ValueError):
@@ -26,16 +29,18 @@ def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
-def env_int(name: str, default: int, minimum: int = 0) -> int:
+def env_int(name: str, default: int, minimum: int, maximum: int) -> int:
+    """A whole number in [minimum, maximum]: a value out of range stops start-up rather than
+    hanging or being half-used (a port of 70000 is not a port)."""
     raw = os.environ.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name}: expected an integer, got {raw!r}") from exc
-    if value < minimum:
-        raise ConfigError(f"{name}: must be at least {minimum}, got {value}")
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from exc
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name}: must be from {minimum} to {maximum}, got {value}")
     return value
 
 
@@ -50,8 +55,13 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name}: expected true or false, got {raw!r}")
 
 
-def parse_duration(name: str, raw: str) -> timedelta:
-    """'6h', '90m', '45s', '2d' or a bare number of seconds."""
+def parse_duration(
+    name: str,
+    raw: str,
+    shortest: timedelta = timedelta(seconds=1),
+    longest: timedelta = timedelta(days=365),
+) -> timedelta:
+    """'6h', '90m', '45s', '2d' or a bare number of seconds, within [shortest, longest]."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     text = raw.strip().lower()
     try:
@@ -59,9 +69,21 @@ def parse_duration(name: str, raw: str) -> timedelta:
         seconds = float(text[:-1]) * unit if unit else float(text)
     except ValueError as exc:
         raise ConfigError(f"{name}: expected a duration like 6h, 90m or 3600, got {raw!r}") from exc
-    if seconds <= 0:
+    if not math.isfinite(seconds) or seconds <= 0:
         raise ConfigError(f"{name}: must be positive, got {raw!r}")
+    if not shortest.total_seconds() <= seconds <= longest.total_seconds():
+        raise ConfigError(
+            f"{name}: must be from {_words(shortest)} to {_words(longest)}, got {raw!r}"
+        )
     return timedelta(seconds=seconds)
+
+
+def _words(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def env_speed(name: str, default: float) -> float:
@@ -73,13 +95,39 @@ def env_speed(name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name}: expected km/h such as 4.5, got {raw!r}") from None
-    if not 1 <= value <= 10:
+    if not 1 <= value <= 10:  # also refuses nan and inf
         raise ConfigError(f"{name}: {value} km/h is not a walking speed (1 to 10)")
     return value
 
 
-def env_duration(name: str, default: str) -> timedelta:
-    return parse_duration(name, os.environ.get(name) or default)
+def env_snap_metres(name: str, default: float) -> float:
+    """How far from every street (metres) a place may be and still be walked from the network:
+    10 m is GPS noise, beyond 5 km the street network no longer describes the walk."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected metres such as 400, got {raw!r}") from None
+    if not 10 <= value <= 5000:  # also refuses nan and inf
+        raise ConfigError(f"{name}: must be from 10 to 5000 metres, got {raw!r}")
+    return value
+
+
+def env_duration(name: str, default: str, shortest: timedelta, longest: timedelta) -> timedelta:
+    return parse_duration(name, os.environ.get(name) or default, shortest, longest)
+
+
+def env_public_url(name: str) -> str | None:
+    """An origin such as https://nezlam.example (no path): what browsers send as Origin."""
+    raw = (os.environ.get(name) or "").strip().rstrip("/")
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+        raise ConfigError(f"{name}: expected an origin like https://nezlam.example, got {raw!r}")
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def default_database_url() -> str:
@@ -92,6 +140,9 @@ class Settings:
     replica_database_url: str | None = None  # a PostgreSQL read replica, for the index poller
     host: str = "127.0.0.1"
     port: int = 8000
+    # The address residents use (https://nezlam.example), when a proxy in front changes the
+    # Host header: sign-in and visitor forms accept posts whose Origin is this.
+    public_url: str | None = None
     stale_after: timedelta = timedelta(hours=6)
     no_response_after: timedelta = timedelta(hours=24)
     # How often each worker looks for changes written by other workers.
@@ -111,6 +162,9 @@ class Settings:
     # The street network (`nezlam streets import`): with it, walking distances and minutes.
     streets_file: Path | None = None
     walking_speed_kmh: float = 4.5
+    # Farther than this from every street, a place or point is not walked on the network (a
+    # network for another city, or a village beyond the extract): straight line instead.
+    walking_snap_m: float = 400.0
     # Where `nezlam coverage` writes and the coordinators' coverage page reads.
     coverage_dir: Path = Path("var") / "coverage"
     siting_dir: Path = Path("var") / "siting"  # where `nezlam site` writes, likewise
@@ -133,27 +187,33 @@ class Settings:
         tile_url = os.environ.get("NEZLAM_TILE_URL") or cls.tile_url
         if not all(part in tile_url for part in ("{z}", "{x}", "{y}")):
             raise ConfigError(f"NEZLAM_TILE_URL: needs {{z}}, {{x}} and {{y}}, got {tile_url!r}")
-        stale_after = env_duration("NEZLAM_STALE_AFTER", "6h")
-        no_response_after = env_duration("NEZLAM_NO_RESPONSE_AFTER", "24h")
+        stale_after = env_duration("NEZLAM_STALE_AFTER", "6h", MINUTE, timedelta(days=7))
+        no_response_after = env_duration(
+            "NEZLAM_NO_RESPONSE_AFTER", "24h", MINUTE, timedelta(days=30)
+        )
         if no_response_after <= stale_after:
             raise ConfigError("NEZLAM_NO_RESPONSE_AFTER: must be longer than NEZLAM_STALE_AFTER")
         return cls(
             database_url=url,
             replica_database_url=replica,
             host=os.environ.get("NEZLAM_HOST", "127.0.0.1"),
-            port=env_int("NEZLAM_PORT", 8000, minimum=1),
+            port=env_int("NEZLAM_PORT", 8000, 1, 65535),
+            public_url=env_public_url("NEZLAM_PUBLIC_URL"),
             stale_after=stale_after,
             no_response_after=no_response_after,
-            signal_window=env_duration("NEZLAM_SIGNAL_WINDOW", "2h"),
-            signal_flag_threshold=env_int("NEZLAM_SIGNAL_FLAG_THRESHOLD", 3, minimum=1),
-            signals_per_client_per_hour=env_int("NEZLAM_SIGNALS_PER_HOUR", 20, minimum=1),
-            index_poll_seconds=env_int("NEZLAM_INDEX_POLL_MS", 1000, minimum=50) / 1000,
+            signal_window=env_duration("NEZLAM_SIGNAL_WINDOW", "2h", MINUTE, timedelta(days=7)),
+            signal_flag_threshold=env_int("NEZLAM_SIGNAL_FLAG_THRESHOLD", 3, 1, 1000),
+            signals_per_client_per_hour=env_int("NEZLAM_SIGNALS_PER_HOUR", 20, 1, 100_000),
+            index_poll_seconds=env_int("NEZLAM_INDEX_POLL_MS", 1000, 50, 600_000) / 1000,
             tile_url=tile_url,
-            low_fuel_litres=env_int("NEZLAM_LOW_FUEL_LITRES", 20, minimum=1),
+            low_fuel_litres=env_int("NEZLAM_LOW_FUEL_LITRES", 20, 1, 100_000),
             webhook_dispatch=env_bool("NEZLAM_WEBHOOK_DISPATCH", True),
-            call_claim_for=env_duration("NEZLAM_CALL_CLAIM_FOR", "30m"),
+            call_claim_for=env_duration(
+                "NEZLAM_CALL_CLAIM_FOR", "30m", timedelta(seconds=1), timedelta(hours=24)
+            ),
             streets_file=Path(env_str("NEZLAM_STREETS", "") or DEFAULT_STREETS_PATH),
             walking_speed_kmh=env_speed("NEZLAM_WALKING_SPEED_KMH", 4.5),
+            walking_snap_m=env_snap_metres("NEZLAM_WALKING_SNAP_M", 400.0),
             coverage_dir=Path(env_str("NEZLAM_COVERAGE_DIR", "") or cls.coverage_dir),
             siting_dir=Path(env_str("NEZLAM_SITING_DIR", "") or cls.siting_dir),
         )
