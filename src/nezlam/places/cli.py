@@ -43,7 +43,7 @@ def import_(
         except (OSError, RuntimeError, ValueError) as exc:
             console.print(f"[red]cannot read {path.name}:[/red] {exc}")
             raise typer.Exit(1) from exc
-    counts = ", ".join(f"{count} {kind}s" for kind, count in report.counts.items())
+    counts = ", ".join(counted(count, kind) for kind, count in report.counts.items())
     replaced = f"; replaced {report.removed} earlier entries" if report.removed else ""
     console.print(
         f"{report.source}: {report.added} entries ({counts}){replaced} in {report.seconds:.1f} s"
@@ -51,6 +51,16 @@ def import_(
     if report.skipped:
         console.print(f"{report.skipped} house numbers with no street, place or name were skipped")
     console.print("Data © OpenStreetMap contributors (ODbL 1.0): credit them wherever it is shown.")
+
+
+# English plurals are not "add an s" ("addresss"): each kind names its own.
+PLURALS = {"address": "addresses", "street": "streets", "place": "places"}
+
+
+def counted(count: int, kind: str) -> str:
+    """ "1 address", "1,003 addresses", "0 streets"."""
+    noun = kind if count == 1 else PLURALS.get(kind, kind + "s")
+    return f"{count:,} {noun}"
 
 
 @places_app.command("search")
