@@ -3,7 +3,8 @@
 Every write takes the next number of a global change sequence (see `store.db.next_change_seq`).
 Each worker remembers the highest number it has applied and, every `poll_seconds`, reads the
 points with a higher one — so a change made by any process reaches every worker within about a
-second, on SQLite and PostgreSQL alike, with one indexed query per poll.
+second, on SQLite and PostgreSQL alike, with one indexed query per poll. Other things a worker
+keeps from files (the street network) register a check with `watch`, run on the same poll.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from nezlam.domain.public import PointView
 from nezlam.geo.spatial_index import SpatialIndex
@@ -37,6 +38,7 @@ class IndexSync:
         self.index = index
         self.poll_seconds = poll_seconds
         self._organisations: dict[int, str] = {}
+        self._watchers: list[Callable[[], object]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -73,6 +75,19 @@ class IndexSync:
         """Show this process's own writes at once, without waiting for the poll."""
         self.index.apply(self.views(rows))
 
+    def watch(self, check: Callable[[], object]) -> None:
+        """Run `check` on every poll, after the points (e.g. reload a file that changed)."""
+        self._watchers.append(check)
+
+    def poll(self) -> None:
+        """One tick of the background thread: the points, then every watcher. A failure is
+        logged and tried again next tick (the database may be restarting)."""
+        for step in (self.refresh, *self._watchers):
+            try:
+                step()
+            except Exception:
+                log.exception("index poll step %s failed", getattr(step, "__name__", step))
+
     def start(self) -> None:
         if self._thread is not None:
             return
@@ -87,7 +102,4 @@ class IndexSync:
 
     def _run(self) -> None:
         while not self._stop.wait(self.poll_seconds):
-            try:
-                self.refresh()
-            except Exception:  # the database may be restarting; try again next tick
-                log.exception("index refresh failed")
+            self.poll()

@@ -16,6 +16,7 @@ import orjson
 from nezlam.domain import opening_hours
 from nezlam.domain.freshness import shown_status
 from nezlam.domain.vocabulary import ITEM_SERVICES, ShownStatus, Visibility
+from nezlam.domain.walk_estimate import distance_facts
 from nezlam.geo.distance import coarse_position
 
 DEFAULT_LANGUAGE = "uk"
@@ -217,6 +218,8 @@ def live_properties(
         live["distance_m"] = round(distance_m, -3) if view.protected else round(distance_m)
     if walking_m is not None:  # on the streets, to where the point's public position meets them
         live["walking_m"] = round(walking_m, -2) if view.protected else round(walking_m)
+    if distance_m is not None:  # measured on the streets or not; more than an hour's walk or not
+        live.update(distance_facts(live["distance_m"], live.get("walking_m")))
     return live
 
 

@@ -22,6 +22,7 @@ point" for every street node at once.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,13 +98,21 @@ class StreetNetwork:
     # --- storage ----------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
+        """Write the network to `path` whole: into a file beside it, then renamed over it, so
+        a running server that reloads the file never reads half of one."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:  # np.savez would append ".npz" to a name without it
-            np.savez(
-                handle, lat=self.lat, lon=self.lon, indptr=self.indptr, indices=self.indices,
-                weights=self.weights, osm_ids=self.osm_ids, name=np.array(self.name),
-            )  # fmt: skip
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        try:
+            with partial.open("wb") as handle:  # np.savez would add ".npz" to a bare name
+                np.savez(
+                    handle, lat=self.lat, lon=self.lon, indptr=self.indptr,
+                    indices=self.indices, weights=self.weights, osm_ids=self.osm_ids,
+                    name=np.array(self.name),
+                )  # fmt: skip
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
         return path
 
     @classmethod

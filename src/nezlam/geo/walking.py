@@ -13,6 +13,13 @@ Two questions, two methods:
   however far it is as the crow flies), measured by one Dijkstra from the asker's location,
   bounded to the distance that can still matter.
 
+**Only where the streets reach.** A location or point farther than `snap_m` (metres,
+NEZLAM_WALKING_SNAP_M) from every street is not measured on them: snapping it would add a
+straight line of any length to a walk through a network that may be another city's. Such a
+pair keeps the straight-line estimate (`domain.walk_estimate`), points off the network are no
+source of `reach`, and answers are ranked by walking metres where measured and by the estimate
+elsewhere, so a point 10 m away is never ranked below one 20 km away.
+
 Points are placed on the network where their *public* position meets it: a protected point's
 exact position is never used, so walking times cannot reveal it.
 """
@@ -26,22 +33,28 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from nezlam.domain.public import Hit
+from nezlam.domain.walk_estimate import DETOUR_FACTOR
 from nezlam.geo.distance import haversine_m
 from nezlam.geo.spatial_index import SHOWN_CODES, Filters, Snapshot, SpatialIndex, _lookup
 from nezlam.geo.streets import Reach, Snaps, StreetNetwork
 
 CANDIDATE_FACTOR = 3  # straight-line candidates per answer wanted
 DETOUR_BOUND = 3.0  # how much longer than the straight line a walk may be and still be searched
+DEFAULT_SNAP_M = 400.0  # farther than this from every street, a place is not on the network
 
 
 class Walking:
-    """The street network beside one spatial index."""
+    """The street network beside one spatial index; places more than `snap_m` metres from
+    every street are not measured on it."""
 
-    def __init__(self, network: StreetNetwork, index: SpatialIndex) -> None:
+    def __init__(
+        self, network: StreetNetwork, index: SpatialIndex, snap_m: float = DEFAULT_SNAP_M
+    ) -> None:
         self.network = network
         self.index = index
+        self.snap_m = snap_m
         self._lock = threading.Lock()
-        self._snaps: tuple[np.ndarray, Snaps] | None = None
+        self._snaps: tuple[np.ndarray, Snaps, np.ndarray] | None = None
         # filters -> (positions array, passing rows as bytes, passing rows, reach)
         self._reach: dict[Filters, tuple[np.ndarray, bytes, np.ndarray, Reach]] = {}
         self.recomputes = 0
@@ -49,12 +62,20 @@ class Walking:
     def snaps(self, snap: Snapshot) -> Snaps:
         """Where each point of the snapshot meets the network: once per set of positions (a
         status change keeps the snapshot's position arrays, so it snaps nothing again)."""
+        return self._snapped(snap)[0]
+
+    def on_network(self, snap: Snapshot) -> np.ndarray:
+        """Per row of the snapshot: whether the point lies within `snap_m` of a street."""
+        return self._snapped(snap)[1]
+
+    def _snapped(self, snap: Snapshot) -> tuple[Snaps, np.ndarray]:
         cached = self._snaps
         if cached is not None and cached[0] is snap.lat:
-            return cached[1]
+            return cached[1], cached[2]
         snaps = self.network.snap(snap.lat, snap.lon)
-        self._snaps = (snap.lat, snaps)
-        return snaps
+        on = snaps.offset <= self.snap_m
+        self._snaps = (snap.lat, snaps, on)
+        return snaps, on
 
     def eligible(self, snap: Snapshot, filters: Filters, now: datetime) -> np.ndarray:
         """Rows of the points that pass `filters` at `now`, in row order."""
@@ -76,10 +97,12 @@ class Walking:
         return rows
 
     def reach(self, filters: Filters, now: datetime) -> tuple[Snapshot, np.ndarray, Reach]:
-        """Walking distance from every street node to the nearest point passing `filters`,
-        recomputed only when the set of such points has changed."""
+        """Walking distance from every street node to the nearest point on the network that
+        passes `filters` (the rows returned, in row order), recomputed only when the set of
+        such points has changed."""
         snap = self.index.snapshot
         rows = self.eligible(snap, filters, now)
+        rows = rows[self.on_network(snap)[rows]]
         key = rows.tobytes()
         cached = self._reach.get(filters)
         if cached is not None and cached[0] is snap.lat and cached[1] == key:
@@ -102,12 +125,16 @@ class Walking:
         max_m: float | None = None,
     ) -> tuple[Snapshot, list[Hit], dict[int, float]]:
         """Up to k points passing `filters`, nearest on foot first: (snapshot, hits in the
-        index's form with straight-line metres, walking metres by row). A point the streets
-        do not reach within the search bound is left out."""
-        snap, rows, reach = self.reach(filters, now)
-        if len(rows) == 0 or k <= 0:
-            return snap, [], {}
+        index's form with straight-line metres, walking metres by row — only for the points
+        measured on the streets). From a place off the network every answer is as the crow
+        flies; from one on it, a point off the network keeps its straight-line estimate and
+        is ranked by it among the walks. A point on the network that the streets do not reach
+        within the search bound is left out."""
         here = self.network.snap([lat], [lon])
+        snap, rows, reach = self.reach(filters, now)
+        if k <= 0 or len(rows) == 0 or here.offset[0] > self.snap_m:
+            straight, hits = self.index.nearest(lat, lon, k, filters, now, max_m)
+            return straight, hits, {}
         best_m, best_i = self.network.walking_distance(reach, here)
         want = max(k * CANDIDATE_FACTOR, k + 8)
         _snap, candidates = self.index.nearest(lat, lon, want, filters, now, max_m)
@@ -116,17 +143,31 @@ class Walking:
             best_row = int(rows[best_i[0]])
             if best_row not in by_row:
                 by_row[best_row] = self._hit(snap, best_row, lat, lon, now)
-        farthest = max(hit[1] for hit in by_row.values())
-        bound = max(farthest * DETOUR_BOUND, float(best_m[0]) * 1.01 if best_i[0] >= 0 else 0)
-        walk = self._walk_from(here, np.fromiter(by_row, np.intp), snap, bound + 500.0)
-        ranked = sorted(
-            ((metres, row) for row, metres in walk.items() if np.isfinite(metres)),
-            key=lambda pair: pair[0],
-        )
+        walk = self._walks(here, by_row, snap, float(best_m[0]) if best_i[0] >= 0 else 0.0)
         if max_m is not None:
-            ranked = [(m, row) for m, row in ranked if m <= max_m * DETOUR_BOUND]
-        chosen = ranked[:k]
-        return snap, [by_row[row] for _m, row in chosen], {row: m for m, row in chosen}
+            walk = {row: m for row, m in walk.items() if m <= max_m * DETOUR_BOUND}
+        on = self.on_network(snap)
+        ranked = sorted(  # walks where measured, straight-line estimates for points off it
+            (walk[row] if row in walk else hit[1] * DETOUR_FACTOR, row)
+            for row, hit in by_row.items()
+            if row in walk or not on[row]
+        )
+        chosen = [row for _m, row in ranked[:k]]
+        return snap, [by_row[row] for row in chosen], {r: walk[r] for r in chosen if r in walk}
+
+    def _walks(
+        self, here: Snaps, by_row: dict[int, Hit], snap: Snapshot, best_m: float
+    ) -> dict[int, float]:
+        """Walking metres to the candidates on the network that the streets reach within the
+        bound that can still matter (finite walks only)."""
+        on = self.on_network(snap)
+        measured = np.fromiter((row for row in by_row if on[row]), np.intp)
+        if not len(measured):
+            return {}
+        farthest = max(hit[1] for hit in by_row.values())
+        bound = max(farthest * DETOUR_BOUND, best_m * 1.01)
+        walk = self._walk_from(here, measured, snap, bound + 500.0)
+        return {row: metres for row, metres in walk.items() if np.isfinite(metres)}
 
     def _hit(self, snap: Snapshot, row: int, lat: float, lon: float, now: datetime) -> Hit:
         """An index hit for a row the straight-line search did not bring."""

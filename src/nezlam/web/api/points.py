@@ -39,6 +39,7 @@ from nezlam.domain.public import (
     render_hits_json,
 )
 from nezlam.domain.vocabulary import SignalKind, Visibility
+from nezlam.domain.walk_estimate import answer_distance_by
 from nezlam.geo.spatial_index import Snapshot
 from nezlam.report_writer import ReportJob
 from nezlam.store import audit as audit_store
@@ -126,9 +127,9 @@ def nearest_body(state: AppState, params: Mapping[str, str], accept_language: st
     tail: dict[str, Any] = {
         "generated_at": iso(now),
         "stale_after_s": state.stale_after_s,
-        "distance_by": "walking" if walking is not None else "straight_line",
+        "distance_by": answer_distance_by(len(hits), len(walking or ())),
     }
-    if walking is not None:
+    if walking:  # some were measured on the streets (see each point's distance_by)
         tail["walking_speed_kmh"] = state.settings.walking_speed_kmh
     if snap.has_demo:
         tail["notice"] = DEMO_NOTICE
