@@ -6,9 +6,14 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from nezlam.cli import app
 from nezlam.geo.distance import haversine_m
 from nezlam.geo.streets import StreetNetwork, from_edges, is_walkable, read_osm
+from nezlam.store import points
+from nezlam.store.actor import CLI
+from tests.conftest import REGION_A, point_create
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
 MONACO = DATA / "monaco.osm.pbf"
@@ -174,3 +179,46 @@ def test_walking_distances_agree_with_networkx_within_a_metre(extract, request):
         source = starts[reach.source[node]]
         alone = nx.dijkstra_path_length(graph, source, node, weight="weight")
         assert alone == pytest.approx(reach.distance[node], abs=1.0)
+
+
+# --- `nezlam streets import` says how many points the new streets reach ---------------------
+
+
+def import_streets(db_url, target):
+    result = CliRunner().invoke(
+        app,
+        ["streets", "import", str(MONACO), "--output", str(target)],
+        env={"NEZLAM_DATABASE_URL": db_url},
+    )
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())  # rich wraps long lines
+
+
+def add_point(db, point_id, lat, lon):
+    with db.write() as session:
+        points.create_point(session, point_create(point_id, REGION_A, lat, lon), CLI)
+
+
+@pytest.mark.skipif(not MONACO.exists(), reason=NO_DATA)
+def test_importing_another_citys_streets_warns_that_they_cover_no_point(
+    db, db_url, network, tmp_path
+):
+    """The database holds Kyiv's point-a and Kharkiv's point-b; the extract is Monaco's."""
+    said = import_streets(db_url, tmp_path / "streets.npz")
+    assert "the network covers 0 of 2 points" in said
+    assert "walking distances will be used for none of them — is this the right city?" in said
+    add_point(db, "casino", 43.7396, 7.4278)
+    said = import_streets(db_url, tmp_path / "streets.npz")
+    assert "covers only 1 of 3 points (33 %)" in said and "the other 2 keep straight-line" in said
+    for n, (lat, lon) in enumerate([(43.7350, 7.4216), (43.7275, 7.4155)]):
+        add_point(db, f"monaco-{n}", lat, lon)
+    said = import_streets(db_url, tmp_path / "streets.npz")
+    assert "the network covers 3 of 5 points (60 %) within 400 m" in said
+    assert "warning" not in said
+
+
+@pytest.mark.skipif(not MONACO.exists(), reason=NO_DATA)
+def test_importing_streets_before_the_database_exists_still_stores_them(tmp_path):
+    said = import_streets(f"sqlite:///{tmp_path / 'none.sqlite3'}", tmp_path / "streets.npz")
+    assert "were not checked against the new streets" in said
+    assert StreetNetwork.load(tmp_path / "streets.npz").name == "monaco"

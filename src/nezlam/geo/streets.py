@@ -133,6 +133,15 @@ class StreetNetwork:
             self._snapper = _Snapper(self)
         return self._snapper.snap(np.asarray(lat, float), np.asarray(lon, float))
 
+    def reaches(
+        self, lat: Sequence[float] | np.ndarray, lon: Sequence[float] | np.ndarray, snap_m: float
+    ) -> np.ndarray:
+        """Per location (degrees, lat and lon arrays): whether it lies within `snap_m` metres
+        of a street, so that a walk from it can be measured on this network."""
+        if not len(lat):
+            return np.zeros(0, bool)
+        return self.snap(lat, lon).offset <= snap_m
+
     # --- walking ----------------------------------------------------------------------------
 
     def nearest_sources(self, sources: Snaps) -> Reach:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from nezlam.geo.streets import StreetNetwork
 
 streets_app = typer.Typer(
     help="The street network: walking distances instead of straight lines.", no_args_is_help=True
@@ -22,7 +26,8 @@ def import_(
     ),
 ) -> None:
     """Build the pedestrian network of an OSM extract and store it where the server loads it
-    from. Restart the server (or its workers) to use a new network."""
+    from; a running server uses it from its next index poll (about a second). Says how many of
+    the points in the database the network reaches."""
     from nezlam.cli import console, progress_bar
     from nezlam.config import Settings
     from nezlam.geo.streets import read_osm
@@ -47,6 +52,47 @@ def import_(
         f"{network.weights.sum() / 2000:,.0f} km walkable, in {seconds:.1f} s → {target}"
     )
     console.print("Data © OpenStreetMap contributors (ODbL 1.0): credit them wherever it is shown.")
+    check_points(network)
+
+
+def check_points(network: StreetNetwork) -> None:
+    """How many of the points in the database lie within NEZLAM_WALKING_SNAP_M of the new
+    streets, with a warning when that is none or fewer than half (another city's extract, or
+    one that leaves out the suburbs)."""
+    from nezlam.cli import console, database, settings
+    from nezlam.geo.spatial_index import SpatialIndex
+    from nezlam.index_sync import IndexSync
+
+    try:
+        config = settings()
+        index = SpatialIndex(config.stale_after, config.no_response_after)
+        IndexSync(database(), index).load_all()
+    except typer.Exit:  # no database yet, or not migrated: the import itself stands
+        console.print("the points in the database were not checked against the new streets")
+        return
+    snap = index.snapshot
+    if not len(snap):
+        return
+    reached = int(network.reaches(snap.lat, snap.lon, config.walking_snap_m).sum())
+    console.print(coverage_words(reached, len(snap), config.walking_snap_m))
+
+
+def coverage_words(reached: int, total: int, snap_m: float) -> str:
+    """What the network's reach over the database's points means, in a sentence."""
+    share = f"{reached:,} of {total:,} points"
+    if reached == 0:
+        return (
+            f"[yellow]warning:[/yellow] the network covers 0 of {total:,} points (none within "
+            f"{snap_m:,.0f} m of its streets); walking distances will be used for none of "
+            "them — is this the right city?"
+        )
+    if reached * 2 < total:
+        return (
+            f"[yellow]warning:[/yellow] the network covers only {share} "
+            f"({100 * reached / total:.0f} %); the other {total - reached:,} keep straight-line "
+            "distances — does the extract leave out part of the area?"
+        )
+    return f"the network covers {share} ({100 * reached / total:.0f} %) within {snap_m:,.0f} m"
 
 
 @streets_app.command("info")
