@@ -169,6 +169,7 @@ def test_filters_by_status_power_fuel_and_text(as_coordinator, app_client):
     # Cyrillic in any case, in the name or the locality.
     assert row_ids(dashboard(app_client, q="ШКОЛА")) == ["a-gen"]
     assert row_ids(dashboard(app_client, q="бровари")) == ["a-stale"]
+    assert row_ids(dashboard(app_client, q="Brovary")) == ["a-stale"]  # as English shows it
     assert row_ids(dashboard(app_client, q="nothing like it")) == []
 
 
@@ -215,11 +216,13 @@ def test_counts_per_region_with_a_total_row(as_coordinator, app_client):
         "Status unknown", "Total",
     ]  # fmt: skip
     body = [plain[i : i + 9] for i in range(9, len(plain), 9)]
+    # In English, regions in the national transliteration; the links still name the region.
     assert body == [
-        [REGION_A, "2", "0", "1", "1", "0", "0", "1", "5"],
-        [REGION_B, "1", "0", "0", "0", "0", "0", "0", "1"],
+        ["Kyiv", "2", "0", "1", "1", "0", "0", "1", "5"],
+        ["Kharkivska oblast", "1", "0", "0", "0", "0", "0", "0", "1"],
         ["Total", "3", "0", "1", "1", "0", "0", "1", "6"],
     ]
+    assert 'href="?region=%D0%9A%D0%B8%D1%97%D0%B2&amp;status=open"' in counts
 
 
 def test_thousands_of_points_are_paged(db, clock, as_coordinator, app_client):
@@ -235,6 +238,64 @@ def test_thousands_of_points_are_paged(db, clock, as_coordinator, app_client):
     assert len(row_ids(last)) == 35 and "Page 3 of 3" in last
     every = set(row_ids(first)) | set(row_ids(dashboard(app_client, sort="name", page="2")))
     assert len(every | set(row_ids(last))) == 235
+
+
+def test_names_sort_by_their_numbers_and_the_ukrainian_alphabet(
+    db, clock, as_coordinator, app_client
+):
+    names = [
+        "АЗС № 10",
+        "АЗС № 2",
+        "АЗС № 1",
+        "Ірпінський ЦНАП",
+        "Яготинський ліцей",
+        "Школа № 100",
+    ]
+    with db.write() as session:
+        for i, name in enumerate(names):
+            data = point_create(f"n-{i}", REGION_A, 50.3 + i / 100, 30.4, name={"uk": name})
+            points.create_point(session, data, CLI, now=clock())
+    as_coordinator("coordinator_a")
+    html = app_client.get("/coordinate", params={"sort": "name", "q": "№"}).text
+    assert row_ids(html) == ["n-2", "n-1", "n-0", "n-5"]  # № 1, № 2, № 10, then Школа
+    html = app_client.get("/coordinate", params={"sort": "name", "q": "ський"}).text
+    assert row_ids(html) == ["n-3", "n-4"]  # І before Я (Unicode puts і after я)
+
+
+def table_cells(html: str, point_id: str) -> list[str]:
+    row = re.search(rf'<tr data-id="{point_id}">(.*?)</tr>', html, re.S)[1]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c)).strip() for c in cells]
+
+
+def test_numbers_are_written_for_the_language_and_a_place_is_said_once(
+    db, clock, as_coordinator, app_client
+):
+    report(db, "a-stale", clock() - 7 * HOUR, fuel_litres=39.6)  # says nothing of status
+    as_coordinator("coordinator_a")
+    uk = app_client.get("/coordinate", params={"fuel_below": "50.0"}).text
+    assert "39,6" in table_cells(uk, "a-stale") and "Бровари, Київ" in table_cells(uk, "a-stale")
+    assert 'name="fuel_below" type="number"' in uk and 'value="50"' in uk  # not "50.0"
+    en = dashboard(app_client, fuel_below="50.0")
+    assert "39.6" in table_cells(en, "a-stale") and "12" in table_cells(en, "a-gen")
+    assert "Brovary, Kyiv" in table_cells(en, "a-stale")
+    # Kyiv is its own region: said once, not "Kyiv, Kyiv".
+    assert "Kyiv" in table_cells(dashboard(app_client), "point-a")
+    assert "Kyiv, Kyiv" not in dashboard(app_client)
+
+
+def test_the_english_workspace_transliterates_places_and_keeps_english_names(
+    as_coordinator, app_client
+):
+    as_coordinator("coordinator_a")
+    en = dashboard(app_client, sort="name")
+    assert "Brovary" in en and "Бровари" not in en and ">Library</a>" in en
+    page = app_client.get("/coordinate/points/a-stale", headers={"Accept-Language": "en"}).text
+    details = page[page.index("Details") : page.index("Recent reports")]
+    assert "vul. Testova, 7, Brovary" in details and "Kyiv" in details
+    assert "Org" not in details or "Org A" in details
+    uk = app_client.get("/coordinate/points/a-stale", headers={"Accept-Language": "uk"}).text
+    assert "вул. Тестова, 7, Бровари" in uk
 
 
 # --- Open points over time from the history -----------------------------------------------------

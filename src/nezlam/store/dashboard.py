@@ -10,6 +10,7 @@ applies, rather than a second copy of that rule written in SQL.
 from __future__ import annotations
 
 import bisect
+import functools
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -20,9 +21,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import Float, cast, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from nezlam.domain.collation import natural_key
 from nezlam.domain.freshness import shown_status
 from nezlam.domain.public import pick_name
 from nezlam.domain.vocabulary import ShownStatus, Status
+from nezlam.places.transliteration import fold
 from nezlam.store.tables import Point, StatusReport, User, VisitorSignal
 
 # The order of the count columns and the filters: working, then warnings, then silence.
@@ -106,9 +109,17 @@ class Filters:
 
 def _matches(row: PointRow, needle: str) -> bool:
     """Case-insensitively in any language's name or the locality (Cyrillic included, which
-    SQLite's LIKE would not fold)."""
+    SQLite's LIKE would not fold); typed in Latin letters, also in their transliteration, as
+    the English workspace shows them ("brovary" finds Бровари)."""
     haystack = [*row.name.values(), row.locality]
-    return any(needle in str(value).casefold() for value in haystack)
+    if any(needle in str(value).casefold() for value in haystack):
+        return True
+    return needle.isascii() and any(_folded(needle) in _folded(str(v)) for v in haystack)
+
+
+@functools.lru_cache(maxsize=65_536)  # names and localities repeat from request to request
+def _folded(text: str) -> str:
+    return fold(text)
 
 
 def current_rows(
@@ -164,8 +175,8 @@ def usernames(session: Session, user_ids: Iterable[int | None]) -> dict[int, str
 
 SORT_KEYS: dict[str, Any] = {
     "name": None,  # by the name in the page's language, set in sort_rows
-    "locality": lambda r: r.locality.casefold(),
-    "region": lambda r: r.region.casefold(),
+    "locality": lambda r: (natural_key(r.locality), natural_key(r.region)),
+    "region": lambda r: (natural_key(r.region), natural_key(r.locality)),
     "status": lambda r: STATUS_RANK[r.shown],
     "updated": lambda r: r.updated_at,
     "verified": lambda r: r.verified_at,
@@ -178,8 +189,9 @@ SORT_KEYS: dict[str, Any] = {
 
 def sort_rows(rows: Iterable[PointRow], key: str, descending: bool, lang: str) -> list[PointRow]:
     """Sorted by a column; rows without a value (never reported, no fuel level) come last in
-    either direction, and ties keep name order so that pages do not shuffle."""
-    by_name = sorted(rows, key=lambda r: (r.label(lang).casefold(), r.id))
+    either direction, and ties keep name order so that pages do not shuffle. Names sort as
+    people read them: № 2 before № 10, і after и."""
+    by_name = sorted(rows, key=lambda r: (natural_key(r.label(lang)), r.id))
     if key == "name":
         return list(reversed(by_name)) if descending else by_name
     value_of = SORT_KEYS[key]

@@ -33,6 +33,7 @@ from nezlam.web.coordinate_words import (
     ChangeWords,
     dash,
     entry_item,
+    local_name,
     moment,
     report_item,
     status_name,
@@ -163,8 +164,9 @@ def dashboard(request: Request) -> Response:
         request,
         "coordinate.html",
         csrf=who.csrf,
-        regions=scope.regions,
+        regions=[(region, local_name(region, lang)) for region in scope.regions],
         view=view,
+        fuel_below="" if view.filters.fuel_below is None else f"{view.filters.fuel_below:g}",
         form=params,
         rows=[table_row(row, scope.now, lang, _) for row in shown],
         total=len(scope.chosen),
@@ -175,7 +177,8 @@ def dashboard(request: Request) -> Response:
         link=lambda **changes: link(params, **changes),
         export_query=link(params, page=None, sort=None, dir=None, days=None),
         columns=column_headers(_),
-        counts=counts,
+        counts={local_name(region, lang): c for region, c in counts.items()},
+        region_of={local_name(region, lang): region for region in counts},
         total_counts=board.total_counts(counts),
         statuses=[(s.value, status_name(s.value, _)) for s in board.STATUS_ORDER],
         powers=list(presenters.power_labels(_).items()),
@@ -215,8 +218,7 @@ def link(params: QueryParams, **changes: Any) -> str:
 def column_headers(_: Any) -> list[tuple[str, str]]:
     return [
         ("name", _("Name")),
-        ("locality", _("Locality")),
-        ("region", _("Region")),
+        ("locality", _("Locality, region")),
         ("status", _("Status")),
         ("updated", _("Updated")),
         ("verified", _("Verified")),
@@ -233,17 +235,25 @@ def table_row(row: board.PointRow, now: datetime, lang: str, _: Any) -> dict[str
     return {
         "id": row.id,
         "name": row.label(lang),
-        "locality": row.locality,
-        "region": row.region,
+        "place": place_of(row.locality, row.region, lang),
+        "locality": local_name(row.locality, lang),
+        "region": local_name(row.region, lang),
         "status": presenters.status_words(props, now, lang, _),
         "shown": row.shown.value,
         "updated": moment(row.updated_at, now, lang),
         "verified": moment(row.verified_at, now, lang),
-        "occupancy": f"{dash(row.occupancy)} / {dash(row.capacity)}",
+        "occupancy": f"{dash(row.occupancy, lang)} / {dash(row.capacity, lang)}",
         "power": presenters.power_label(row.power, _) or "—",
-        "fuel": dash(row.fuel_litres),
+        "fuel": dash(row.fuel_litres, lang),
         "flagged": moment(row.flagged_at, now, lang),
     }
+
+
+def place_of(locality: str, region: str, lang: str) -> str:
+    """ "Бровари, Київська область"; the city alone when it is its own region ("Київ")."""
+    if locality.casefold() == region.casefold():
+        return local_name(locality, lang)
+    return f"{local_name(locality, lang)}, {local_name(region, lang)}"
 
 
 def notification_words(_: Any) -> dict[str, str]:
@@ -264,7 +274,7 @@ def notification_item(
         "point_id": note.point_id,
         "name": pick_name(names.get(note.point_id) or {"uk": note.point_id}, lang),
         "kind": notification_words(_).get(note.kind, note.kind),
-        "fuel": dash((note.details or {}).get("fuel_litres")) if low_fuel else None,
+        "fuel": dash((note.details or {}).get("fuel_litres"), lang) if low_fuel else None,
         "at": moment(note.at, now, lang),
     }
 
@@ -319,7 +329,13 @@ def point_page(request: Request, point_id: str) -> Response:
         "coordinate_point.html",
         point=point,
         name=row.label(lang),
-        organisation=organisation,
+        organisation=local_name(organisation, lang) or None,
+        where={
+            "address": local_name(point.address, lang) or "—",
+            "locality": local_name(point.locality, lang),
+            "region": local_name(point.region, lang),
+            "capacity": dash(point.capacity, lang),
+        },
         current=table_row(row, now, lang, _),
         visibility=say.value("visibility", point.visibility),
         heating=say.value("heating", point.heating),

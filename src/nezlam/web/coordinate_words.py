@@ -11,7 +11,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
+
 from nezlam.domain.public import iso, pick_name
+from nezlam.places.transliteration import transliterate
 from nezlam.web import presenters
 
 LOCAL = ZoneInfo("Europe/Kyiv")
@@ -34,11 +37,23 @@ def moment(value: datetime | None, now: datetime, lang: str) -> dict[str, str] |
     }
 
 
-def dash(value: Any) -> str:
-    """A number as a table shows it (2.5, 40), or a dash for what nobody reported."""
+def dash(value: Any, lang: str = "en") -> str:
+    """A number as the page's language writes it (2,5 in Ukrainian, 2.5 in English; 40, never
+    40.0; 1 302), or a dash for what nobody reported. Anything else as it is."""
     if value is None:
         return "—"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_decimal(value, locale=lang)
+    return str(value)
+
+
+def local_name(text: str | None, lang: str) -> str:
+    """A locality, address, region or organisation name (stored as written, in Ukrainian) as
+    the page's language reads it: unchanged in Ukrainian, in the national transliteration in
+    any other language ("Київ" → "Kyiv"), so an English reader can say and search it."""
+    if not text:
+        return text or ""
+    return text if lang == "uk" else transliterate(text)
 
 
 def visibility_words(_: Any) -> dict[str, str]:
@@ -130,7 +145,9 @@ class ChangeWords:
             return pick_name(value, self.lang)
         if isinstance(value, list):
             return ", ".join(str(item) for item in value)
-        return dash(value)
+        if name in ("address", "locality", "region"):
+            return local_name(str(value), self.lang)
+        return dash(value, self.lang)
 
     def change(self, name: str, before: Any, after: Any) -> tuple[str, str, str]:
         """(field, value before, value after), each in words."""
