@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from nezlam.interchange import csv_reader, geojson_reader, json_reader
+from nezlam.interchange import csv_reader, geojson_reader, json_reader, spreadsheet
 from nezlam.interchange.rows import COLUMN_NAMES, COLUMNS, feature_to_row
 
 
@@ -29,11 +28,8 @@ def render_geojson(features: list[dict[str, Any]], extra: dict[str, Any]) -> byt
 
 
 def _render_table(features: list[dict[str, Any]], header_rows: list[list[str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(header_rows)
-    writer.writerows(feature_to_row(f) for f in features)
-    return out.getvalue().encode("utf-8")
+    rows = itertools.chain(header_rows, (feature_to_row(f) for f in features))
+    return spreadsheet.csv_text(rows).encode("utf-8")
 
 
 def render_csv(features: list[dict[str, Any]], _extra: dict[str, Any]) -> bytes:

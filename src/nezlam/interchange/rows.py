@@ -41,17 +41,23 @@ COLUMNS: list[tuple[str, str]] = [
 COLUMN_NAMES = [name for name, _tag in COLUMNS]
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> str | int | float:
+    """A value as the row holds it: numbers stay numbers (the writer must not take -73.98 for
+    a formula), everything else becomes the text the file shows."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
     return str(value)
 
 
-def feature_to_row(feature: dict[str, Any]) -> list[str]:
+def feature_to_row(feature: dict[str, Any]) -> list[str | int | float]:
+    """One feature as a row of COLUMNS. Write it with `spreadsheet.csv_text`, which keeps text
+    from being read as a formula."""
     props = feature["properties"]
     geometry = feature.get("geometry")
     lon, lat = geometry["coordinates"] if geometry else (None, None)

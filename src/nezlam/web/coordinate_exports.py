@@ -6,8 +6,6 @@ to those who may see them (its coordinators), as on the dashboard.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from nezlam.domain.permissions import PointScope, Principal, can_see_protected
 from nezlam.domain.public import iso
 from nezlam.geo.distance import coarse_position
+from nezlam.interchange import spreadsheet
 from nezlam.store import dashboard as board
 from nezlam.web.coordinate import load_scope
 from nezlam.web.coordinate_words import LOCAL, status_name
@@ -99,13 +98,15 @@ def export_xlsx(request: Request) -> Response:
     return attachment(request, xlsx_bytes, XLSX, "xlsx")
 
 
+def table(records: list[dict[str, Any]]) -> list[list[Any]]:
+    """The header and a row per record, in EXPORT_COLUMNS order, for the spreadsheet writers."""
+    rows = [[record[name] for name in EXPORT_COLUMNS] for record in records]
+    return [list(EXPORT_COLUMNS), *rows]
+
+
 def csv_bytes(records: list[dict[str, Any]]) -> bytes:
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(records)
     # The byte order mark is how Excel knows the file is UTF-8 (Cyrillic intact).
-    return ("\ufeff" + text.getvalue()).encode("utf-8")
+    return ("\ufeff" + spreadsheet.csv_text(table(records))).encode("utf-8")
 
 
 def geojson_bytes(records: list[dict[str, Any]]) -> bytes:
@@ -122,13 +123,4 @@ def geojson_bytes(records: list[dict[str, Any]]) -> bytes:
 
 
 def xlsx_bytes(records: list[dict[str, Any]]) -> bytes:
-    from openpyxl import Workbook  # imported on use: only this export needs it
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("points")
-    sheet.append(list(EXPORT_COLUMNS))
-    for record in records:
-        sheet.append([record[name] for name in EXPORT_COLUMNS])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.xlsx_bytes("points", table(records))
