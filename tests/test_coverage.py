@@ -13,9 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from nezlam.cli import app
+from nezlam.coverage.districts import OUTSIDE, label_by_nearest
 from nezlam.coverage.population import make_demand
 from nezlam.coverage.walk import (
     ALL,
+    OpenPoints,
     coverage_layer,
     parse_minutes,
     uncovered_layer,
@@ -124,6 +126,43 @@ def test_cells_become_hexagons_with_their_minutes(town):
 def test_bad_minutes_are_refused(text):
     with pytest.raises(ValueError, match="--minutes"):
         parse_minutes(text)
+
+
+# --- only where the streets reach: the straight-line estimate off them ----------------------
+
+METRE_DEG = 1 / 111_195
+
+
+def test_people_and_points_off_the_streets_take_the_straight_line_estimate(town):
+    """A village 2 km south of node 0 holds 40 people and, 100 m from them, a point the
+    streets do not reach: 130 m on foot (× 1.3), 1.7 min. Node 5's 10 people walk 100 m to
+    the point at node 6; node 0's 20 people have a 600 m walk (8 min) and the village point
+    2 km × 1.3 away: the walk wins."""
+    village = town.lat[0] - 2_000 * METRE_DEG
+    points = OpenPoints(
+        np.array([town.lat[6], village - 100 * METRE_DEG]),
+        np.array([town.lon[6], town.lon[0]]),
+        np.array([True, False]),
+    )
+    reach = town.nearest_sources(town.snap(points.lat[:1], points.lon[:1]))
+    demand = make_demand(
+        np.array([village, town.lat[5], town.lat[0]]), town.lon[[0, 5, 0]], [40, 10, 20]
+    )
+    result = walking_coverage(town, demand, reach, (2, 10), SPEED, 400, points)
+    assert result.minutes == pytest.approx([130 / 75, 100 / 75, 8], abs=0.02)
+    assert result.nearest.tolist() == [-1, 0, 0]  # the village's is an estimate
+    assert result.covered().tolist() == [50, 70]
+    # Snapped onto the town's street, the village would be a 2 km walk away from anything.
+    unlimited = walking_coverage(town, demand, reach, (2, 10), SPEED)
+    assert unlimited.minutes[0] > 26
+
+
+def test_districts_come_from_the_nearest_point_only_within_its_area():
+    labels = label_by_nearest(
+        np.array([50.45, 43.74]), np.array([30.52, 7.42]),
+        np.array([50.44]), np.array([30.50]), ["Печерський"],
+    )  # fmt: skip
+    assert list(labels) == ["Печерський", OUTSIDE]
 
 
 # --- through the live index: freshness and the services filter -------------------------------
@@ -266,3 +305,38 @@ def test_coverage_command_names_bad_input(monaco_db, monaco_streets, tmp_path):
         app, [*base, "--population", str(people), "--services", "sauna"], env=env
     )
     assert unknown.exit_code == 2 and "unknown sauna" in unknown.output
+
+
+@pytest.fixture
+def kyiv_db(sqlite_template, tmp_path):
+    """The Kyiv demo in small: two points open and confirmed just now, in Kyiv."""
+    path = tmp_path / "kyiv.sqlite3"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    now = datetime.now(UTC)
+    with db.write() as session:
+        for name, lat, lon in (("yurt", 50.4419, 30.5133), ("school", 50.4501, 30.5234)):
+            points.create_point(session, point_create(name, "Київ", lat, lon), CLI)
+            reports.add_report(session, name, ReportCreate(status="open"), CLI, now=now)
+    db.dispose()
+    return f"sqlite:///{path}"
+
+
+def test_coverage_of_monaco_with_kyiv_points_says_so_instead_of_labelling_it_kyiv(
+    kyiv_db, monaco_streets, tmp_path
+):
+    """The review's m3: Monaco's buildings against the Kyiv demo reported "Київ │ 86,816 │
+    0.0 %", silently."""
+    out = tmp_path / "coverage"
+    result = coverage_cli(
+        kyiv_db, "--minutes", "5,10,15", "--from-buildings", str(MONACO),
+        "--streets", str(monaco_streets), "--out", str(out),
+    )  # fmt: skip
+    said = " ".join(result.output.split())
+    assert "none of the 2 points open now lies within 400 m of these streets" in said
+    assert "live more than 5 km from every point in the database" in said
+    assert "is this the right city's population?" in said
+    shares = read_shares(out / "coverage.csv")
+    districts = {district for district, _minutes in shares}
+    assert districts == {"all", OUTSIDE}
+    assert int(shares[(OUTSIDE, 15)]["covered"]) == 0

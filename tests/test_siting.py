@@ -20,6 +20,7 @@ from scipy.sparse import csr_matrix
 from typer.testing import CliRunner
 
 from nezlam.cli import app
+from nezlam.geo.distance import haversine_m
 from nezlam.geo.streets import from_edges
 from nezlam.siting import (
     CoveringProblem,
@@ -40,6 +41,7 @@ from tests.test_coverage import MONACO
 # The Monaco street network and database of points that the coverage tests use.
 monaco_streets = test_coverage.monaco_streets
 monaco_db = test_coverage.monaco_db
+kyiv_db = test_coverage.kyiv_db
 
 SF = Path(__file__).resolve().parents[2] / "shared" / "data" / "siting"
 SF_DEMAND = SF / "SF_demand_205_centroid_uniform_weight.csv"
@@ -216,6 +218,24 @@ def test_walking_distances_follow_the_grid_not_the_straight_line():
     assert metres[:, 1] == pytest.approx(100 * (10 - row - col), abs=1.0)
     bounded = network_distances(town, people, sites, limit=300)
     assert np.isinf(bounded[35, 0]) and bounded[7, 0] == pytest.approx(200, abs=1.0)
+
+
+def test_places_off_the_streets_take_the_straight_line_estimate():
+    """A site and a person 2 km south of the grid's south-west corner (node 0): no walk on the
+    network for any pair of theirs, but the straight line × 1.3; snapped, both would be 2 km
+    "walks" through the grid, the person-to-corner one 2,000 m instead of 2,600 m."""
+    town, lat, lon = grid_town()
+    south = lat[0] - 2_000 / 111_195
+    people = Places(np.array([lat[35], south]), lon[[35, 0]], ["corner", "village"], np.ones(2))
+    sites = Places(np.array([lat[0], south + 10 / 111_195]), lon[[0, 0]], ["school", "farm"])
+    metres = network_distances(town, people, sites, snap_m=400)
+    assert metres[0, 0] == pytest.approx(1_000, abs=1)  # walked: 5 blocks east, 5 north
+    assert metres[1, 0] == pytest.approx(2_600, abs=2)  # the village to the school
+    assert metres[1, 1] == pytest.approx(13, abs=0.5)  # 10 m × 1.3 within the village
+    straight = haversine_m(lat[35], lon[35], sites.lat[1], sites.lon[1])  # 2,490 m S, 500 m W
+    assert metres[0, 1] == pytest.approx(1.3 * straight, abs=1)
+    bounded = network_distances(town, people, sites, limit=2_000, snap_m=400)
+    assert np.isinf(bounded[1, 0]) and np.isfinite(bounded[1, 1])
 
 
 # --- bad input files ------------------------------------------------------------------------
@@ -409,3 +429,20 @@ def test_without_a_migrated_database_site_says_how_to_do_without(tmp_path):
     assert result.exit_code == 2 and "nezlam db upgrade" in result.output
     assert "--no-existing" in result.output
     assert site_cli(empty, *args, "--no-existing").exit_code == 0
+
+
+def test_site_with_kyiv_points_and_monaco_streets_says_they_cover_nobody_here(
+    kyiv_db, monaco_streets, tmp_path
+):
+    people = write_places(tmp_path / "people.csv", list(PLACES), population=True)
+    sites = write_places(tmp_path / "sites.csv", list(PLACES), population=False)
+    result = site_cli(
+        kyiv_db, "--new", "1", "--minutes", "4", "--population", str(people),
+        "--candidates", str(sites), "--streets", str(monaco_streets), "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "2 points open now (from the database)" in said
+    assert "none of the 2 points open now lies within 400 m of these streets" in said
+    assert said.count("warning:") == 1  # Monaco's people and candidates are on its streets
+    assert first_site(tmp_path)["name"] == "port"  # Kyiv's points cover nobody in Monaco

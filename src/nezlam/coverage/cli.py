@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the heavy modules load only when the command runs, not with
     import numpy as np
 
     from nezlam.coverage.population import Demand
-    from nezlam.coverage.walk import Coverage
+    from nezlam.coverage.walk import Coverage, OpenPoints
     from nezlam.geo.spatial_index import Filters, Snapshot, SpatialIndex
     from nezlam.geo.streets import Reach, StreetNetwork
 
@@ -84,14 +84,19 @@ def coverage(
     demand = _demand(population_file, buildings, floor_m2_per_person)
     demand = clip_to_network(demand, network)
     now = datetime.now(UTC)
-    snapshot, rows, reach = _open_points(network, wanted, now, ignore_hours)
+    snap_m = config.walking_snap_m
+    snapshot, reach, open_points = _open_points(network, wanted, now, ignore_hours, snap_m)
     demand = _label(demand, boundaries, admin_level, by, snapshot)
+    warn_far_population(demand, network, snapshot, snap_m)
     from nezlam.coverage.walk import walking_coverage
 
-    result = walking_coverage(network, demand, reach, thresholds, config.walking_speed_kmh)
-    _print(result, len(rows), wanted)
-    open_lat, open_lon = snapshot.lat[rows], snapshot.lon[rows]
-    written = _write(result, network, open_lat, open_lon, out, _title(network, wanted, now))
+    result = walking_coverage(
+        network, demand, reach, thresholds, config.walking_speed_kmh, snap_m, open_points
+    )
+    _print(result, len(open_points.lat), wanted)
+    written = _write(
+        result, network, open_points.lat, open_points.lon, out, _title(network, wanted, now)
+    )
     seconds = time.perf_counter() - started
     console.print(f"wrote {', '.join(p.name for p in written)} to {out} in {seconds:.1f} s")
     console.print("Map data © OpenStreetMap contributors (ODbL 1.0): credit them wherever shown.")
@@ -182,13 +187,56 @@ def clip_to_network(demand: Demand, network: StreetNetwork) -> Demand:
 
 
 def _open_points(
-    network: StreetNetwork, services: list[str], now: datetime, ignore_hours: bool
-) -> tuple[Snapshot, np.ndarray, Reach]:
-    """The live index from the database and the walk from its points open now."""
+    network: StreetNetwork, services: list[str], now: datetime, ignore_hours: bool, snap_m: float
+) -> tuple[Snapshot, Reach, OpenPoints]:
+    """The live index from the database, the walk from its points open now that lie on the
+    street network, and all the points open now (with a word on how many are on it)."""
+    from nezlam.cli import console
+    from nezlam.coverage.walk import OpenPoints
     from nezlam.geo.walking import Walking
 
     index, filters = live_points(services, ignore_hours)
-    return Walking(network, index).reach(filters, now)
+    walking = Walking(network, index, snap_m)
+    snapshot, rows, reach = walking.reach(filters, now)
+    every = walking.eligible(snapshot, filters, now)
+    on = walking.on_network(snapshot)[every]
+    if len(every) and not len(rows):
+        console.print(
+            f"[yellow]warning:[/yellow] none of the {len(every):,} points open now lies within "
+            f"{snap_m:,.0f} m of these streets: is this the right city's street network?"
+        )
+    elif len(rows) < len(every):
+        console.print(
+            f"{len(every) - len(rows):,} of {len(every):,} points open now lie off these "
+            "streets: their walks are straight-line estimates"
+        )
+    return snapshot, reach, OpenPoints(snapshot.lat[every], snapshot.lon[every], on)
+
+
+def warn_far_population(
+    demand: Demand, network: StreetNetwork, snapshot: Snapshot, snap_m: float
+) -> None:
+    """Say how many people live beyond any point's area (districts.AREA_M from every point in
+    the database, whatever its status) or off the streets (more than `snap_m` from them):
+    people 2,000 km from every point are a population file for another city, not uncovered."""
+    from nezlam.cli import console
+    from nezlam.coverage.districts import AREA_M, OUTSIDE, nearest_point
+
+    total = demand.total
+    metres, _nearest = nearest_point(demand.lat, demand.lon, snapshot.lat, snapshot.lon)
+    far = float(demand.population[metres > AREA_M].sum())
+    if far > 0:
+        console.print(
+            f"[yellow]warning:[/yellow] {far:,.0f} people ({_share(far, total)}) live more "
+            f"than {AREA_M / 1000:g} km from every point in the database (labelled "
+            f"{OUTSIDE!r} without --districts) — is this the right city's population?"
+        )
+    off = float(demand.population[~network.reaches(demand.lat, demand.lon, snap_m)].sum())
+    if off > 0:
+        console.print(
+            f"[yellow]warning:[/yellow] {off:,.0f} people ({_share(off, total)}) live more "
+            f"than {snap_m:,.0f} m from these streets: their walks are straight-line estimates"
+        )
 
 
 def live_points(services: list[str], ignore_hours: bool) -> tuple[SpatialIndex, Filters]:

@@ -9,6 +9,8 @@ Two ways, best first:
 - **The nearest point's locality or region** (any status, as the crow flies), when no
   boundaries are given: every point belongs to a locality and a region already, so this needs
   nothing more, but it draws district lines halfway between points rather than where they are.
+  Only within AREA_M of a point: farther, a row is OUTSIDE any point's area rather than taking
+  the name of a locality 2,000 km away (Monaco's people are not Kyiv's).
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from pathlib import Path
 import numpy as np
 from matplotlib.path import Path as Outline
 from scipy.spatial import cKDTree
+
+from nezlam.geo.distance import chord_to_metres, unit_vectors
+
+AREA_M = 5_000.0  # a point's area, for naming districts after it: beyond an hour's walk
+OUTSIDE = "(outside any point's area)"
 
 
 @dataclass(frozen=True)
@@ -87,17 +94,31 @@ def label_by_areas(lat: np.ndarray, lon: np.ndarray, areas: Sequence[AdminArea])
     return labels
 
 
+def nearest_point(
+    lat: np.ndarray, lon: np.ndarray, point_lat: np.ndarray, point_lon: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(great-circle metres, index) of the nearest point to each location, degrees WGS84 in
+    (lat, lon) arrays; (inf, -1) everywhere when there are no points."""
+    if not len(point_lat):
+        return np.full(len(lat), np.inf), np.full(len(lat), -1, np.intp)
+    tree = cKDTree(unit_vectors(point_lat, point_lon))
+    chord, nearest = tree.query(unit_vectors(lat, lon))
+    return chord_to_metres(chord), np.asarray(nearest, np.intp)
+
+
 def label_by_nearest(
     lat: np.ndarray,
     lon: np.ndarray,
     point_lat: np.ndarray,
     point_lon: np.ndarray,
     point_labels: Sequence[str],
+    within_m: float = AREA_M,
 ) -> np.ndarray:
-    """The label of the nearest point to each location, as the crow flies ("" if no points)."""
+    """The label of the nearest point to each location, as the crow flies, when it is within
+    `within_m` metres; OUTSIDE where no point is ("" if there are no points at all)."""
     if not len(point_lat):
         return np.full(len(lat), "", dtype=object)
-    scale = np.cos(np.radians(np.mean(point_lat)))  # degrees of longitude shrink northwards
-    tree = cKDTree(np.column_stack([point_lon * scale, point_lat]))
-    _distance, nearest = tree.query(np.column_stack([lon * scale, lat]))
-    return np.asarray(point_labels, dtype=object)[nearest]
+    metres, nearest = nearest_point(lat, lon, point_lat, point_lon)
+    labels = np.asarray(point_labels, dtype=object)[nearest]
+    labels[metres > within_m] = OUTSIDE
+    return labels

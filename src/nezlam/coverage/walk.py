@@ -6,6 +6,10 @@ one multi-source walk from the open points (`StreetNetwork.nearest_sources`, or 
 distance is the walk from where it meets the street (its offset to the street included), and
 its minutes are that distance at the walking speed. A row the network cannot reach (no open
 point at all) has infinite minutes and counts as uncovered.
+
+Only where the streets reach, as in the finder: a row more than `snap_m` from every street, and
+an open point that is (`OpenPoints.on_network` false), are not walked on the network; such a
+pair takes the straight line × the detour factor (`domain.walk_estimate`).
 """
 
 from __future__ import annotations
@@ -17,17 +21,30 @@ from dataclasses import dataclass
 import h3
 import numpy as np
 
+from nezlam.coverage.districts import nearest_point
 from nezlam.coverage.population import Demand
+from nezlam.domain.walk_estimate import DETOUR_FACTOR
 from nezlam.geo.streets import Reach, StreetNetwork
 
 ALL = ""  # the label of the whole area in per-district tables
 
 
 @dataclass(frozen=True)
+class OpenPoints:
+    """The points walked to (degrees WGS84) and whether each lies on the street network; the
+    multi-source walk from those on it is the `Reach`."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    on_network: np.ndarray  # bool
+
+
+@dataclass(frozen=True)
 class Coverage:
     """Walking minutes to the nearest open point for every demand row, and the thresholds
     (minutes, ascending) the shares are told at. `nearest` is the index of the nearest point
-    in the sources walked from (-1 where none is reachable)."""
+    in the sources walked from (-1 where none is reachable on the streets, or where a
+    straight-line estimate was nearer)."""
 
     demand: Demand
     minutes: np.ndarray
@@ -79,13 +96,40 @@ def walking_coverage(
     reach: Reach,
     thresholds: Sequence[float],
     speed_kmh: float,
+    snap_m: float = math.inf,
+    points: OpenPoints | None = None,
 ) -> Coverage:
-    """Walking minutes from every demand row to the nearest source of `reach`."""
+    """Walking minutes from every demand row to the nearest source of `reach`; rows more than
+    `snap_m` metres from the streets, and `points` off the network, by the straight-line
+    estimate instead."""
     snaps = network.snap(demand.lat, demand.lon)
     metres, nearest = network.walking_distance(reach, snaps)
+    off_streets = snaps.offset > snap_m
+    metres[off_streets] = np.inf
+    if points is not None:
+        estimate = estimated_metres(demand, points, off_streets)
+        nearest = np.where(estimate < metres, -1, nearest)
+        metres = np.minimum(metres, estimate)
     minutes = metres / (speed_kmh * 1000 / 60)
     nearest = np.where(np.isfinite(minutes), nearest, -1)
     return Coverage(demand, minutes, nearest, tuple(sorted(thresholds)))
+
+
+def estimated_metres(demand: Demand, points: OpenPoints, off_streets: np.ndarray) -> np.ndarray:
+    """Per demand row, the straight-line estimate (× the detour factor) to the nearest open
+    point the streets cannot measure the walk to: any point for a row off the streets, the
+    points off the network for the others."""
+    estimate = np.full(len(demand), np.inf)
+    for rows, which in (
+        (off_streets, np.ones_like(points.on_network)),
+        (~off_streets, ~points.on_network),
+    ):
+        if rows.any() and which.any():
+            straight, _nearest = nearest_point(
+                demand.lat[rows], demand.lon[rows], points.lat[which], points.lon[which]
+            )
+            estimate[rows] = straight * DETOUR_FACTOR
+    return estimate
 
 
 # --- layers ---------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ when no network is loaded, or a distance table someone else computed).
 The cost that matters is the walk from every candidate to every person. On the street network
 each candidate is snapped to its segment and walked from both ends of it with scipy's
 Dijkstra, in batches whose rows fit in memory; for a covering radius the walk is bounded
-(`limit`), so each candidate only touches the streets within reach.
+(`limit`), so each candidate only touches the streets within reach. A person or site more than
+`snap_m` from every street is not walked on the network (it may be another city's): those
+pairs take the straight line × the detour factor, as the finder does.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from nezlam.domain.walk_estimate import DETOUR_FACTOR
 from nezlam.geo.distance import haversine_m
 from nezlam.geo.streets import Snaps, StreetNetwork
 from nezlam.siting.inputs import Places
@@ -36,20 +39,41 @@ def network_distances(
     candidates: Places,
     limit: float = np.inf,
     progress: Callable[[int, int], None] | None = None,
+    snap_m: float = np.inf,
 ) -> np.ndarray:
     """(demand × candidates) walking metres on `network`; `inf` beyond `limit`. Both ends are
-    snapped to their nearest street segment, and the straight bit to the street is walked too."""
+    snapped to their nearest street segment, and the straight bit to the street is walked too;
+    a pair with an end more than `snap_m` from the streets takes the straight-line estimate."""
     people = network.snap(demand.lat, demand.lon)
     sites = network.snap(candidates.lat, candidates.lon)
+    on_sites = np.flatnonzero(sites.offset <= snap_m)
     result = np.full((len(demand), len(candidates)), np.inf)
     batch = max(1, BATCH_CELLS // (2 * max(network.nodes, 1)))
-    for first in range(0, len(candidates), batch):
-        rows = np.arange(first, min(first + batch, len(candidates)))
+    for first in range(0, len(on_sites), batch):
+        rows = on_sites[first : first + batch]
         result[:, rows] = _walk_batch(network, sites.take(rows), people, limit).T
         if progress:
-            progress(rows[-1] + 1, len(candidates))
+            progress(first + len(rows), len(candidates))
+    off_people = people.offset > snap_m
+    off_sites = np.flatnonzero(sites.offset > snap_m)
+    if len(off_sites):
+        result[:, off_sites] = _estimate(demand, candidates, slice(None), off_sites)
+    if off_people.any() and len(on_sites):
+        result[np.ix_(off_people, on_sites)] = _estimate(demand, candidates, off_people, on_sites)
     result[result > limit] = np.inf
+    if progress:
+        progress(len(candidates), len(candidates))
     return result
+
+
+def _estimate(
+    demand: Places, candidates: Places, rows: np.ndarray | slice, columns: np.ndarray
+) -> np.ndarray:
+    """Straight-line metres × the detour factor between demand `rows` and candidate `columns`."""
+    lat, lon = demand.lat[rows], demand.lon[rows]
+    return DETOUR_FACTOR * haversine_m(
+        lat[:, None], lon[:, None], candidates.lat[None, columns], candidates.lon[None, columns]
+    )
 
 
 def _walk_batch(network: StreetNetwork, sites: Snaps, people: Snaps, limit: float) -> np.ndarray:

@@ -217,10 +217,12 @@ def _problem(
         if network is None:
             console.print("[yellow]no street network:[/yellow] straight-line distances "
                           "(run `nezlam streets import` for walking distances)")  # fmt: skip
+        else:
+            warn_off_network(network, demand, "demand places", _snap_m())
         matrix = _distances(network, demand, sites, limit, "candidates")
         if today is not None:
             existing_m = build.nearest_existing(
-                _distances(network, demand, today, limit, "open points")
+                _distances(network, demand, today, limit, "points open now")
             )
     if objective == "mclp":
         return build.covering_problem(demand.population, matrix, radius, sites.names, existing_m)
@@ -242,12 +244,43 @@ def _distances(network, demand, sites, limit: float, what: str) -> np.ndarray:  
 
     if network is None:
         return build.straight_distances(demand, sites)
+    snap_m = _snap_m()
+    warn_off_network(network, sites, what, snap_m)
     with progress_bar() as bar:
         task = bar.add_task(f"walking from {what}", total=len(sites))
         return build.network_distances(
             network, demand, sites, limit,
-            lambda done, total: bar.update(task, completed=done, total=total),
+            lambda done, total: bar.update(task, completed=done, total=total), snap_m,
         )  # fmt: skip
+
+
+def _snap_m() -> float:
+    from nezlam.config import Settings
+
+    return Settings.from_env().walking_snap_m
+
+
+def warn_off_network(
+    network: StreetNetwork, places: inputs.Places, what: str, snap_m: float
+) -> None:
+    """Say how many of `places` (people, candidates, points open now) lie more than `snap_m`
+    from the streets, and warn when none of them is on them: another city's network, or
+    points open in another city, which cover nobody here."""
+    from nezlam.cli import console
+
+    off = ~network.reaches(places.lat, places.lon, snap_m)
+    if not off.any():
+        return
+    if off.all():
+        console.print(
+            f"[yellow]warning:[/yellow] none of the {len(places):,} {what} lies within "
+            f"{snap_m:,.0f} m of these streets — is this the right city's street network?"
+        )
+        return
+    console.print(
+        f"{int(off.sum()):,} of {len(places):,} {what} lie more than {snap_m:,.0f} m from these "
+        "streets: their walks are straight-line estimates"
+    )
 
 
 def _report(solution: Solution, places: dict, reach: str, out: Path, network) -> None:  # noqa: ANN001
