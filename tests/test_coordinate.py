@@ -154,7 +154,7 @@ def test_statuses_are_shown_after_the_freshness_rule(as_coordinator, app_client)
         "a-full": "full",
         "a-silent": "unknown",
     }
-    assert "Unconfirmed" in html and "unconfirmed for 8 hours" in html
+    assert "Unconfirmed" in html and "last confirmed 8 hours ago" in html
 
 
 # --- Filters, sorting, counts, paging -----------------------------------------------------------
@@ -450,15 +450,131 @@ def notification_panel(html: str) -> str:
     return html[html.index('id="notifications"') : html.index('id="counts-title"')]
 
 
-def test_notifications_of_ones_regions_newest_first_in_words(notices, as_coordinator, app_client):
+def test_notifications_are_grouped_by_kind_with_a_count_each(notices, as_coordinator, app_client):
     as_coordinator("coordinator_a")
     panel = notification_panel(dashboard(app_client))
-    assert panel.index("No power") < panel.index("Full") < panel.index("Low on fuel")
-    assert panel.count(">School generator</a>") == 2 and panel.count("fuel 12 l") == 1
+    assert "Notifications: 3 new" in panel
+    groups = re.findall(
+        r'<li class="note-group kind-(\w+)">.*?class="note-count">(\d+)<', panel, re.S
+    )
+    assert groups == [("full", "1"), ("no_power", "1"), ("low_fuel", "1")]  # kinds in order
+    assert panel.count(">School generator</a>") == 2 and panel.count("12 l ·") == 1
+    assert 'href="/coordinate/notifications?kind=low_fuel"' in panel
     assert "Closed" not in panel and "point-b" not in panel
     as_coordinator("coordinator_b")
     panel = notification_panel(dashboard(app_client))
-    assert "Closed" in panel and "fuel 3 l" in panel and "School generator" not in panel
+    assert "kind-closed" in panel and "3 l ·" in panel and "School generator" not in panel
+
+
+def add_notifications(db, clock, point_id: str, region: str, kind: str, n: int) -> list[int]:
+    with db.write() as session:
+        rows = [
+            Notification(point_id=point_id, region=region, kind=kind, at=clock()) for _ in range(n)
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
+
+
+def test_the_dashboard_shows_the_newest_few_of_a_kind_and_links_to_all(
+    notices, as_coordinator, app_client, db, clock
+):
+    ids = add_notifications(db, clock, "a-silent", REGION_A, "closed", 130)
+    csrf = as_coordinator("coordinator_a")
+    panel = notification_panel(dashboard(app_client))
+    assert 'class="note-count">130<' in panel and panel.count(">Lyceum</a>") == 3
+    assert "Show all 130" in panel
+    # Every one of them on the page of that kind, newest first, 100 a page.
+    en = {"Accept-Language": "en"}
+    first = app_client.get("/coordinate/notifications", params={"kind": "closed"}, headers=en)
+    assert "Not yet acknowledged: 130" in first.text and ">Full (1)</a>" in first.text
+    older = re.search(r'href="\?kind=closed&amp;before=(\d+)" rel="next"', first.text)[1]
+    second = app_client.get(
+        "/coordinate/notifications", params={"kind": "closed", "before": older}, headers=en
+    )
+    pages = [notification_ids(first.text), notification_ids(second.text)]
+    assert [len(p) for p in pages] == [100, 30] and pages[0] + pages[1] == sorted(ids)[::-1]
+    # Acknowledging one there comes back to that page, one fewer.
+    one = app_client.post(
+        f"/coordinate/notifications/{ids[0]}/acknowledge",
+        data={"csrf": csrf, "back": "list", "back_kind": "closed"},
+        follow_redirects=False,
+    )
+    assert one.headers["location"].startswith("/coordinate/notifications?done=acknowledged")
+    assert "kind=closed" in one.headers["location"]
+    after = app_client.get(one.headers["location"], headers=en).text
+    assert "Not yet acknowledged: 129" in after and ids[0] not in notification_ids(after)
+
+
+def notification_ids(html: str) -> list[int]:
+    found = re.findall(r'action="/coordinate/notifications/(\d+)/acknowledge"', html)
+    return [int(i) for i in found]
+
+
+def audited_acknowledgements(db) -> list[str]:
+    with db.read() as session:
+        query = sa.select(AuditEntry.entity_id).where(
+            AuditEntry.entity == "notification", AuditEntry.action == "acknowledge"
+        )
+        return sorted(session.execute(query).scalars())
+
+
+def test_acknowledge_all_of_a_kind_is_one_post_audited_and_scoped(
+    notices, as_coordinator, app_client, db, clock
+):
+    mine = add_notifications(db, clock, "a-silent", REGION_A, "closed", 60)
+    theirs = add_notifications(db, clock, "point-b", REGION_B, "closed", 2)
+    csrf = as_coordinator("coordinator_a")
+    html = dashboard(app_client)
+    up_to = re.search(
+        r'name="kind" value="closed">\s*<input type="hidden" name="up_to" value="(\d+)"', html
+    )[1]
+    assert int(up_to) == max(mine)
+    # One arriving while the coordinator reads is not swept up unseen.
+    late = add_notifications(db, clock, "a-silent", REGION_A, "closed", 1)
+    form = {"kind": "closed", "up_to": up_to, "back": "dashboard"}
+    forged = app_client.post(
+        "/coordinate/notifications/acknowledge", data=form, follow_redirects=False
+    )
+    assert forged.status_code == 403 and acknowledged(db) == {}
+    done = app_client.post(
+        "/coordinate/notifications/acknowledge", data={**form, "csrf": csrf}, follow_redirects=False
+    )
+    assert done.status_code == 303 and "done=acknowledged&n=60" in done.headers["location"]
+    assert audited_acknowledgements(db) == sorted(str(i) for i in mine)
+    with db.read() as session:
+        waiting = session.execute(
+            sa.select(Notification.id).where(Notification.acknowledged_at.is_(None))
+        ).scalars()
+        left = set(waiting)
+    assert set(theirs) <= left and set(late) <= left  # another region's, and the late one
+    assert left.isdisjoint(mine)
+    assert "Acknowledged: 60." in app_client.get(done.headers["location"]).text
+    # Sent again (a second tab), nothing more is acknowledged or audited.
+    again = app_client.post(
+        "/coordinate/notifications/acknowledge", data={**form, "csrf": csrf}, follow_redirects=False
+    )
+    assert "n=0" in again.headers["location"] and len(audited_acknowledgements(db)) == 60
+
+
+def test_acknowledge_all_kinds_leaves_other_regions_alone(notices, as_coordinator, app_client, db):
+    csrf = as_coordinator("coordinator_a")
+    html = dashboard(app_client)
+    up_to = re.search(
+        r'name="kind" value="">\s*<input type="hidden" name="up_to" value="(\d+)"', html
+    )[1]
+    answer = app_client.post(
+        "/coordinate/notifications/acknowledge",
+        data={"csrf": csrf, "kind": "", "up_to": up_to},
+        follow_redirects=False,
+    )
+    assert "n=3" in answer.headers["location"]
+    assert set(acknowledged(db)) == {"a-gen", "a-full"}  # point-b is Kharkiv's
+    assert "No new notifications." in notification_panel(dashboard(app_client))
+    bad = app_client.post(
+        "/coordinate/notifications/acknowledge", data={"csrf": csrf, "kind": "bored", "up_to": "1"}
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "kind"
 
 
 def acknowledged(db):

@@ -68,6 +68,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "capacity": ("місць: {n}", "places: {n}"),
     "confirmed": ("востаннє підтверджено відкритим: {when}", "last confirmed open: {when}"),
     "more": ("та ще {n}", "and {n} more"),
+    "broken": ("{service} (не працює)", "{service} (not working)"),
     "footer": (
         "Статус змінюється: скануйте код, щоб побачити актуальний",
         "Status changes: scan a code for the live status",
@@ -210,7 +211,8 @@ def _contact_line(props: dict[str, Any], lang: str) -> Line:
     if props.get("capacity"):
         line.append(Span(t["capacity"].format(n=props["capacity"]) + "   ", 10))
     verified = props.get("verified_at")
-    if props.get("status") == "open" and verified:
+    # "Confirmed open" only while its hours agree: printed at night, a day-time point is not.
+    if props.get("status") == "open" and verified and props.get("open_now") is not False:
         when = moment_words(
             datetime.fromisoformat(verified.replace("Z", "+00:00")),
             props.get("timezone") or DEFAULT_TIMEZONE,
@@ -220,7 +222,15 @@ def _contact_line(props: dict[str, Any], lang: str) -> Line:
 
 
 def _service_labels(props: dict[str, Any], lang: str) -> list[str]:
-    return [SERVICES[code][lang] for code in props.get("services") or () if code in SERVICES]
+    """A service an inspection found not working says so here too, as on the point's page."""
+    broken = {code for fault in props.get("faults") or () for code in fault["services"]}
+    return [
+        TEXT[lang]["broken"].format(service=SERVICES[code][lang])
+        if code in broken
+        else SERVICES[code][lang]
+        for code in props.get("services") or ()
+        if code in SERVICES
+    ]
 
 
 # --- the page ------------------------------------------------------------------------------------

@@ -113,3 +113,19 @@ def intervals_for_day(
                 (begin.strftime("%H:%M"), "24:00" if finish >= end else finish.strftime("%H:%M"))
             )
     return result
+
+
+def open_intervals(
+    expression: str | None, timezone: str, start: datetime, days: int = 3
+) -> list[tuple[datetime, datetime]] | None:
+    """The open intervals from `start` for `days` days, as aware datetimes (None: no hours).
+    A page kept offline re-reads them to say "closed now" when the hours say so."""
+    if not expression:
+        return None
+    local = start.astimezone(ZoneInfo(timezone))  # the library wants the point's own zone
+    end = local + timedelta(days=days)
+    return [
+        (begin, finish)
+        for begin, finish, state, _comment in parse(expression, timezone).intervals(local, end)
+        if state == State.OPEN
+    ]

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_timedelta
+from babel.dates import format_date, format_time, format_timedelta
 from babel.numbers import format_decimal
 
 from nezlam.domain import opening_hours
@@ -52,8 +53,50 @@ def ago(moment: datetime | None, now: datetime, lang: str) -> str:
     return format_timedelta(-delta, locale=lang, threshold=1.1, add_direction=True)
 
 
+# The shown statuses a point's hours override: whatever it said, it is closed by its hours now.
+HOURS_OVERRIDE = ("open", "unconfirmed", "standby", "full")
+CLOSING_SOON = timedelta(hours=1)
+
+
 def status_words(props: dict[str, Any], now: datetime, lang: str, _: Gettext) -> StatusWords:
-    """The shown status (after the freshness rule) said so nobody mistakes stale for open."""
+    """The shown status (after the freshness rule, and the opening hours) said so nobody
+    mistakes stale for open, nor open by its word for open at this hour."""
+    words = freshness_words(props, now, lang, _)
+    next_change = parse_iso(props.get("next_change"))
+    if props.get("open_now") is False and props["status"] in HOURS_OVERRIDE:
+        return StatusWords(
+            _("Closed now"),
+            " · ".join(filter(None, [opens_at(props, next_change, now, lang, _), words.detail])),
+            "bad",
+            _("Closed by its opening hours. Call before you go."),
+        )
+    closing = next_change is not None and next_change - now <= CLOSING_SOON
+    if props["status"] == "open" and props.get("open_now") and closing:
+        minutes = max(1, math.ceil((next_change - now).total_seconds() / 60))
+        soon = _("closes in {n} min").format(n=minutes)
+        return StatusWords(words.headline, f"{words.detail} · {soon}", "warn", words.advice)
+    return words
+
+
+def opens_at(
+    props: dict[str, Any], moment: datetime | None, now: datetime, lang: str, _: Gettext
+) -> str | None:
+    """ "opens at 09:00", "opens tomorrow at 09:00", "opens Mon at 09:00", in the point's zone."""
+    if moment is None:
+        return None
+    zone = ZoneInfo(props.get("timezone") or "Europe/Kyiv")
+    local, today = moment.astimezone(zone), now.astimezone(zone).date()
+    time = format_time(local, "HH:mm", locale=lang)
+    if local.date() == today:
+        return _("opens at {time}").format(time=time)
+    if local.date() == today + timedelta(days=1):
+        return _("opens tomorrow at {time}").format(time=time)
+    day = format_date(local, "EEE d MMM", locale=lang)
+    return _("opens {day} at {time}").format(day=day, time=time)
+
+
+def freshness_words(props: dict[str, Any], now: datetime, lang: str, _: Gettext) -> StatusWords:
+    """The shown status after the freshness rule alone."""
     status = props["status"]
     verified, updated = parse_iso(props.get("verified_at")), parse_iso(props.get("updated_at"))
     confirmed = (
@@ -83,7 +126,7 @@ def status_words(props: dict[str, Any], now: datetime, lang: str, _: Gettext) ->
         )
     if status == "unconfirmed":
         since = (
-            _("unconfirmed for {span}").format(span=span(verified, now, lang))
+            _("last confirmed {ago}").format(ago=ago(verified, now, lang))
             if verified
             else _("never confirmed")
         )
@@ -150,6 +193,41 @@ def occupancy_text(props: dict[str, Any], _: Gettext) -> str | None:
     )
 
 
+@dataclass(frozen=True)
+class ServiceItem:
+    code: str
+    icon: str
+    label: str
+    broken: str | None = None  # "not working · checked 1 Dec, 14:05 by a coordinator"
+
+
+def service_items(props: dict[str, Any], now: datetime, lang: str, _: Gettext) -> list[ServiceItem]:
+    """Each service with its icon and words; one an inspection found not working says so, with
+    when and by whom it was checked."""
+    broken: dict[str, dict[str, Any]] = {}
+    for fault in props.get("faults") or ():
+        for code in fault["services"]:
+            broken.setdefault(code, fault)
+    items = []
+    for code, icon, label in services(props, lang):
+        fault = broken.get(code)
+        items.append(ServiceItem(code, icon, label, fault and fault_words(fault, now, lang, _)))
+    return items
+
+
+def fault_words(fault: dict[str, Any], now: datetime, lang: str, _: Gettext) -> str:
+    checked = parse_iso(fault.get("since"))
+    if checked is None or now - checked < timedelta(minutes=1):
+        when = _("just now")
+    else:
+        when = ago(checked, now, lang)
+    if fault.get("checked_by"):
+        by = _("checked {ago} by {name}").format(ago=when, name=fault["checked_by"])
+    else:
+        by = _("checked {ago} by a coordinator").format(ago=when)
+    return _("not working") + " · " + by
+
+
 def services(props: dict[str, Any], lang: str) -> list[tuple[str, str, str]]:
     """(code, icon, label) for each service, in the vocabulary's order."""
     return [
@@ -166,10 +244,13 @@ def directions(feature: dict[str, Any]) -> dict[str, str] | None:
         return None
     lon, lat = geometry["coordinates"]
     label = quote(feature["properties"]["name"])
+    # The main button must work on every phone and computer: a geo: link does nothing on iOS
+    # and desktops, so it is only the extra "maps app" link (Android's own app picker).
     return {
-        "geo": f"geo:{lat},{lon}?q={lat},{lon}({label})",
+        "main": f"https://www.google.com/maps/dir/?api=1&destination={lat},{lon}&travelmode=walking",
         "osm": f"https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=%3B{lat}%2C{lon}",
-        "google": f"https://www.google.com/maps/dir/?api=1&destination={lat},{lon}&travelmode=walking",
+        "apple": f"https://maps.apple.com/?daddr={lat},{lon}&dirflg=w",
+        "geo": f"geo:{lat},{lon}?q={lat},{lon}({label})",
     }
 
 
@@ -207,6 +288,23 @@ def telephone(phone: str | None) -> str | None:
     return "tel:" + "".join(c for c in phone if c.isdigit() or c == "+") if phone else None
 
 
+def offline_facts(props: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """What a page kept offline needs to age its words on the device (static/app.js): the
+    times the shown status rests on, and the open intervals of the next days by the hours."""
+    intervals = opening_hours.open_intervals(
+        props.get("opening_hours"), props.get("timezone") or "Europe/Kyiv", now
+    )
+    return {
+        "status": props["status"],
+        "reported": props.get("reported_status"),
+        "updated": props.get("updated_at"),
+        "verified": props.get("verified_at"),
+        "hours": None
+        if intervals is None
+        else [[a.isoformat(), b.isoformat()] for a, b in intervals],
+    }
+
+
 def card(
     feature: dict[str, Any],
     now: datetime,
@@ -230,10 +328,11 @@ def card(
         "walk_measured": walked is not None,
         "hours": hours_today(props, now, _),
         "occupancy": occupancy_text(props, _),
-        "services": services(props, lang),
+        "services": service_items(props, now, lang, _),
         "directions": directions(feature),
         "tel": telephone(props.get("phone")),
         "power": power_label(props.get("power"), _),
         "place": props.get("address") or props.get("locality"),
         "protected": props.get("location_precision") == "locality",
+        "facts": offline_facts(props, now),
     }
