@@ -165,3 +165,23 @@ def test_the_inspectors_chosen_name_is_shown_with_the_fault(app_client, network,
     assert fault["checked_by"] == "Олена К."
     page = text(app_client.get("/points/point-a").text)
     assert "Зарядка пристроїв не працює · перевірено щойно, перевіряв(ла): Олена К." in page
+
+
+def test_the_feeds_carry_the_hours_next_change_and_the_services_out_of_order(
+    daytime_point, db, clock
+):
+    import csv
+    import io
+
+    csrf = sign_in_as(daytime_point, db, "coordinator_a", clock())
+    inspect(daytime_point, csrf, heating="fail")
+    daytime_point.cookies.clear()
+    clock.advance(hours=2)
+    feed = daytime_point.get("/api/v1/feeds/points.csv")
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(feed.text))}
+    assert rows["point-a"]["open_now"] == "false"
+    assert rows["point-a"]["next_change"] == "2026-11-25T07:00:00Z"
+    assert rows["point-a"]["out_of_order"] == "heat"
+    assert rows["point-b"]["out_of_order"] == ""
+    hxl = daytime_point.get("/api/v1/feeds/points.hxl.csv").text.splitlines()
+    assert "#date+next_change" in hxl[1] and "#service+out_of_order" in hxl[1]

@@ -42,7 +42,8 @@ SIMPLE_FIELDS = frozenset({
 # Written by our exports, not set by editors: re-importing an export must not trip on them.
 OUTPUT_ONLY = frozenset({
     "location_precision", "status", "reported_status", "power", "heating", "internet",
-    "occupancy", "open_now", "updated_at", "verified_at", "flagged", "flagged_at", "demo",
+    "occupancy", "open_now", "next_change", "out_of_order", "updated_at", "verified_at",
+    "flagged", "flagged_at", "demo",
     "distance_m", "fuel_litres",
 })  # fmt: skip
 LANGUAGE_FIELD = re.compile(r"^(name|notes)_([a-z]{2,3})$")

@@ -33,6 +33,8 @@ COLUMNS: list[tuple[str, str]] = [
     ("services", "#service+list"),
     ("opening_hours", "#date+opening_hours"),
     ("open_now", "#status+open_now"),
+    ("next_change", "#date+next_change"),  # when the hours next open or close it
+    ("out_of_order", "#service+out_of_order"),  # services an inspection found not working
     ("updated_at", "#date+updated"),
     ("verified_at", "#date+verified"),
     ("flagged", "#status+flagged"),
@@ -67,5 +69,6 @@ def feature_to_row(feature: dict[str, Any]) -> list[str | int | float]:
         "name_en": props["names"].get("en"),
         "lat": lat,
         "lon": lon,
+        "out_of_order": sorted({s for f in props.get("faults") or () for s in f["services"]}),
     }
     return [_cell(values.get(name)) for name in COLUMN_NAMES]
