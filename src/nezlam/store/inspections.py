@@ -15,10 +15,10 @@ until the task is done or a later inspection passes the item.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -29,11 +29,18 @@ from nezlam.store import audit, reports
 from nezlam.store.actor import Actor
 from nezlam.store.db import next_change_seq
 from nezlam.store.points import get_point
-from nezlam.store.tables import FollowUpTask, Inspection, Point, User
+from nezlam.store.tables import FollowUpTask, Inspection, Point, RoleGrant, User
 
 # An answer per checklist item, and how `Inspection.results` keeps it.
 ANSWERS: dict[str, bool | None] = {"pass": True, "fail": False, "na": None}
-TASK_FIELDS = ("point_id", "inspection_id", "item", "note", "status", "done_at", "done_by")
+TASK_FIELDS = (
+    "point_id", "inspection_id", "item", "note", "status", "done_at", "done_by", "priority",
+    "due_at", "assignee_user_id",
+)  # fmt: skip
+PRIORITIES = ("urgent", "high", "normal")
+# A cold room or a dark generator cannot wait for the weekly round; a missing first-aid kit can.
+ITEM_PRIORITY = {"heating": "urgent", "generator": "urgent", "water": "high", "internet": "high"}
+DUE_WITHIN = {"urgent": timedelta(hours=4), "high": timedelta(days=1), "normal": timedelta(days=3)}
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,8 @@ class InspectionInput:
         if unknown:
             raise Invalid("not a checklist item", field=sorted(unknown)[0])
         for item, note in self.item_notes.items():
+            if item not in INSPECTION_ITEMS:
+                raise Invalid("not a checklist item", field=f"note_{item[:40]}")
             if len(note) > 300:
                 raise Invalid("at most 300 characters", field=f"note_{item}")
         if self.notes is not None and len(self.notes) > 1000:
@@ -96,6 +105,8 @@ def inspect(
             note=data.item_notes.get(item) or None,
             status="open",
             created_at=now,
+            priority=(priority := ITEM_PRIORITY.get(item, "normal")),
+            due_at=now + DUE_WITHIN[priority],
         )
         for item in failed
     ]
@@ -228,6 +239,78 @@ def _mark_done(session: Session, task: FollowUpTask, principal: Principal, now: 
     session.flush()
 
 
+@dataclass(frozen=True)
+class TaskPlan:
+    """Who fixes a task, how urgently, by when. `assignee` is a username or None (nobody)."""
+
+    priority: str
+    due_at: datetime | None
+    assignee: str | None
+
+    def check(self) -> None:
+        if self.priority not in PRIORITIES:
+            raise Invalid(f"one of {', '.join(PRIORITIES)}", field="priority")
+
+
+def plan_task(
+    session: Session, task_id: int, plan: TaskPlan, principal: Principal, now: datetime
+) -> FollowUpTask:
+    """Set a task's priority, due time and assignee: a coordinator of the point's region (the
+    assignee too must coordinate it, or be an admin). Audited."""
+    plan.check()
+    task = session.get(FollowUpTask, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}", field="task")
+    point = coordinated_point(session, task.point_id, principal)
+    if task.status != "open":
+        raise Conflict("this task is already done", field="task")
+    assignee_id = _assignee(session, plan.assignee, point.region)
+    before = audit.snapshot(task, TASK_FIELDS)
+    task.priority, task.due_at, task.assignee_user_id = plan.priority, plan.due_at, assignee_id
+    audit.record(
+        session,
+        actor=principal.label,
+        actor_user_id=principal.user_id,
+        entity="task",
+        entity_id=task.id,
+        action="plan",
+        before=before,
+        after=audit.snapshot(task, TASK_FIELDS),
+        at=now,
+    )
+    session.flush()
+    return task
+
+
+def _assignee(session: Session, username: str | None, region: str) -> int | None:
+    if not username:
+        return None
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.is_active:
+        raise Invalid(f"no active user {username!r}", field="assignee")
+    if username not in region_coordinators(session, region):
+        raise Invalid("the assignee must coordinate the point's region", field="assignee")
+    return user.id
+
+
+def region_coordinators(session: Session, region: str) -> list[str]:
+    """Usernames who may be given a task at a point of `region`: its coordinators, admins."""
+    query = (
+        select(User.username)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(
+            User.is_active.is_(True),
+            or_(
+                RoleGrant.role == "admin",
+                (RoleGrant.role == "coordinator") & (RoleGrant.region == region),
+            ),
+        )
+        .distinct()
+        .order_by(User.username)
+    )
+    return list(session.execute(query).scalars())
+
+
 def _in_regions(principal: Principal) -> list[Any]:
     """The condition that keeps a coordinator to their regions (none for an admin)."""
     if principal.is_admin:
@@ -236,17 +319,29 @@ def _in_regions(principal: Principal) -> list[Any]:
 
 
 def open_tasks(
-    session: Session, principal: Principal, limit: int = 500
-) -> list[tuple[FollowUpTask, Point]]:
-    """Open follow-up tasks in the principal's regions, the oldest first."""
+    session: Session, principal: Principal, limit: int = 500, mine: bool = False
+) -> list[tuple[FollowUpTask, Point, str | None]]:
+    """(task, point, assignee's username) open in the principal's regions: the most urgent
+    first, then the soonest due; `mine`: only the principal's own."""
+    rank = case({"urgent": 0, "high": 1}, value=FollowUpTask.priority, else_=2)
+    conditions = [FollowUpTask.status == "open", *_in_regions(principal)]
+    if mine:
+        conditions.append(FollowUpTask.assignee_user_id == principal.user_id)
     query = (
-        select(FollowUpTask, Point)
+        select(FollowUpTask, Point, User.username)
         .join(Point, Point.id == FollowUpTask.point_id)
-        .where(FollowUpTask.status == "open", *_in_regions(principal))
-        .order_by(FollowUpTask.created_at, FollowUpTask.id)
+        .outerjoin(User, User.id == FollowUpTask.assignee_user_id)
+        .where(*conditions)
+        .order_by(
+            rank,
+            FollowUpTask.due_at.is_(None),
+            FollowUpTask.due_at,
+            FollowUpTask.created_at,
+            FollowUpTask.id,
+        )
         .limit(limit)
     )
-    return [(task, point) for task, point in session.execute(query)]
+    return [(task, point, username) for task, point, username in session.execute(query)]
 
 
 def recent_inspections(

@@ -8,13 +8,15 @@ of the point's region and admins see these pages. Plain forms, each with the CSR
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from nezlam.domain.errors import Invalid
 from nezlam.domain.public import pick_name, public_properties
 from nezlam.domain.vocabulary import INSPECTION_ITEMS
 from nezlam.store import inspections as inspection_store
@@ -37,6 +39,7 @@ from nezlam.web.session import SignedIn, coordinator_page, form_sender
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
+KYIV = ZoneInfo("Europe/Kyiv")  # the coordinators' wall clock for due times
 
 
 def item_label(code: str, lang: str) -> str:
@@ -168,27 +171,90 @@ def tasks(request: Request) -> Response:
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     now = state.clock()
+    mine = request.query_params.get("mine") == "1"
     with state.db.read() as session:
-        open_rows = inspection_store.open_tasks(session, who.principal)
+        open_rows = inspection_store.open_tasks(session, who.principal, mine=mine)
         recent = inspection_store.recent_inspections(session, who.principal)
+        people = {
+            region: inspection_store.region_coordinators(session, region)
+            for region in {point.region for _task, point, _user in open_rows}
+        }
     return page(
         request,
         "tasks.html",
-        tasks=[
-            {
-                "id": task.id,
-                "point_id": point.id,
-                "point_name": pick_name(point.name, lang),
-                "region": point.region,
-                "item": item_label(task.item, lang),
-                "note": task.note,
-                "since": since(task.created_at, now, lang, _),
-            }
-            for task, point in open_rows
-        ],
+        tasks=[task_view(t, p, u, people[p.region], now, lang, _) for t, p, u in open_rows],
         inspections=[inspection_view(r, p, u, now, lang, _) for r, p, u in recent],
+        mine=mine,
+        priorities=priority_labels(_),
         **form_context(request, who),
     )
+
+
+def priority_labels(_: Gettext) -> dict[str, str]:
+    return {"urgent": _("Urgent"), "high": _("High"), "normal": _("Normal")}
+
+
+def task_view(
+    task: Any, point: Any, assignee: str | None, people: list[str], now: datetime, lang: str, _: Any
+) -> dict[str, Any]:
+    """One open task in words: what failed where, how urgent, due when, whose."""
+    return {
+        "id": task.id,
+        "point_id": point.id,
+        "point_name": pick_name(point.name, lang),
+        "region": point.region,
+        "item": item_label(task.item, lang),
+        "note": task.note,
+        "since": since(task.created_at, now, lang, _),
+        "priority": task.priority,
+        "priority_label": priority_labels(_).get(task.priority, task.priority),
+        "due": due_words(task.due_at, now, lang, _),
+        "overdue": task.due_at is not None and task.due_at < now,
+        "due_value": local_input(task.due_at),
+        "assignee": assignee,
+        "people": people,
+    }
+
+
+def due_words(due: datetime | None, now: datetime, lang: str, _: Gettext) -> str:
+    if due is None:
+        return _("no due time")
+    if due < now:
+        return _("overdue by {span}").format(span=presenters.span(due, now, lang))
+    return _("due in {span}").format(span=presenters.span(now, due, lang))
+
+
+def local_input(moment: datetime | None) -> str:
+    """A moment as a datetime-local field shows it: Kyiv's wall-clock time."""
+    return moment.astimezone(KYIV).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def read_plan(form: Any) -> inspection_store.TaskPlan:
+    """The plan form; a due time that is not a date and time is refused naming the field."""
+    raw = str(form.get("due_at", "")).strip()
+    try:
+        due = datetime.fromisoformat(raw).replace(tzinfo=KYIV).astimezone(UTC) if raw else None
+    except ValueError as exc:
+        raise Invalid("a date and time like 2026-12-02T18:00", field="due_at") from exc
+    assignee = str(form.get("assignee", "")).strip()[:64] or None
+    return inspection_store.TaskPlan(str(form.get("priority", "")), due, assignee)
+
+
+@router.post("/coordinate/tasks/{task_id}/plan")
+async def task_plan(request: Request, task_id: str) -> Response:
+    return await run_form(request, apply_task_plan, task_id)
+
+
+def apply_task_plan(request: Request, task_id: str, form: Any) -> Response:
+    who = form_sender(request, form, back="/coordinate/tasks", coordinator=True)
+    if isinstance(who, RedirectResponse):
+        return who
+    state: AppState = request.app.state.nezlam
+    number = form_id({"task": task_id}, "task")
+    plan = read_plan(form)
+    with state.db.write() as session:
+        inspection_store.plan_task(session, number, plan, who.principal, state.clock())
+    return done_redirect("/coordinate/tasks", "planned", anchor=f"task-{number}")
 
 
 @router.post("/coordinate/tasks/{task_id}/done")
