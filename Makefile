@@ -20,7 +20,8 @@ run: install
 	$(BIN)/nezlam demo --if-empty
 	$(BIN)/nezlam serve --port $(NEZLAM_PORT)
 
-test: install browser
+# Style breaks fail like a test: the lint runs first, then the whole suite.
+test: install browser lint
 	$(BIN)/python -m pytest
 
 # Browser tests drive Debian's Chromium (never a downloaded one). Installed when missing and we
