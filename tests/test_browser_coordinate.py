@@ -15,9 +15,10 @@ from playwright.sync_api import BrowserContext, Page, expect
 from nezlam.domain.collation import natural_key
 from nezlam.store import login_sessions
 from nezlam.store.db import Database
-from nezlam.store.tables import User
+from nezlam.store.tables import Notification, User, utcnow
 from nezlam.web.deps import SESSION_COOKIE
-from tests.browser_support import DESKTOP, assert_accessible, save_screenshots
+from tests.browser_support import DESKTOP, PHONE, assert_accessible, save_screenshots
+from tests.conftest import REGION_A
 from tests.test_browser import Site, db_url, open_context, site  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,7 @@ def coordinator(open_context: Callable[..., BrowserContext], site: Site, db: Dat
     """A desktop browser signed in as the Kyiv coordinator, tiles (the outside world) refused."""
 
     def open_(**options: object) -> Page:
-        context = open_context(viewport=DESKTOP, **options)
+        context = open_context(**{"viewport": DESKTOP, **options})
         context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda r: r.abort())
         signed_in(db, context, site.url, "coordinator_a")
         return context.new_page()
@@ -126,3 +127,51 @@ def test_an_operator_is_refused_the_dashboard(open_context, site, db):  # noqa: 
     assert answer is not None and answer.status == 403
     expect(page.get_by_role("heading", name="Неможливо", level=1)).to_be_visible()
     assert httpx.get(site.url + "/coordinate", follow_redirects=False).status_code == 303
+
+
+def test_on_a_phone_each_point_shows_its_status_verified_time_and_fuel(coordinator, site):  # noqa: F811
+    page = coordinator(viewport=PHONE)
+    page.goto("/coordinate?sort=fuel")
+    first = page.locator("#points-table tbody tr").first
+    for cell in ("td.c-name", "td.c-status", "td.c-verified", "td.c-fuel"):
+        box = first.locator(cell).bounding_box()
+        assert box is not None and box["width"] > 0, cell
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], cell
+    # The status sits right under the name, not off to the side.
+    name, status = (first.locator(c).bounding_box() for c in ("td.c-name", "td.c-status"))
+    assert status["y"] >= name["y"] + name["height"] - 1 and status["x"] == name["x"]
+    # Each value says what it is (the header row is out of sight).
+    said = first.locator("td.c-fuel").evaluate("td => getComputedStyle(td, '::before').content")
+    assert said == '"Пальне, л"'
+    expect(page.locator("#points-table thead")).not_to_be_in_viewport()
+    # Sorting without the header row: the form's own control.
+    page.get_by_label("Сортувати за").select_option("name")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Застосувати").click()
+    assert "sort=name" in page.url
+    save_screenshots(page, "coordinator-dashboard-phone-table")
+
+
+def test_notifications_are_a_summary_above_the_counts_and_the_table(coordinator, site, db):  # noqa: F811
+    with db.write() as session:  # the review's wall: fifty of them, of every kind
+        session.add_all(
+            Notification(point_id="point-a", region=REGION_A, kind=kind, at=utcnow())
+            for kind in ("full", "closed", "no_power", "low_fuel")
+            for _ in range(15)
+        )
+    page = coordinator()
+    page.goto("/coordinate")
+    expect(page.locator(".note-group")).to_have_count(4)
+    expect(page.get_by_role("heading", name=re.compile("Сповіщення: 6\\d нових"))).to_be_visible()
+    panel = page.locator("#notifications")
+    counts = page.get_by_role("heading", name="Кількість за регіонами")
+    assert panel.bounding_box()["height"] < 400
+    assert counts.bounding_box()["y"] < DESKTOP["height"]  # within the first screen
+    full = page.locator(".note-group.kind-full")
+    count = int(full.locator(".note-count").inner_text())
+    assert count >= 15
+    with page.expect_navigation():
+        full.get_by_role("button").click()
+    expect(page.locator(".notice.ok")).to_have_text(f"Позначено переглянутими: {count}.")
+    expect(page.locator(".note-group")).to_have_count(3)
+    save_screenshots(page, "coordinator-dashboard-notifications")

@@ -1,6 +1,8 @@
 """Notifications: a report that turns a point full, closed, powerless or low on fuel records the
 turn once, with a delivery for each webhook that wants it, in the report's own transaction."""
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
@@ -268,6 +270,73 @@ def test_coordinators_see_and_acknowledge_only_their_regions(db, network, clock)
         assert session.execute(acknowledged).scalar() == 1
     assert trail[0].actor == f"token:{coordinator_a.token_id}"
     assert trail[0].actor_user_id == coordinator_a.user_id
+
+
+def written(db, clock, point_id, region, kind, n):
+    with db.write() as session:
+        rows = [
+            Notification(point_id=point_id, region=region, kind=kind, at=clock()) for _ in range(n)
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
+
+
+def test_groups_count_each_kind_and_hold_its_newest_few(db, network, clock):
+    full = written(db, clock, network.point_a, REGION_A, "full", 5)
+    fuel = written(db, clock, network.point_a, REGION_A, "low_fuel", 2)
+    written(db, clock, network.point_b, REGION_B, "closed", 4)
+    with db.read() as session:
+        groups = store.unacknowledged_groups(session, [REGION_A], newest=3)
+        everywhere = store.unacknowledged_groups(session, None)
+    assert [(g.kind, g.count, g.newest_id) for g in groups] == [
+        (Kind.FULL, 5, max(full)),
+        (Kind.LOW_FUEL, 2, max(fuel)),
+    ]
+    assert [n.id for n in groups[0].latest] == sorted(full, reverse=True)[:3]
+    assert [g.kind for g in everywhere] == [Kind.FULL, Kind.CLOSED, Kind.LOW_FUEL]
+
+
+def test_acknowledging_all_takes_each_once_even_from_two_coordinators_at_once(db, network, clock):
+    ids = written(db, clock, network.point_a, REGION_A, "full", 40)
+    coordinator_a = principal(db, network, "coordinator_a")
+    start = threading.Barrier(2)
+    counts: list[int] = []
+
+    def acknowledge_all() -> None:
+        with db.write() as session:
+            start.wait()  # both transactions are open before either updates
+            counts.append(
+                store.acknowledge_all(
+                    session, coordinator_a, [REGION_A], Kind.FULL, max(ids), clock()
+                )
+            )
+
+    if db.is_sqlite:  # one writer at a time: the second waits to begin, nothing to line up
+        start = threading.Barrier(1)
+    workers = [threading.Thread(target=acknowledge_all) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(counts) == [0, 40]
+    with db.read() as session:
+        audited = session.execute(
+            sa.select(AuditEntry.entity_id).where(AuditEntry.entity == "notification")
+        ).scalars()
+        assert sorted(int(i) for i in audited) == ids
+
+
+def test_acknowledging_all_stays_in_ones_regions(db, network, clock):
+    written(db, clock, network.point_b, REGION_B, "full", 3)
+    coordinator_a = principal(db, network, "coordinator_a")
+    with db.write() as session:
+        # Asked for another region, a coordinator of A acknowledges nothing there.
+        assert store.acknowledge_all(session, coordinator_a, [REGION_B], None, 10**9, clock()) == 0
+    with pytest.raises(Forbidden), db.write() as session:
+        store.acknowledge_all(session, coordinator_a, None, None, 10**9, clock())
+    with db.read() as session:
+        assert len(store.unacknowledged(session, [REGION_B])) == 3
 
 
 def test_the_settings_are_read_from_the_environment(monkeypatch):

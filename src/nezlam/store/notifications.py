@@ -85,14 +85,115 @@ def notify(
     return ids
 
 
-def unacknowledged(
-    session: Session, regions: Iterable[str] | None, limit: int = 50
-) -> list[Notification]:
-    """Newest first, in `regions` (None: every region, for an admin)."""
-    query = select(Notification).where(Notification.acknowledged_at.is_(None))
+def _waiting(regions: Iterable[str] | None, kind: str | None = None) -> Any:
+    """Unacknowledged, in `regions` (None: every region, for an admin), of `kind` if given."""
+    condition = Notification.acknowledged_at.is_(None)
     if regions is not None:
-        query = query.where(Notification.region.in_(list(regions)))
+        condition = and_(condition, Notification.region.in_(list(regions)))
+    if kind is not None:
+        condition = and_(condition, Notification.kind == kind)
+    return condition
+
+
+def unacknowledged(
+    session: Session,
+    regions: Iterable[str] | None,
+    limit: int = 50,
+    *,
+    kind: str | None = None,
+    before_id: int | None = None,
+) -> list[Notification]:
+    """Newest first, in `regions` (None: every region, for an admin); of one kind if given,
+    and older than `before_id` for the next page."""
+    query = select(Notification).where(_waiting(regions, kind))
+    if before_id is not None:
+        query = query.where(Notification.id < before_id)
     return list(session.execute(query.order_by(Notification.id.desc()).limit(limit)).scalars())
+
+
+@dataclass(frozen=True)
+class NotificationGroup:
+    """The unacknowledged notifications of one kind: how many, the newest few, and the newest
+    id — what "acknowledge all" covers, so that one arriving meanwhile is not swept up unseen."""
+
+    kind: NotificationKind
+    count: int
+    newest_id: int
+    latest: list[Notification]
+
+
+def unacknowledged_groups(
+    session: Session, regions: Iterable[str] | None, newest: int = 3
+) -> list[NotificationGroup]:
+    """One group per kind that has any, in the order of `NotificationKind`: one counting query,
+    then the newest few of each kind."""
+    regions = None if regions is None else list(regions)
+    counted = session.execute(
+        select(Notification.kind, func.count(), func.max(Notification.id))
+        .where(_waiting(regions))
+        .group_by(Notification.kind)
+    ).all()
+    found = {str(kind): (int(n), int(top)) for kind, n, top in counted}
+    return [
+        NotificationGroup(
+            kind,
+            found[kind][0],
+            found[kind][1],
+            unacknowledged(session, regions, newest, kind=kind, before_id=found[kind][1] + 1),
+        )
+        for kind in NotificationKind
+        if kind in found
+    ]
+
+
+def acknowledge_all(
+    session: Session,
+    principal: Principal,
+    regions: Iterable[str] | None,
+    kind: NotificationKind | None,
+    up_to: int,
+    now: datetime,
+) -> int:
+    """Acknowledge every unacknowledged notification (of `kind`, or all kinds) with an id up
+    to `up_to` — the newest the coordinator was shown — in `regions` that `principal`
+    coordinates. One conditional UPDATE: a notification someone acknowledged meanwhile is not
+    taken again, so each is acknowledged and audited once. Returns how many."""
+    wanted = None if regions is None else list(regions)
+    if wanted is not None:
+        wanted = [region for region in wanted if principal.coordinates_region(region)]
+    elif not principal.is_admin:
+        raise Forbidden("only an admin acknowledges in every region", field="region")
+    changed = session.execute(
+        update(NOTIFICATIONS)
+        .where(
+            NOTIFICATIONS.c.acknowledged_at.is_(None),
+            NOTIFICATIONS.c.id <= up_to,
+            *([NOTIFICATIONS.c.region.in_(wanted)] if wanted is not None else []),
+            *([NOTIFICATIONS.c.kind == str(kind)] if kind is not None else []),
+        )
+        .values(acknowledged_at=now, acknowledged_by=principal.user_id)
+        .returning(NOTIFICATIONS.c.id)
+    ).scalars()
+    ids = sorted(changed)
+    actor = Actor.of(principal)
+    if ids:
+        session.execute(
+            audit.INSERT_ENTRY,
+            [
+                {
+                    "at": now,
+                    "actor": actor.label,
+                    "actor_user_id": actor.user_id,
+                    "entity": "notification",
+                    "entity_id": str(notification_id),
+                    "action": "acknowledge",
+                    "before": {"acknowledged_at": None},
+                    "after": {"acknowledged_at": now.isoformat(), "all_of": str(kind or "all")},
+                }
+                for notification_id in ids
+            ],
+        )
+    return len(ids)
 
 
 def acknowledge(

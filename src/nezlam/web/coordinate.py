@@ -20,15 +20,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
 from nezlam.domain.errors import Forbidden, Invalid
-from nezlam.domain.public import iso, pick_name
-from nezlam.domain.vocabulary import NotificationKind, Power, ShownStatus
+from nezlam.domain.public import iso
+from nezlam.domain.vocabulary import Power, ShownStatus
 from nezlam.store import audit
 from nezlam.store import dashboard as board
-from nezlam.store import notifications as notification_store
 from nezlam.store import points as point_store
 from nezlam.store import reports as report_store
-from nezlam.web import presenters
+from nezlam.web import coordinate_notifications, presenters
 from nezlam.web.coordinate_chart import chart
+from nezlam.web.coordinate_notifications import summary as notification_summary
 from nezlam.web.coordinate_words import (
     ChangeWords,
     dash,
@@ -39,11 +39,12 @@ from nezlam.web.coordinate_words import (
     status_name,
 )
 from nezlam.web.finder import page
-from nezlam.web.forms import done_redirect, run_form, words
-from nezlam.web.session import SignedIn, coordinator_page, form_sender, regions_of
+from nezlam.web.forms import words
+from nezlam.web.session import SignedIn, coordinator_page, regions_of
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
+router.include_router(coordinate_notifications.router)  # served with the dashboard
 PAGE_SIZE = 100
 DEFAULT_DAYS, MAX_DAYS = 7, 31
 
@@ -153,8 +154,7 @@ def dashboard(request: Request) -> Response:
             days=view.days,
             stale_after=state.settings.stale_after,
         )
-        notes = notification_store.unacknowledged(session, scope.regions)
-        names = board.point_names(session, (note.point_id for note in notes))
+        notes = notification_summary(session, scope.regions, scope.now, lang, _)
     pages = max(1, -(-len(scope.chosen) // PAGE_SIZE))
     current = min(view.page, pages)
     shown = scope.chosen[(current - 1) * PAGE_SIZE : current * PAGE_SIZE]
@@ -188,8 +188,9 @@ def dashboard(request: Request) -> Response:
             view.days,
             _,
         ),
-        notifications=[notification_item(n, names, scope.now, lang, _) for n in notes],
+        notifications=notes,
         done=params.get("done"),
+        acknowledged=params.get("n"),
         stale_hours=f"{state.settings.stale_after.total_seconds() / 3600:g}",
     )
 
@@ -254,47 +255,6 @@ def place_of(locality: str, region: str, lang: str) -> str:
     if locality.casefold() == region.casefold():
         return local_name(locality, lang)
     return f"{local_name(locality, lang)}, {local_name(region, lang)}"
-
-
-def notification_words(_: Any) -> dict[str, str]:
-    return {
-        NotificationKind.FULL: _("Full"),
-        NotificationKind.CLOSED: _("Closed"),
-        NotificationKind.NO_POWER: _("No power"),
-        NotificationKind.LOW_FUEL: _("Low on fuel"),
-    }
-
-
-def notification_item(
-    note: Any, names: dict[str, dict[str, str]], now: datetime, lang: str, _: Any
-) -> dict[str, Any]:
-    low_fuel = note.kind == NotificationKind.LOW_FUEL
-    return {
-        "id": note.id,
-        "point_id": note.point_id,
-        "name": pick_name(names.get(note.point_id) or {"uk": note.point_id}, lang),
-        "kind": notification_words(_).get(note.kind, note.kind),
-        "fuel": dash((note.details or {}).get("fuel_litres"), lang) if low_fuel else None,
-        "at": moment(note.at, now, lang),
-    }
-
-
-# --- Notifications ----------------------------------------------------------------------------
-
-
-@router.post("/coordinate/notifications/{notification_id}/acknowledge")
-async def acknowledge(request: Request, notification_id: int) -> Response:
-    return await run_form(request, apply_acknowledgement, notification_id)
-
-
-def apply_acknowledgement(request: Request, notification_id: int, form: Any) -> Response:
-    who = form_sender(request, form, coordinator=True)
-    if isinstance(who, RedirectResponse):
-        return who
-    state: AppState = request.app.state.nezlam
-    with state.db.write() as session:
-        notification_store.acknowledge(session, notification_id, who.principal, state.clock())
-    return done_redirect("/coordinate", "acknowledged", anchor="notifications")
 
 
 # --- One point ----------------------------------------------------------------------------------
