@@ -8,6 +8,15 @@
   // Green (near) to red (beyond the largest threshold); grey where no open point is reachable.
   var BANDS = [[5, "#1a9641"], [10, "#a6d96a"], [15, "#fdae61"], [20, "#f46d43"]];
 
+  // Leaflet reads a string given to bindTooltip or divIcon as HTML, and district and site names
+  // come from OpenStreetMap and from points' localities, which anyone with an account can type:
+  // every label is an element whose text is set, never markup.
+  function label(text) {
+    var element = document.createElement("span");
+    element.textContent = text;
+    return element;
+  }
+
   function colour(minutes) {
     if (minutes === null || minutes === undefined) return "#8a8a8a";
     for (var i = 0; i < BANDS.length; i++) if (minutes <= BANDS[i][0]) return BANDS[i][1];
@@ -21,10 +30,10 @@
       },
       onEachFeature: function (feature, shape) {
         var p = feature.properties;
-        shape.bindTooltip(
+        shape.bindTooltip(label(
           (p.minutes === null ? "—" : Math.round(p.minutes) + " min") + " · " +
           Math.round(p.population) + (p.district ? " · " + p.district : "")
-        );
+        ));
       }
     });
   }
@@ -32,14 +41,15 @@
   function sites(collection) {
     return L.geoJSON(collection, {
       pointToLayer: function (feature, latlng) {
-        var icon = L.divIcon({ className: "site-marker", html: String(feature.properties.rank),
-                               iconSize: [26, 26] });
+        var icon = L.divIcon({
+          className: "site-marker", html: label(String(feature.properties.rank)), iconSize: [26, 26]
+        });
         return L.marker(latlng, { icon: icon, title: feature.properties.name });
       },
       onEachFeature: function (feature, marker) {
         var p = feature.properties;
-        marker.bindTooltip("#" + p.rank + " " + p.name +
-          (p.population_added !== undefined ? " · +" + p.population_added : ""));
+        marker.bindTooltip(label("#" + p.rank + " " + p.name +
+          (p.population_added !== undefined ? " · +" + p.population_added : "")));
       }
     });
   }
