@@ -16,11 +16,11 @@ from babel.numbers import format_decimal
 
 from nezlam.domain import opening_hours
 from nezlam.domain.vocabulary import SERVICES
+from nezlam.domain.walk_estimate import DETOUR_FACTOR
 
 Gettext = Callable[[str], str]
 
 WALKING_M_PER_MIN = 4500 / 60  # 4.5 km/h
-DETOUR_FACTOR = 1.3  # streets are longer than a straight line, until real walking distances exist
 
 SERVICE_ICONS = {
     "heat": "🔥", "power": "🔌", "water": "💧", "hot_drinks": "☕", "food": "🍲", "wifi": "📶",
@@ -326,6 +326,8 @@ def card(
         "distance": distance_text(walked if walked is not None else metres, lang, _),
         "walk_minutes": walking_minutes(metres, walked, m_per_min),
         "walk_measured": walked is not None,
+        # Over an hour's walk (domain.walk_estimate): minutes would pretend it is walkable.
+        "far": bool(props.get("far")),
         "hours": hours_today(props, now, _),
         "occupancy": occupancy_text(props, _),
         "services": service_items(props, now, lang, _),
