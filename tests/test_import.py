@@ -7,12 +7,16 @@ from __future__ import annotations
 import csv
 import io
 import os
+import signal
+import subprocess
+import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from nezlam.cli import app
@@ -25,6 +29,7 @@ from nezlam.interchange.mapping import mapping_from_dict
 from nezlam.store import audit, points
 from nezlam.store.actor import CLI
 from nezlam.store.db import Database
+from nezlam.store.tables import AuditEntry, Organisation
 
 CHICAGO = Path(__file__).resolve().parents[2] / "shared/data/shelters/chicago_warming_centers.json"
 CHICAGO_MAPPING = (
@@ -183,13 +188,13 @@ def test_every_chicago_site_is_open_exactly_when_its_table_says(db: Database, ch
     assert checked > 113 * 7
 
 
-def test_importing_chicago_twice_updates_the_same_113_points(db: Database, chicago: Path):
+def test_importing_chicago_twice_finds_the_same_113_points_unchanged(db: Database, chicago: Path):
     first = import_chicago(db, chicago)
     ids_before = sorted(first.point_ids)
 
     second = import_chicago(db, chicago)
 
-    assert (second.created, second.updated, second.problems) == (0, 113, [])
+    assert (second.created, second.updated, second.unchanged, second.problems) == (0, 0, 113, [])
     assert point_count(db) == 113
     assert sorted(second.point_ids) == ids_before
 
@@ -249,14 +254,15 @@ def bad_file(tmp_path: Path) -> Path:
     )
 
 
-def test_a_bad_csv_reports_row_field_and_problem_and_imports_nothing(db: Database, tmp_path: Path):
+def test_a_bad_csv_reports_line_field_and_problem_and_imports_nothing(db: Database, tmp_path: Path):
     result = importer.import_file(db, bad_file(tmp_path))
 
+    # Lines as a spreadsheet numbers them: the header is line 1.
     where = {(p.row, p.field): p.problem for p in result.problems}
-    assert set(where) == {(2, "lat"), (3, "services"), (4, "name")}
-    assert "number" in where[(2, "lat")]
-    assert "sauna" in where[(3, "services")] and not where[(3, "services")].startswith("Value")
-    assert "uk" in where[(4, "name")]
+    assert set(where) == {(3, "lat"), (4, "services"), (5, "name")}
+    assert "number" in where[(3, "lat")]
+    assert "sauna" in where[(4, "services")] and not where[(4, "services")].startswith("Value")
+    assert "uk" in where[(5, "name")]
     assert (result.created, result.updated) == (0, 0)
     assert point_count(db) == 0
 
@@ -265,7 +271,7 @@ def test_skip_invalid_imports_the_good_rows_only(db: Database, tmp_path: Path):
     result = importer.import_file(db, bad_file(tmp_path), skip_invalid=True)
 
     assert (result.created, result.skipped) == (1, 3)
-    assert {p.row for p in result.problems} == {2, 3, 4}
+    assert {p.row for p in result.problems} == {3, 4, 5}
     assert [p.name["uk"] for p in all_points(db)] == ["Добрий пункт"]
 
 
@@ -285,7 +291,8 @@ def test_missing_region_comes_from_the_default_or_is_reported(db: Database, tmp_
     )
 
     without = importer.import_file(db, path)
-    assert [(p.row, p.field) for p in without.problems] == [(1, "region")]
+    assert [(p.row, p.field) for p in without.problems] == [(0, "region"), (2, "region")]
+    assert "no region column: give --region" in without.problems[0].problem
     assert point_count(db) == 0
 
     with_default = importer.import_file(db, path, default_region="Київська область")
@@ -321,8 +328,8 @@ def test_two_rows_with_the_same_external_id_are_reported(db: Database, tmp_path:
 
     result = importer.import_file(db, path)
 
-    assert [(p.row, p.field) for p in result.problems] == [(2, "external_id")]
-    assert "row 1" in result.problems[0].problem
+    assert [(p.row, p.field) for p in result.problems] == [(3, "external_id")]
+    assert "line 2" in result.problems[0].problem
     assert point_count(db) == 0
 
 
@@ -512,7 +519,8 @@ def test_export_then_import_does_not_double_points(
     result = importer.import_file(db, path)
 
     assert result.problems == []
-    assert (result.created, result.updated) == (0, before)
+    # The row whose capacity changed is updated; the other is found as it was.
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
     assert point_count(db) == before == 2
     with db.read() as session:
         assert points.get_point(session, rows[1][header.index("id")]).capacity == 77
@@ -525,22 +533,24 @@ def test_export_rows_read_back_as_records_with_their_numbers(
 
     records = list(csv_reader.read(exported))
 
-    assert [row for row, _record in records] == [2, 3]  # row 1 holds the HXL hashtags
+    # Line 1 is the header, line 2 the HXL hashtags.
+    assert [row for row, _record in records] == [3, 4]
     assert sorted(record["id"] for _row, record in records) == [network.point_a, network.point_b]
 
 
 # --- the command line ------------------------------------------------------------------------
 
 
-def test_cli_reports_row_field_problem_and_exits_1_on_a_bad_file(db: Database, tmp_path: Path):
+def test_cli_reports_line_field_problem_and_exits_1_on_a_bad_file(db: Database, tmp_path: Path):
     result = CliRunner().invoke(
         app, ["import", str(bad_file(tmp_path))], env={"NEZLAM_DATABASE_URL": db.url}
     )
 
     assert result.exit_code == 1, result.output
-    assert "row 2: lat:" in result.output
-    assert "row 3: services:" in result.output
-    assert "row 4: name:" in result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("lat: ") and line.endswith("— line 3") for line in lines)
+    assert any(line.startswith("services: ") and line.endswith("— line 4") for line in lines)
+    assert any(line.startswith("name: ") and line.endswith("— line 5") for line in lines)
     assert "nothing imported" in result.output
     assert point_count(db) == 0
 
@@ -642,3 +652,382 @@ def test_a_mapping_without_fields_adds_constants_and_hours_to_native_columns(
     [point] = all_points(db)
     assert (point.region, point.services) == ("Одеська область", ["heat", "power"])
     assert point.opening_hours == "Mo-Su 08:00-20:00"
+
+
+# --- real spreadsheets: no category or locality column (M2) -----------------------------------
+
+SPREADSHEET = [
+    ["name", "lat", "lon", "address", "services", "capacity", "opening_hours"],
+    ["Пункт «Школа №1»", "50.4501", "30.5234", "вул. Хрещатик, 1", "heat;power", "40", "24/7"],
+    ["Ліцей №2", "50.4601", "30.5334", "вул. Стрілецька, 2", "heat", "", "Mo-Fr 08:00-20:00"],
+    ["Бібліотека", "50.4701", "30.5434", "просп. Перемоги, 3", "heat;wifi", "25", ""],
+    ["ЦНАП", "50.5001", "30.4934", "просп. Оболоні, 4", "power", "100", "Mo-Su 09:00-21:00"],
+]  # fmt: skip
+DEFAULTS = {"category": "state", "locality": "Київ", "region": "Київ"}
+
+
+def sheet(path: Path, delimiter: str, encoding: str) -> Path:
+    """The sheet as Excel saves it: quoted where a cell holds the delimiter, CRLF lines."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(SPREADSHEET)
+    path.write_bytes(out.getvalue().encode(encoding))
+    return path
+
+
+def utf8_bom_file(tmp_path: Path) -> Path:
+    path = sheet(tmp_path / "points_utf8_bom.csv", ",", "utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    return path
+
+
+def cp1251_semicolon_file(tmp_path: Path) -> Path:
+    return sheet(tmp_path / "points_cp1251_semicolon.csv", ";", "cp1251")
+
+
+def test_a_spreadsheet_without_category_or_locality_imports_with_defaults(
+    db: Database, tmp_path: Path
+):
+    result = importer.import_file(db, utf8_bom_file(tmp_path), defaults=DEFAULTS)
+
+    assert (result.created, result.problems) == (4, [])
+    stored = sorted(all_points(db), key=lambda p: p.lat)
+    assert [(p.category, p.locality, p.region) for p in stored] == [("state", "Київ", "Київ")] * 4
+    assert stored[0].name == {"uk": "Пункт «Школа №1»"}
+    assert (stored[0].address, stored[0].capacity, stored[0].services) == (
+        "вул. Хрещатик, 1",
+        40,
+        ["heat", "power"],
+    )
+
+
+def test_the_same_sheet_in_windows_1251_with_semicolons_finds_the_points_unchanged(
+    db: Database, tmp_path: Path
+):
+    first = importer.import_file(db, utf8_bom_file(tmp_path), defaults=DEFAULTS)
+    path = cp1251_semicolon_file(tmp_path)
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")
+
+    again = importer.import_file(db, path, defaults=DEFAULTS)
+
+    assert (again.created, again.updated, again.unchanged, again.problems) == (0, 0, 4, [])
+    assert sorted(again.point_ids) == sorted(first.point_ids)
+    assert point_count(db) == 4
+
+
+def test_a_row_that_gives_its_category_keeps_it_over_the_default(db: Database, tmp_path: Path):
+    path = write_csv(
+        tmp_path / "mixed.csv",
+        ["name,lat,lon,category", "Аптека,50.45,30.52,service", "Школа,50.46,30.52,"],
+    )
+
+    result = importer.import_file(db, path, defaults=DEFAULTS)
+
+    assert result.problems == []
+    assert sorted((p.name["uk"], p.category) for p in all_points(db)) == [
+        ("Аптека", "service"),
+        ("Школа", "state"),
+    ]
+
+
+def test_without_defaults_the_problems_say_which_option_gives_the_missing_column(
+    db: Database, tmp_path: Path
+):
+    result = importer.import_file(db, utf8_bom_file(tmp_path))
+
+    lines = result.log.summary("line")
+    assert lines[:3] == [
+        "the file: category: no category column: give --category state|business|service",
+        "the file: locality: no locality column: give --locality",
+        "the file: region: no region column: give --region",
+    ]
+    assert (
+        "category: is required: give --category state|business|service, or a category column"
+        " — lines 2-5 (4 lines)"
+    ) in lines
+    assert point_count(db) == 0
+
+
+def test_cli_imports_the_sheet_with_category_locality_and_region(db: Database, tmp_path: Path):
+    path = str(cp1251_semicolon_file(tmp_path))
+    env = {"NEZLAM_DATABASE_URL": db.url}
+
+    refused = CliRunner().invoke(app, ["import", path], env=env)
+    done = CliRunner().invoke(
+        app,
+        ["import", path, "--category", "state", "--locality", "Київ", "--region", "Київ"],
+        env=env,
+    )
+
+    assert refused.exit_code == 1
+    assert "no category column: give --category state|business|service" in refused.output
+    assert "nothing imported" in refused.output
+    assert done.exit_code == 0, done.output
+    assert "imported: 4 new, 0 updated, 0 unchanged, 0 skipped" in done.output
+    assert point_count(db) == 4
+
+
+def test_import_help_lists_the_required_columns_and_the_defaults():
+    result = CliRunner().invoke(app, ["import", "--help"], env={"COLUMNS": "200"})
+
+    text = " ".join(result.output.split())
+    assert "each row needs a name (name or name_uk), lat and lon, category" in text
+    assert "locality and region" in text
+    for option in ("--category", "--locality", "--region", "--geocode", "--layer"):
+        assert option in text
+
+
+# --- large files: aggregated problems, few statements, all or nothing (M3) ---------------------
+
+
+def generated_rows(count: int, start: int = 0, category: str | None = "state") -> list[str]:
+    header = "name_uk,lat,lon,locality,region" + (",category" if category is not None else "")
+    rows = [
+        f"Пункт {n},{46 + (n % 400) * 0.01:.4f},{30 + (n // 400) * 0.01:.4f},Місто,Область"
+        + (f",{category}" if category is not None else "")
+        for n in range(start, start + count)
+    ]
+    return [header, *rows]
+
+
+def test_one_cause_over_many_rows_is_one_line_with_its_ranges(db: Database, tmp_path: Path):
+    path = write_csv(tmp_path / "big.csv", generated_rows(3_000, category=None))
+
+    result = importer.import_file(db, path)
+
+    assert result.log.total == 3_001  # 3,000 rows and the missing column
+    assert len(result.log.kinds) == 2
+    lines = result.log.summary("line")
+    assert lines[1] == (
+        "category: is required: give --category state|business|service, or a category column"
+        " — lines 2-3001 (3,000 lines)"
+    )
+    assert point_count(db) == 0
+
+
+def count_statements(db: Database) -> list[str]:
+    statements: list[str] = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    return statements
+
+
+def test_an_import_runs_a_few_statements_per_chunk_not_one_per_row(db: Database, tmp_path: Path):
+    rows = 3 * importer.CHUNK
+    path = write_csv(tmp_path / "new.csv", generated_rows(rows))
+    statements = count_statements(db)
+
+    created = importer.import_file(db, path)
+    creating = len(statements)
+    again = importer.import_file(db, path)
+
+    assert (created.created, again.unchanged, point_count(db)) == (rows, rows, rows)
+    # Creating: per chunk an insert of points and one of audit entries; matching 3,000
+    # existing points: one query per chunk for the matched points, none per row.
+    assert creating < 40, statements[:50]
+    assert len(statements) - creating < 40
+    assert not [s for s in statements if "BETWEEN" in s.upper()]
+
+
+def test_a_bad_row_after_chunks_were_written_leaves_nothing(db: Database, tmp_path: Path):
+    lines = generated_rows(2 * importer.CHUNK + 500)
+    lines[-1] = lines[-1].replace("Місто", "")  # the last row has no locality
+    path = write_csv(tmp_path / "late.csv", lines)
+
+    result = importer.import_file(db, path)
+
+    assert [(p.row, p.field) for p in result.problems] == [(len(lines), "locality")]
+    assert (result.created, point_count(db)) == (0, 0)
+    with db.read() as session:
+        assert (
+            audit.entries(session, "point", result.point_ids[0] if result.point_ids else "") == []
+        )
+
+
+KILLED_IMPORT = """
+import os, signal, sys
+from nezlam.interchange import importer
+from nezlam.store.db import Database
+
+def rows():
+    for n in range(5000):
+        if n == 2500:  # two chunks written and flushed, the transaction still open
+            os.kill(os.getpid(), signal.SIGKILL)
+        yield n + 2, {"name_uk": f"Пункт {n}", "lat": 46 + n * 1e-3, "lon": 30.0,
+                      "category": "state", "locality": "Місто", "region": "Область"}
+
+importer.import_records(Database(sys.argv[1]), rows())
+"""
+
+
+def test_an_import_killed_half_way_leaves_nothing(db: Database, tmp_path: Path):
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_IMPORT)
+
+    done = subprocess.run([sys.executable, str(script), db.url], capture_output=True, check=False)
+
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert point_count(db) == 0
+
+
+# --- exits, counts and organisations (m7) --------------------------------------------------------
+
+
+def test_skip_invalid_that_imports_nothing_exits_1(db: Database, tmp_path: Path):
+    path = write_csv(tmp_path / "all-bad.csv", ["name_uk,lat,lon", "Пункт,abc,30.52"])
+
+    result = CliRunner().invoke(
+        app, ["import", str(path), "--skip-invalid"], env={"NEZLAM_DATABASE_URL": db.url}
+    )
+
+    assert result.exit_code == 1, result.output
+    assert "imported: 0 new, 0 updated, 0 unchanged, 1 skipped" in result.output
+    assert "nothing imported: every line had a problem" in result.output
+
+
+def test_reimporting_the_same_file_reports_unchanged_and_writes_nothing(
+    db: Database, tmp_path: Path
+):
+    path = str(utf8_bom_file(tmp_path))
+    env = {"NEZLAM_DATABASE_URL": db.url}
+    options = ["--category", "state", "--locality", "Київ", "--region", "Київ"]
+    CliRunner().invoke(app, ["import", path, *options], env=env)
+    with db.read() as session:
+        entries_before = session.execute(sa.select(sa.func.count()).select_from(AuditEntry))
+        entries_before = entries_before.scalar_one()
+
+    again = CliRunner().invoke(app, ["import", path, *options], env=env)
+
+    assert again.exit_code == 0, again.output
+    assert "imported: 0 new, 0 updated, 4 unchanged, 0 skipped" in again.output
+    with db.read() as session:
+        entries = session.execute(sa.select(sa.func.count()).select_from(AuditEntry))
+        assert entries.scalar_one() == entries_before
+
+
+def organisation_file(tmp_path: Path) -> Path:
+    return write_csv(
+        tmp_path / "orgs.csv",
+        [
+            "name_uk,lat,lon,organisation",
+            "Пункт 1,50.45,30.52,Волонтери Чернігова",
+            "Пункт 2,50.46,30.52,волонтери чернігова",
+        ],
+    )
+
+
+def test_an_organisation_the_database_lacks_says_what_to_do(db: Database, tmp_path: Path):
+    result = importer.import_file(db, organisation_file(tmp_path), defaults=DEFAULTS)
+
+    assert [p.field for p in result.problems] == ["organisation", "organisation"]
+    assert "'Волонтери Чернігова': create it first, or give --create-organisations" in (
+        result.problems[0].problem
+    )
+    assert point_count(db) == 0
+
+
+def test_create_organisations_creates_each_once_in_the_same_transaction(
+    db: Database, tmp_path: Path
+):
+    result = importer.import_file(
+        db, organisation_file(tmp_path), defaults=DEFAULTS, create_organisations=True
+    )
+
+    assert (result.created, result.problems) == (2, [])
+    assert result.organisations_created == ["Волонтери Чернігова"]
+    with db.read() as session:
+        [organisation] = session.execute(sa.select(Organisation)).scalars()
+        assert (organisation.name, organisation.slug) == (
+            "Волонтери Чернігова",
+            "volontery-chernihova",
+        )
+        assert {p.organisation_id for p in points.iter_points(session)} == {organisation.id}
+        [entry] = audit.entries(session, "organisation", str(organisation.id))
+        assert entry.actor == "import"
+
+
+# --- GeoJSON geometry and far-away points (m5) --------------------------------------------------
+
+
+def feature(lon: float, lat: float, name: str, geometry: str = "Point") -> dict:
+    coordinates: object = [lon, lat]
+    if geometry == "Polygon":
+        coordinates = [[[lon, lat], [lon + 0.001, lat], [lon, lat + 0.001], [lon, lat]]]
+    return {
+        "type": "Feature",
+        "geometry": {"type": geometry, "coordinates": coordinates},
+        "properties": {"name_uk": name, **DEFAULTS},
+    }
+
+
+def test_a_polygon_is_refused_as_not_a_point(db: Database, tmp_path: Path):
+    path = tmp_path / "mixed.geojson"
+    collection = {
+        "type": "FeatureCollection",
+        "features": [feature(30.52, 50.45, "Будівля", "Polygon")],
+    }
+    path.write_bytes(orjson.dumps(collection))
+
+    result = importer.import_file(db, path)
+
+    assert [(p.row, p.field, p.problem) for p in result.problems] == [
+        (1, "geometry", "geometry must be a Point, not a Polygon")
+    ]
+
+
+def test_swapped_coordinates_far_from_the_region_are_warned_about(db: Database, tmp_path: Path):
+    features = [feature(30.52 + n * 0.01, 50.45, f"Пункт {n}") for n in range(5)]
+    features.append(feature(50.45, 30.52, "Переплутаний"))  # lat and lon swapped: in Iraq
+    path = tmp_path / "swapped.geojson"
+    path.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": features}))
+
+    result = importer.import_file(db, path)
+
+    assert (result.created, result.problems) == (6, [])
+    [warning] = result.warnings
+    assert (warning.row, warning.field) == (6, "lat, lon")
+    assert "more than 300 km from the other points of Київ" in warning.problem
+    assert warning.problem.endswith("lat and lon swapped?")
+
+
+# --- coordinates from the address (--geocode) ---------------------------------------------------
+
+
+def test_rows_without_coordinates_are_refused_or_placed_through_the_gazetteer(
+    db: Database, tmp_path: Path
+):
+    from nezlam.interchange.geocoding import gazetteer_geocoder
+    from nezlam.places import store as places
+    from nezlam.places.records import PlaceKind, PlaceRecord
+
+    with db.write() as session:
+        places.add_places(
+            session,
+            "test",
+            [
+                PlaceRecord(
+                    PlaceKind.STREET, 51.4990, 31.2980, name="вулиця Гонча", locality="Чернігів"
+                ),
+                PlaceRecord(
+                    PlaceKind.ADDRESS, 51.4979, 31.2993, housenumber="40", street="вулиця Гонча",
+                    locality="Чернігів",
+                ),
+            ],
+        )  # fmt: skip
+    path = write_csv(
+        tmp_path / "no-position.csv",
+        ["name_uk,address", "Укриття,вулиця Гонча 40", "Невідоме,вулиця Гонча 999"],
+    )
+    defaults = {**DEFAULTS, "locality": "Чернігів"}
+
+    refused = importer.import_file(db, path, defaults=defaults)
+    placed = importer.import_file(
+        db, path, defaults=defaults, geocoder=gazetteer_geocoder(db), skip_invalid=True
+    )
+
+    assert {(p.row, p.field) for p in refused.problems} == {(2, "coordinates"), (3, "coordinates")}
+    assert "give --geocode" in refused.problems[0].problem
+    assert (placed.created, placed.skipped) == (1, 1)
+    assert "the gazetteer has no house at 'вулиця Гонча 999'" in placed.problems[0].problem
+    [point] = all_points(db)
+    assert (point.lat, point.lon) == (51.4979, 31.2993)
+    assert "placed by its address" in placed.warnings[0].problem

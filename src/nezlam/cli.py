@@ -14,6 +14,7 @@ from nezlam.config import ConfigError, Settings
 from nezlam.coverage.cli import coverage as coverage_command
 from nezlam.domain.errors import DomainError
 from nezlam.geo.streets_cli import streets_app
+from nezlam.interchange.cli import import_ as import_command
 from nezlam.places.cli import places_app
 from nezlam.siting.cli import site as site_command
 from nezlam.store import db as store_db
@@ -34,6 +35,7 @@ app.add_typer(streets_app, name="streets")
 # One command each (not groups): `nezlam coverage --minutes 5,10`, `nezlam site --new 10`.
 app.command("coverage")(coverage_command)
 app.command("site")(site_command)
+app.command("import")(import_command)
 console = Console(stderr=True)
 
 
@@ -153,46 +155,6 @@ def _print_demo_accounts() -> None:
         scope = f" of {account.scope}" if account.scope else ""
         console.print(f"  {account.role}{scope}: {account.username} / {account.password}")
     console.print(f"  organisation awaiting approval: {DEMO_APPLICANT[0]} / {DEMO_APPLICANT[1]}")
-
-
-@app.command("import")
-def import_(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, GeoJSON or JSON"),
-    format: str = typer.Option(None, "--format", help="csv, geojson or json (default: by suffix)"),
-    mapping: Path = typer.Option(None, exists=True, help="JSON file mapping foreign fields"),
-    encoding: str = typer.Option(None, help="utf-8 or cp1251 (default: detected)"),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="import the valid rows only"),
-    region: str = typer.Option(None, help="region for rows that have none"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="validate only"),
-) -> None:
-    """Import points. Every row is checked first; if any is bad nothing is imported (unless
-    --skip-invalid). A point that already exists (same external id, or same name within 50 m)
-    is updated, not doubled."""
-    from nezlam.interchange import importer
-
-    try:
-        result = importer.import_file(
-            database(),
-            path,
-            format=format,
-            mapping_path=mapping,
-            encoding=encoding,
-            skip_invalid=skip_invalid,
-            default_region=region,
-            dry_run=dry_run,
-            progress=progress_bar(),
-        )
-    except DomainError as exc:
-        raise fail(exc) from exc
-    for problem in result.problems:
-        console.print(f"row {problem.row}: {problem.field}: {problem.problem}")
-    if result.problems and not skip_invalid:
-        console.print(f"[red]{len(result.problems)} problem(s); nothing imported[/red]")
-        raise typer.Exit(1)
-    verb = "would import" if dry_run else "imported"
-    console.print(
-        f"{verb}: {result.created} new, {result.updated} updated, {result.skipped} skipped"
-    )
 
 
 @app.command("export")

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from nezlam.interchange import csv_reader, geojson_reader, json_reader, spreadsheet
+from nezlam.interchange import csv_reader, geojson_reader, json_reader, kml_reader, spreadsheet
 from nezlam.interchange.rows import COLUMN_NAMES, COLUMNS, feature_to_row
 
 
@@ -51,25 +51,31 @@ EXPORTERS: dict[str, Exporter] = {
 }
 
 
-Record = dict[str, Any]
-
-
 @dataclass(frozen=True)
 class Importer:
     name: str
     suffixes: tuple[str, ...]
-    read: Callable[[bytes | Path, str | None], Iterator[tuple[int, Record]]]
-    """read(file or its bytes, encoding or None to detect) -> (row number, raw record)
+    read: Callable[[bytes | Path, str | None], Iterator[tuple[int, dict[str, Any]]]]
+    """read(file or its bytes, encoding or None to detect) -> (row number, raw record), streamed
 
-    Row numbers are 1-based and count records as a person sees them: CSV row 1 is the line after
-    the header, JSON row 1 is the first object, GeoJSON row 1 the first feature."""
+    Row numbers are 1-based and count records as a person sees them: the CSV line (the header
+    is line 1), the Nth JSON object, GeoJSON feature or KML placemark."""
+    row_word: str = "row"
+    """What a row is called in messages: line, feature, item, placemark."""
+    layered: bool = False
+    """A map shows one place in several layers: a repeated place is merged, not refused."""
+    estimate: Callable[[Path], int | None] | None = None
+    """About how many records a file holds, cheaply, for a progress bar."""
 
 
 IMPORTERS: dict[str, Importer] = {
     importer.name: importer
     for importer in (
-        Importer("csv", ("csv", "txt", "hxl"), csv_reader.read),
-        Importer("geojson", ("geojson",), geojson_reader.read),
-        Importer("json", ("json",), json_reader.read),
+        Importer(
+            "csv", ("csv", "txt", "hxl"), csv_reader.read, "line", False, csv_reader.estimate_rows
+        ),
+        Importer("geojson", ("geojson",), geojson_reader.read, "feature"),
+        Importer("json", ("json",), json_reader.read, "item"),
+        Importer("kml", ("kml", "kmz"), kml_reader.read, "placemark", True),
     )
 }

@@ -1,8 +1,9 @@
 """Read points from GeoJSON (RFC 7946): a FeatureCollection, or a single Feature.
 
 Row N is the Nth feature. A Point geometry gives `lat` and `lon` (GeoJSON stores them as
-[lon, lat]); the properties are the other fields. A feature with another geometry, or none,
-has no coordinates here, and validation says so.
+[lon, lat]); the properties are the other fields. A feature with another geometry (a Polygon
+drawn around a building) is refused by name; one without any has no coordinates, which the
+importer reports (or looks up by address).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from nezlam.domain.errors import Invalid
 from nezlam.interchange.json_document import load
+from nezlam.interchange.record import Record
 
 
 def records_of(document: Any) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -30,14 +32,19 @@ def records_of(document: Any) -> Iterator[tuple[int, dict[str, Any]]]:
         yield row, record_of(feature)
 
 
-def record_of(feature: dict[str, Any]) -> dict[str, Any]:
+def record_of(feature: dict[str, Any]) -> Record:
     properties = feature.get("properties") or {}
-    record = dict(properties) if isinstance(properties, dict) else {}
+    record = Record(dict(properties) if isinstance(properties, dict) else {})
     geometry = feature.get("geometry")
-    if isinstance(geometry, dict) and geometry.get("type") == "Point":
-        coordinates = geometry.get("coordinates") or []
-        if len(coordinates) >= 2:
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if kind == "Point":
+        coordinates = geometry.get("coordinates") or []  # type: ignore[union-attr]
+        if isinstance(coordinates, list) and len(coordinates) >= 2:
             record["lon"], record["lat"] = coordinates[0], coordinates[1]
+        else:
+            record.problems = (("geometry", "a Point needs [lon, lat] coordinates"),)
+    elif kind is not None:
+        record.problems = (("geometry", f"geometry must be a Point, not a {kind}"),)
     return record
 
 

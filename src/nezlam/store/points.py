@@ -14,7 +14,6 @@ from nezlam.domain import opening_hours
 from nezlam.domain.errors import Conflict, Invalid, NotFound
 from nezlam.domain.permissions import PointScope, Principal
 from nezlam.domain.points import PointCreate, PointFields, PointUpdate
-from nezlam.geo.distance import haversine_m
 from nezlam.store import audit
 from nezlam.store.actor import Actor
 from nezlam.store.db import next_change_seq
@@ -45,7 +44,6 @@ REQUIRED_FIELDS = frozenset(
         "services",
     }
 )
-DUPLICATE_RADIUS_M = 50.0
 
 
 def new_point_id() -> str:
@@ -200,30 +198,6 @@ def find_by_external_id(session: Session, external_id: str) -> Point | None:
     return session.execute(
         select(Point).where(Point.external_id == external_id)
     ).scalar_one_or_none()
-
-
-def find_duplicate(session: Session, data: PointCreate) -> Point | None:
-    """The existing point this one would double: same external id, or same name within 50 m."""
-    if data.external_id:
-        found = find_by_external_id(session, data.external_id)
-        if found is not None:
-            return found
-    box = DUPLICATE_RADIUS_M / 111_000 * 2
-    nearby = session.execute(
-        select(Point).where(
-            Point.lat.between(data.lat - box, data.lat + box),
-            Point.lon.between(data.lon - box * 3, data.lon + box * 3),
-        )
-    ).scalars()
-    wanted = data.name["uk"].casefold()
-    for point in nearby:
-        same_name = str(point.name.get("uk", "")).casefold() == wanted
-        if (
-            same_name
-            and float(haversine_m(point.lat, point.lon, data.lat, data.lon)) <= DUPLICATE_RADIUS_M
-        ):
-            return point
-    return None
 
 
 def positions(session: Session, point_id: str) -> list[PointPosition]:
