@@ -90,3 +90,64 @@ def test_poster_from_the_command_line_names_the_nearest_points(db_url, tmp_path)
     assert result.exit_code == 0, result.output
     text = " ".join(page.extract_text() for page in PdfReader(target).pages)
     assert "Юрта незламності в парку Шевченка" in text
+
+
+def test_export_in_an_unknown_format_says_so_in_one_line_and_exits_2(db_url):
+    result = nezlam(db_url, "export", "--format", "xml")
+
+    assert result.exit_code == 2
+    assert result.output.strip() == "error (format): unknown format 'xml'; known: geojson, csv, hxl"
+    assert "Traceback" not in result.output
+
+
+def test_webhook_errors_say_the_problem_without_pydantics_links(db_url):
+    result = nezlam(db_url, "webhook", "add", "ftp://example.org/hook", "--secret", "short")
+
+    assert result.exit_code == 1
+    assert "error (url):" in result.output
+    assert "error (secret):" in result.output
+    assert "pydantic.dev" not in result.output
+    assert "For further information" not in result.output
+
+
+def all_commands(group, prefix=()):
+    for name, command in getattr(group, "commands", {}).items():
+        yield (*prefix, name), command
+        yield from all_commands(command, (*prefix, name))
+
+
+def test_every_commands_help_is_prose_that_does_not_break_mid_sentence():
+    import typer.main
+
+    commands = list(all_commands(typer.main.get_command(app)))
+    assert len(commands) > 20
+    for path, command in commands:
+        for paragraph in (command.help or "").split("\n\n"):
+            assert "\n" not in paragraph, (path, paragraph)
+    wide = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
+    assert "per district; uncovered cells and a map." in wide
+
+
+def test_progress_is_a_line_every_few_seconds_when_standard_error_is_not_a_terminal():
+    import io
+
+    from rich.console import Console
+
+    from nezlam.interchange.cli import LineTracker
+
+    out = io.StringIO()
+    now = [0.0]
+    tracker = LineTracker(Console(file=out, width=200), every=10.0, clock=lambda: now[0])
+    tracker.start("importing rows", 40_000)
+    for _ in range(40):
+        now[0] += 1.0
+        tracker.advance(1_000)
+    tracker.finish()
+
+    lines = out.getvalue().splitlines()
+    assert lines == [
+        "importing rows: 10,000 of about 40,000 rows, 10 s, 1,000 rows/s",
+        "importing rows: 20,000 of about 40,000 rows, 20 s, 1,000 rows/s",
+        "importing rows: 30,000 of about 40,000 rows, 30 s, 1,000 rows/s",
+        "importing rows: 40,000 rows, 40 s, 1,000 rows/s",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -77,9 +78,25 @@ def progress_bar() -> Progress:
     )
 
 
-def fail(exc: DomainError) -> typer.Exit:
+def fail(exc: DomainError, code: int = 1) -> typer.Exit:
+    """Print a domain error as one line; the Exit to raise (2: the command was misused)."""
     where = f" ({exc.field})" if exc.field else ""
-    console.print(f"[red]error{where}:[/red] {exc.problem}")
+    console.print(f"[red]error{where}:[/red] {exc.problem}", highlight=False)
+    return typer.Exit(code)
+
+
+def invalid_input(exc: ValueError) -> typer.Exit:
+    """Print what was wrong with the input, field by field, without pydantic's links to its
+    documentation; the Exit to raise."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        for item in exc.errors():
+            where = ".".join(str(part) for part in item["loc"])
+            message = str(item["msg"]).removeprefix("Value error, ")
+            console.print(f"[red]error{f' ({where})' if where else ''}:[/red] {message}")
+    else:
+        console.print(f"[red]error:[/red] {exc}")
     return typer.Exit(1)
 
 
@@ -166,7 +183,10 @@ def export(
     """Export the public view of every visible point (protected addresses stay hidden)."""
     from nezlam.interchange import exporter
 
-    data = exporter.export_public(settings(), database(), format, lang)
+    try:
+        data = exporter.export_public(settings(), database(), format, lang)
+    except DomainError as exc:
+        raise fail(exc, code=2) from exc
     if output is None:
         sys.stdout.buffer.write(data)
     else:
@@ -235,8 +255,7 @@ def user_add(
     except DomainError as exc:
         raise fail(exc) from exc
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        raise invalid_input(exc) from exc
 
 
 @role_app.command("grant")
@@ -260,8 +279,7 @@ def role_grant(
     except DomainError as exc:
         raise fail(exc) from exc
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        raise invalid_input(exc) from exc
 
 
 @token_app.command("create")
@@ -321,8 +339,7 @@ def webhook_add(
         with database().write() as session:
             row = notifications.add_webhook(session, data, CLI)
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        raise invalid_input(exc) from exc
     console.print(f"webhook {row.id} added: {row.url}")
 
 
@@ -363,6 +380,29 @@ def webhook_deliver() -> None:
         f"delivered {len(done.delivered)}, to retry {len(done.retrying)}, failed {len(done.failed)}"
     )
 
+
+def prose(text: str | None) -> str | None:
+    """Help text with each paragraph on one line. Typer's rich help keeps a docstring's line
+    breaks, which then fall mid-sentence ("per district; uncovered" / "cells and a map")."""
+    if not text:
+        return text
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        p if p.startswith("\b") else " ".join(line.strip() for line in p.splitlines())
+        for p in paragraphs
+    )
+
+
+def tidy_help(typer_app: typer.Typer) -> None:
+    """Make every command's help prose (sub-commands' too), once all are registered."""
+    for info in typer_app.registered_commands:
+        info.help = prose(info.help or inspect.getdoc(info.callback))
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            tidy_help(group.typer_instance)
+
+
+tidy_help(app)
 
 if __name__ == "__main__":
     app()
