@@ -66,3 +66,103 @@ def test_invalid_expressions_are_refused_with_a_reason(bad):
 def test_unknown_timezone_is_refused():
     with pytest.raises(OpeningHoursError, match="Mars/Olympus"):
         opening_hours.validate_timezone("Mars/Olympus")
+
+
+# --- Hours as operators write them (normalise) --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "osm"),
+    [
+        ("Пн-Пт 9-18", "Mo-Fr 09:00-18:00"),
+        ("пн–пт 09:00–18:00; сб 10-14; нд вихідний", "Mo-Fr 09:00-18:00; Sa 10:00-14:00; Su off"),
+        ("цілодобово", "24/7"),
+        ("Цілодобово", "24/7"),
+        ("Круглодобово", "24/7"),
+        ("24 години", "24/7"),
+        ("24/7", "24/7"),
+        ("Щодня з 8:00 до 20:00", "Mo-Su 08:00-20:00"),
+        ("без вихідних 8-22", "Mo-Su 08:00-22:00"),
+        ("9-18", "Mo-Su 09:00-18:00"),
+        ("Пн-Пт 9:00-18:00, перерва 13:00-14:00", "Mo-Fr 09:00-13:00,14:00-18:00"),
+        ("Пн-Пт 8-17 обід 12-13", "Mo-Fr 08:00-12:00,13:00-17:00"),
+        ("пн-пт: 9.00-18.00", "Mo-Fr 09:00-18:00"),
+        ("ПН-ПТ 08:00-20:00\nСБ 09:00-15:00\nНД вихідний",
+         "Mo-Fr 08:00-20:00; Sa 09:00-15:00; Su off"),  # fmt: skip
+        ("Пн – Пт: з 9 до 18; Сб: з 10 до 15; Нд: вихідний",
+         "Mo-Fr 09:00-18:00; Sa 10:00-15:00; Su off"),  # fmt: skip
+        ("Пн-Пт 9-18 Сб 10-14 Нд вихідний", "Mo-Fr 09:00-18:00; Sa 10:00-14:00; Su off"),
+        ("Пн-Пт 9-18, Сб 10-14", "Mo-Fr 09:00-18:00; Sa 10:00-14:00"),
+        ("пн-пт 9-18 сб-нд вихідні", "Mo-Fr 09:00-18:00; Sa-Su off"),
+        ("сб, нд — вихідні", "Sa,Su off"),
+        ("будні дні 9-18, вихідні 10-16", "Mo-Fr 09:00-18:00; Sa-Su 10:00-16:00"),
+        ("Вт-Нд 10:00-19:00, Пн вихідний", "Tu-Su 10:00-19:00; Mo off"),
+        ("Понеділок-п'ятниця 9-17", "Mo-Fr 09:00-17:00"),
+        ("понеділок–пʼятниця 9–17", "Mo-Fr 09:00-17:00"),  # the Ukrainian apostrophe ʼ
+        ("Пн, Ср, Пт 10-16", "Mo,We,Fr 10:00-16:00"),
+        ("щодня 18-6", "Mo-Su 18:00-06:00"),  # overnight
+        ("пн-пт 9 год - 18 год", "Mo-Fr 09:00-18:00"),
+        ("Пн-Вс 10-20", "Mo-Su 10:00-20:00"),  # Russian Sunday
+        ("Mo-Fr 9:00-18:00", "Mo-Fr 09:00-18:00"),
+        ("mon-fri 9-18; sat 10-14", "Mo-Fr 09:00-18:00; Sa 10:00-14:00"),
+        # Valid OpenStreetMap this reader does not follow is kept exactly as written.
+        ("Mo-Fr 08:00-20:00; PH off", "Mo-Fr 08:00-20:00; PH off"),
+        ("Mo-Su sunrise-sunset", "Mo-Su sunrise-sunset"),
+        ('Mo-Fr 09:00-18:00 "за записом"', 'Mo-Fr 09:00-18:00 "за записом"'),
+        ("  Mo-Fr 08:00-20:00; Su off  ", "Mo-Fr 08:00-20:00; Su off"),
+    ],
+)
+def test_hours_as_people_write_them_become_openstreetmap_syntax(typed, osm):
+    assert opening_hours.normalise(typed) == osm
+    assert opening_hours.validate(typed) == osm
+    assert opening_hours.normalise(osm) == osm  # saved once, read again the same
+
+
+def test_normalised_hours_mean_what_was_typed():
+    tuesday_noon, tuesday_lunch = kyiv(2026, 11, 24, 12), kyiv(2026, 11, 24, 13, 30)
+    hours = opening_hours.normalise("Пн-Пт 9:00-18:00, перерва 13:00-14:00")
+    assert opening_hours.is_open(hours, "Europe/Kyiv", tuesday_noon) is True
+    assert opening_hours.is_open(hours, "Europe/Kyiv", tuesday_lunch) is False
+    sunday = opening_hours.normalise("пн–пт 09:00–18:00; сб 10-14; нд вихідний")
+    assert opening_hours.is_open(sunday, "Europe/Kyiv", kyiv(2026, 11, 29, 12)) is False
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "piece"),
+    [
+        ("Пн-Пт 9-25", "hour", "25"),
+        ("Mo-Fr 25:00", "hour", "25"),
+        ("Mo-Fr 25:00-26:00", "hour", "25"),
+        ("Пн-Пт 9:75-18", "minute", "75"),
+        ("Пт- 9-18", "day", "Пт-"),
+        ("Xx 10:00-12:00", "day", "Xx"),
+        ("пн-пт 9-", "time", "9-"),
+        ("пн-пт 9:5-18", "time", "9:5"),
+        ("sometimes", "unclear", "sometimes"),
+        ("whenever", "unclear", "whenever"),
+        ("Пн-Пт", "no_hours", "Пн-Пт"),
+        ("пн-пт 9-18 перерва 19-20", "break", "19-20"),
+    ],
+)
+def test_a_mistake_in_the_hours_is_named(typed, kind, piece):
+    with pytest.raises(OpeningHoursError) as caught:
+        opening_hours.normalise(typed)
+    assert (caught.value.kind, caught.value.piece) == (kind, piece)
+    assert str(caught.value)  # the API's message, in English
+
+
+def test_friendly_hours_are_accepted_by_the_api_and_stored_normalised(app_client, network):
+    answer = app_client.patch(
+        f"/api/v1/points/{network.point_a}",
+        json={"opening_hours": "Пн-Пт 9-18; Сб 10-14; Нд вихідний"},
+        headers=network.headers("operator_a"),
+    )
+    assert answer.status_code == 200, answer.text
+    stored = app_client.get(f"/api/v1/points/{network.point_a}").json()["properties"]
+    assert stored["opening_hours"] == "Mo-Fr 09:00-18:00; Sa 10:00-14:00; Su off"
+    refused = app_client.patch(
+        f"/api/v1/points/{network.point_a}",
+        json={"opening_hours": "Пн-Пт 9-25"},
+        headers=network.headers("operator_a"),
+    )
+    assert refused.status_code == 422 and "hour 25 does not exist" in refused.text

@@ -2,6 +2,7 @@
 (/operate/{id}/edit): a plain form, checked field by field, saved with an audit entry — only by
 those who answer for the point, and only with the session's CSRF token."""
 
+import html
 import re
 
 import pytest
@@ -119,7 +120,7 @@ def test_invalid_hours_are_shown_beside_the_field_with_what_was_typed(app_client
     assert answer.status_code == 422
     page = answer.text
     error = re.search(r'<span class="field-error" id="opening_hours-error">([^<]+)</span>', page)
-    assert error and "Not valid opening hours" in error[1] and "character 7" in error[1]
+    assert error and error[1].startswith("Not valid opening hours: hour 25 does not exist.")
     assert 'value="Mo-Fr 25:00-20:00"' in page and 'aria-invalid="true"' in page
     assert 'aria-describedby="opening_hours-hint opening_hours-error"' in page
     assert 'value="55"' in page and "Entrance from the yard" in page  # the rest as typed
@@ -177,3 +178,46 @@ def test_its_organisation_its_coordinator_and_an_admin_may_edit(app_client, db, 
 def test_an_unknown_point_is_not_found(app_client, db, clock):
     sign_in_as(app_client, db, "operator_a", clock())
     assert app_client.get("/operate/no-such-point/edit", headers=PAGE).status_code == 404
+
+
+def test_hours_in_ukrainian_words_are_saved_in_openstreetmap_syntax(app_client, db, clock):
+    csrf = sign_in_as(app_client, db, "operator_a", clock())
+    answer = save(app_client, csrf, opening_hours="пн–пт 09:00–18:00; сб 10-14; нд вихідний")
+    assert answer.status_code == 303, answer.text
+    assert point_a(db)["opening_hours"] == "Mo-Fr 09:00-18:00; Sa 10:00-14:00; Su off"
+    shown = app_client.get(EDIT, headers=PAGE).text
+    assert 'value="Mo-Fr 09:00-18:00; Sa 10:00-14:00; Su off"' in shown
+
+
+def test_hours_are_shown_back_normalised_beside_another_mistake(app_client, db, clock):
+    csrf = sign_in_as(app_client, db, "operator_a", clock())
+    answer = save(app_client, csrf, opening_hours="Пн-Пт 9-18", phone="call me")
+    assert answer.status_code == 422
+    assert 'value="Mo-Fr 09:00-18:00"' in answer.text and 'id="phone-error"' in answer.text
+    assert "opening_hours-error" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("Пн-Пт 9-25", "година 25 не існує"),
+        ("Пт- 9-18", "незрозумілий день «Пт-»"),
+        ("пн-пт 9:75-18", "хвилина 75 не існує"),
+    ],
+)
+def test_a_mistake_in_the_hours_is_said_in_words_beside_the_field(
+    app_client, db, clock, typed, said
+):
+    csrf = sign_in_as(app_client, db, "operator_a", clock())
+    before = point_a(db)
+    answer = app_client.post(
+        EDIT, data={**GOOD, "csrf": csrf, "opening_hours": typed}, follow_redirects=False
+    )  # no Accept-Language: the page speaks Ukrainian
+    assert answer.status_code == 422
+    error = re.search(
+        r'<span class="field-error" id="opening_hours-error">([^<]+)</span>', answer.text
+    )
+    assert error, answer.text
+    assert html.unescape(error[1]).startswith(f"Розклад не розпізнано: {said}. Пишіть, наприклад")
+    assert f'value="{html.escape(typed)}"' in answer.text  # what was typed, kept
+    assert point_a(db) == before

@@ -27,6 +27,7 @@ from nezlam.domain.vocabulary import SERVICES, OrganisationKind
 from nezlam.store import onboarding
 from nezlam.web.finder import page
 from nezlam.web.forms import done_redirect, form_context, gettext_for, run_form, words
+from nezlam.web.hours_words import cause_of, hours_problem
 from nezlam.web.ratelimit import RateLimiter
 from nezlam.web.session import SignedIn, coordinator_page, form_sender
 from nezlam.web.state import AppState
@@ -309,6 +310,8 @@ def explain(error: Any, name: str, _: Any) -> str:
         return _("At most {n} characters.").format(n=limit)
     if kind == "too_short" and field == "points":
         return _("Describe at least one point.")
+    if field == "opening_hours" and (cause := cause_of(error)) is not None:
+        return hours_problem(cause, _)  # "hour 25 does not exist", in the page's language
     return hints.get(field, _("Not understood; check this field."))
 
 

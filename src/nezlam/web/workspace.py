@@ -9,7 +9,6 @@ session's CSRF token and a fresh idempotency key, so a double tap or a resent fo
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from nezlam.domain.errors import DomainError, Forbidden, Invalid, TooManyRequests
+from nezlam.domain.opening_hours import OpeningHoursError
 from nezlam.domain.permissions import Principal, can_edit_point
 from nezlam.domain.points import PointUpdate, ReportCreate
 from nezlam.domain.public import public_properties
@@ -33,6 +33,7 @@ from nezlam.web import i18n, presenters
 from nezlam.web.deps import SESSION_COOKIE, set_session_cookie, sign_in
 from nezlam.web.finder import page
 from nezlam.web.forms import done_redirect, gettext_for, words
+from nezlam.web.hours_words import hours_problem, read_hours
 from nezlam.web.session import SignedIn, check_csrf, form_sender, signed_in, to_login
 from nezlam.web.state import AppState
 
@@ -325,10 +326,14 @@ def point_update(point: Point, values: dict[str, Any], _: Any) -> PointUpdate:
         notes.pop(lang, None)
         if text:
             notes[lang] = text
+    # "Пн-Пт 9-18" is read as Mo-Fr 09:00-18:00, and shown back so, beside any other mistake.
+    values["opening_hours"], mistake = read_hours(values["opening_hours"], _)
+    if mistake:
+        errors["opening_hours"] = mistake
     try:
         update = PointUpdate(
             services=values["services"],
-            opening_hours=values["opening_hours"] or None,
+            opening_hours=None if mistake else values["opening_hours"] or None,
             phone=values["phone"] or None,
             capacity=values["capacity"] or None,
             notes=notes or None,
@@ -351,14 +356,8 @@ def field_errors(invalid: ValidationError, _: Any) -> dict[str, str]:
 
 
 def field_message(name: str | None, problem: str, _: Any) -> str:
-    if name == "opening_hours":
-        message = _(
-            "Not valid opening hours. Write them like “Mo-Fr 08:00-20:00; Su off” or “24/7”."
-        )
-        where = re.search(r"--> \d+:(\d+)", problem)
-        if where:
-            message += " " + _("Check near character {n}.").format(n=where[1])
-        return message
+    if name == "opening_hours":  # e.g. hours that do not parse in the point's own timezone
+        return hours_problem(OpeningHoursError(problem), _)
     messages = {
         "phone": _("A phone number: digits, spaces, +, brackets and dashes, 3 to 40 characters."),
         "capacity": _("A whole number of places, from 0 to 100000."),
