@@ -13,12 +13,14 @@ import sqlalchemy as sa
 from playwright.sync_api import BrowserContext, Page, expect
 
 from nezlam.domain.collation import natural_key
-from nezlam.store import login_sessions
+from nezlam.domain.points import ReportCreate
+from nezlam.store import login_sessions, points, reports
+from nezlam.store.actor import CLI
 from nezlam.store.db import Database
 from nezlam.store.tables import Notification, User, utcnow
 from nezlam.web.deps import SESSION_COOKIE
 from tests.browser_support import DESKTOP, PHONE, assert_accessible, save_screenshots
-from tests.conftest import REGION_A
+from tests.conftest import REGION_A, point_create
 from tests.test_browser import Site, db_url, open_context, site  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -51,22 +53,89 @@ def table_names(page: Page) -> list[str]:
 
 def test_coordinator_sees_every_filtered_point_on_the_map(coordinator, site):  # noqa: F811
     page = coordinator()
-    page.goto("/coordinate?status=open&status=unconfirmed")
+    page.goto("/coordinate?status=open&status=unconfirmed&status=unknown")
     expect(page.get_by_role("heading", name="Пункти у ваших регіонах", level=1)).to_be_visible()
     expect(page.locator("#coordinate-map.leaflet-container")).to_be_visible()
     exported = page.context.request.get(
-        "/coordinate/export.geojson?status=open&status=unconfirmed"
+        "/coordinate/export.geojson?status=open&status=unconfirmed&status=unknown"
     ).json()["features"]
-    assert 2 <= len(exported) < 40
-    assert {f["properties"]["status"] for f in exported} <= {"open", "unconfirmed"}
-    expect(page.locator("#coordinate-map path.leaflet-interactive")).to_have_count(len(exported))
-    assert page.locator("#coordinate-map path.marker-open").count() == sum(
-        f["properties"]["status"] == "open" for f in exported
+    assert 2 <= len(exported) < 60
+    statuses = [f["properties"]["status"] for f in exported]
+    assert set(statuses) <= {"open", "unconfirmed", "unknown"} and "open" in statuses
+    expect(page.locator("#coordinate-map")).to_have_attribute("data-markers", str(len(exported)))
+    # Open points are dots on a canvas; each one in doubt a marker of its own shape and sign.
+    expect(page.locator("#coordinate-map")).to_have_attribute(
+        "data-dots", str(statuses.count("open"))
     )
+    in_doubt = len(exported) - statuses.count("open")
+    expect(page.locator("#coordinate-map")).to_have_attribute("data-marks", re.compile(r"\d"))
+    assert marked(page) == in_doubt  # each once: alone, or counted in a cluster
+    # Zoomed in far enough, every one is a mark of its own, with its state's sign.
+    map_ = page.locator("#coordinate-map")
+    while int(map_.get_attribute("data-zoom")) < 14:
+        zoom = map_.get_attribute("data-zoom")
+        page.locator(".leaflet-control-zoom-in").click()
+        expect(map_).not_to_have_attribute("data-zoom", zoom)
+    expect(page.locator("#coordinate-map .map-cluster")).to_have_count(0)
+    assert marked(page) == in_doubt
+    unconfirmed = page.locator("#coordinate-map .leaflet-marker-pane .mark-unconfirmed")
+    expect(unconfirmed).to_have_count(statuses.count("unconfirmed"))
+    expect(unconfirmed.first).to_have_text("?")
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap")
     # A coordinator of Kyiv never sees Kharkiv's point, on the map or in the table.
     assert "point-b" not in {f["id"] for f in exported}
     expect(page.locator('#points-table tr[data-id="point-b"]')).to_have_count(0)
+
+
+def marked(page: Page) -> int:
+    """How many points the problem marks on the map stand for (a cluster says how many)."""
+    return page.locator("#coordinate-map .leaflet-marker-pane [data-count]").evaluate_all(
+        "marks => marks.reduce((n, m) => n + Number(m.dataset.count), 0)"
+    )
+
+
+def test_points_in_doubt_are_drawn_above_the_open_ones_and_the_legend_has_words(
+    coordinator,
+    site,  # noqa: F811
+    db,
+):
+    with db.write() as session:  # a dozen closed points on one block, as in a city centre
+        for i in range(12):
+            data = point_create(f"block-{i}", REGION_A, 50.4501 + i / 10_000, 30.5234)
+            points.create_point(session, data, CLI)
+            reports.add_report(session, data.id, ReportCreate(status="closed"), CLI)
+    page = coordinator()
+    page.goto("/coordinate")
+    expect(page.locator("#coordinate-map.leaflet-container")).to_be_visible()
+    marks = page.locator("#coordinate-map .map-mark")
+    expect(marks.first).to_be_visible()
+    # Whatever lies under it, the top thing at each problem mark's centre is that mark.
+    on_top = marks.evaluate_all(
+        """marks => marks.filter(m => {
+            const r = m.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+            if (x < 0 || y < 0 || x > innerWidth || y > innerHeight) return true;
+            const hit = document.elementFromPoint(x, y);
+            return hit && hit.closest('.map-mark');
+        }).length"""
+    )
+    assert on_top == marks.count()
+    # Zoomed out, the dozen are one mark that says how many and what they are; a click zooms in.
+    biggest = page.locator(".map-cluster .mark-closed").evaluate_all(
+        "shapes => Math.max(...shapes.map(s => Number(s.dataset.count)))"
+    )
+    assert biggest >= 12
+    block = page.locator(f'.map-cluster:has(.mark-closed[data-count="{biggest}"])').first
+    assert "Зачинено: " in block.get_attribute("title")
+    zoom = page.locator("#coordinate-map").get_attribute("data-zoom")
+    block.click()
+    expect(page.locator("#coordinate-map")).not_to_have_attribute("data-zoom", zoom)
+    legend = page.get_by_role("list", name="Легенда мапи")
+    for words in ("Відчинено", "У резерві", "Не підтверджено", "Немає відповіді", "Зачинено"):
+        expect(legend).to_contain_text(words)
+    expect(legend.locator(".mark-closed")).to_have_text("×")
+    # The tiles (the outside world) are refused here: the map says so, and still shows points.
+    expect(page.locator("#map-tiles-note")).to_be_visible()
+    expect(page.locator("#map-tiles-note")).to_contain_text("пункти все одно показано")
 
 
 def test_the_table_sorts_by_its_headers_both_ways(coordinator, site):  # noqa: F811

@@ -46,6 +46,9 @@ from nezlam.web.state import AppState
 router = APIRouter(include_in_schema=False)
 router.include_router(coordinate_notifications.router)  # served with the dashboard
 PAGE_SIZE = 100
+# On the map and in its legend, each state that needs a coordinator has a shape and a sign of
+# its own (workspace.css), so that it is never told by colour alone; open and standby are dots.
+MAP_SIGNS = {"unconfirmed": "?", "full": "≡", "closed": "×", "no_response": "!", "unknown": "–"}
 DEFAULT_DAYS, MAX_DAYS = 7, 31
 
 
@@ -182,6 +185,7 @@ def dashboard(request: Request) -> Response:
         total_counts=board.total_counts(counts),
         statuses=[(s.value, status_name(s.value, _)) for s in board.STATUS_ORDER],
         powers=list(presenters.power_labels(_).items()),
+        map_signs=MAP_SIGNS,
         chart=chart(
             [(hour, n) for hour, n in series if hour < scope.now]
             + [(scope.now, open_now(scope.rows, chart_regions))],
