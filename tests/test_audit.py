@@ -35,7 +35,9 @@ def test_point_edits_and_reports_are_audited_with_author_before_and_after(
 
 def test_role_grants_and_user_creation_are_audited(app_client, network, db):
     app_client.post(
-        "/api/v1/users", json={"username": "olena"}, headers=network.headers("coordinator_a")
+        "/api/v1/users",
+        json={"username": "olena", "organisation": "org-a"},
+        headers=network.headers("coordinator_a"),
     )
     app_client.post(
         "/api/v1/users/olena/roles",

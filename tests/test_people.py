@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 
-from nezlam.domain.points import RoleGrantCreate, UserCreate
+from nezlam.domain.points import OrganisationCreate, RoleGrantCreate, UserCreate
 from nezlam.store import accounts, points
 from nezlam.store.actor import CLI
 from nezlam.store.tables import AuditEntry, LoginSession, PasswordReset, RoleGrant, User
@@ -346,3 +346,110 @@ def test_forged_posts_without_the_token_change_nothing(people, db, clock):
             sa.select(User).where(User.username == "operator_a")
         ).scalar_one()
         assert operator.is_active and operator.password_hash is None
+
+
+# --- Choosing the point by name (C7), never one of another region ----------------------------
+
+
+@pytest.fixture
+def yurts(people, db, clock):
+    """Two yurts with the same word in their names, one in each region."""
+    with db.write() as session:
+        for point_id, region, name in (
+            ("yurt-podil", REGION_A, "Юрта на Подолі"),
+            ("yurt-kharkiv", REGION_B, "Юрта в Харкові"),
+        ):
+            data = point_create(point_id, region, 50.46, 30.51, name={"uk": name, "en": "Yurt"})
+            points.create_point(session, data, CLI, now=clock())
+    return people
+
+
+def new_operator(client, csrf: str, **fields):
+    return client.post(
+        "/coordinate/users", data={"csrf": csrf, "username": "olena", **fields}, headers=HTML
+    )
+
+
+def test_the_list_offers_the_points_of_ones_regions_by_name(yurts, db, clock):
+    sign_in_as(yurts, db, "coordinator_a", clock())
+    page = unescape(yurts.get("/coordinate/users").text)
+    offered = re.findall(r'<option value="([^"]+)">', page)
+    assert "Юрта на Подолі · Київ (yurt-podil)" in offered
+    assert all("Харків" not in label and "point-b" not in label for label in offered)
+    assert 'name="point" list="points-list"' in page
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Юрта на Подолі · Київ (yurt-podil)", "юрта", "Yurta", "yurt-podil", "подол"],
+    ids=["the list's label", "a word", "in Latin letters", "the id", "a word's start"],
+)
+def test_a_new_operator_is_given_the_point_named_as_typed(yurts, db, clock, typed):
+    """The list's label, part of the name (in either script), or the id: one point of the
+    coordinator's regions matches; the yurt in Kharkiv is never a candidate."""
+    answer = new_operator(yurts, sign_in_as(yurts, db, "coordinator_a", clock()), point=typed)
+    assert answer.status_code == 201, answer.text
+    assert grants(db, "olena") == [("operator", None, "yurt-podil")]
+
+
+def test_several_matches_are_offered_to_choose_and_nothing_is_created_yet(yurts, db, clock):
+    csrf = sign_in_as(yurts, db, "coordinator_a", clock())
+    answer = new_operator(yurts, csrf, point="пункт", display_name="Олена")
+    assert answer.status_code == 200
+    offered = re.findall(r'<button type="submit" name="point_id" value="([^"]+)"', answer.text)
+    assert sorted(offered) == ["point-a", "point-a2"]  # region B's point-b is not offered
+    assert 'value="Олена"' in answer.text  # what was typed stays for the second step
+    with db.read() as session:
+        assert session.execute(sa.select(User.id).where(User.username == "olena")).first() is None
+    chosen = new_operator(yurts, csrf, point="пункт", point_id="point-a2")
+    assert chosen.status_code == 201
+    assert grants(db, "olena") == [("operator", None, "point-a2")]
+
+
+def test_a_name_of_another_regions_point_finds_nothing(yurts, db, clock):
+    csrf = sign_in_as(yurts, db, "coordinator_a", clock())
+    for typed in ("Харків", "yurt-kharkiv", "Юрта в Харкові · Харків (yurt-kharkiv)"):
+        answer = new_operator(yurts, csrf, point=typed)
+        assert answer.status_code == 422, typed
+        assert 'id="e-new-point_id"' in answer.text
+    with db.read() as session:
+        assert session.execute(sa.select(User.id).where(User.username == "olena")).first() is None
+
+
+def test_a_role_is_given_by_name_on_the_users_screen(yurts, db, clock):
+    csrf = sign_in_as(yurts, db, "coordinator_a", clock())
+    several = act(yurts, db, "operator_a", "grant", csrf, point="пункт")
+    assert several.status_code == 200 and 'name="point_id" value="point-a2"' in several.text
+    assert grants(db, "operator_a") == [("operator", None, "point-a")]
+    none = act(yurts, db, "operator_a", "grant", csrf, point="Харків")
+    assert none.status_code == 422 and 'value="Харків"' in unescape(none.text)
+    given = act(yurts, db, "operator_a", "grant", csrf, point="подолі")
+    assert given.status_code == 303
+    assert grants(db, "operator_a") == [
+        ("operator", None, "point-a"),
+        ("operator", None, "yurt-podil"),
+    ]
+
+
+def test_members_of_the_regions_organisations_are_in_scope_and_managed_only_there(
+    people, db, clock
+):
+    """A donor of org-a (points in region A only) is coordinator_a's; a member of an
+    organisation with no points is nobody's but an admin's (the review's donor)."""
+    with db.write() as session:
+        accounts.create_organisation(
+            session, OrganisationCreate(slug="volunteers", name="V", kind="ngo"), CLI
+        )
+        for username, org in (("donor_a", "org-a"), ("donor", "volunteers")):
+            accounts.create_user(session, UserCreate(username=username, organisation=org), CLI)
+    sign_in_as(people, db, "coordinator_a", clock())
+    page = people.get("/coordinate/users").text
+    assert "donor_a" in listed(page) and "donor" not in listed(page)
+    card = page[page.index(f'id="u-{user_id(db, "donor_a")}"') :].split("</li>\n<li")[0]
+    assert 'value="reset"' in card and 'value="deactivate"' in card
+    csrf = sign_in_as(people, db, "coordinator_a", clock())
+    assert act(people, db, "donor", "reset", csrf).status_code == 404
+    assert act(people, db, "donor_a", "reset", csrf).status_code == 200
+    csrf_b = sign_in_as(people, db, "coordinator_b", clock())
+    assert "donor_a" not in listed(people.get("/coordinate/users").text)
+    assert act(people, db, "donor_a", "deactivate", csrf_b).status_code == 404

@@ -1,11 +1,13 @@
 """Who may do what: pure rules over a principal's role grants and a point's scope.
 
 Operators act only on their points (named, or every point of their organisation); coordinators
-only on points in their regions; admins everywhere. Anonymous visitors may only send signals.
+only on points in their regions, and on the people and organisations that work wholly within
+them; admins everywhere. Anonymous visitors may only send signals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from nezlam.domain.vocabulary import Role
@@ -26,6 +28,28 @@ class PointScope:
     id: str
     region: str
     organisation_id: int | None
+
+
+@dataclass(frozen=True)
+class OrganisationScope:
+    """Where an organisation works: the regions of its points and of its pending applications
+    (empty for one that has neither yet)."""
+
+    id: int
+    regions: frozenset[str] = frozenset()
+    has_people: bool = False  # members, or operators of all its points
+
+
+@dataclass(frozen=True)
+class UserScope:
+    """The facts about a user that decide who may manage them: their roles, the region of each
+    point those roles name, and every organisation they belong to or operate for."""
+
+    user_id: int
+    grants: tuple[Grant, ...] = ()
+    organisation_id: int | None = None  # membership
+    point_regions: Mapping[str, str] = field(default_factory=dict)
+    organisations: Mapping[int, OrganisationScope] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,31 +118,109 @@ def can_create_point(principal: Principal | None, region: str) -> bool:
     return principal is not None and principal.coordinates_region(region)
 
 
-def can_manage_organisations(principal: Principal | None) -> bool:
+def can_create_organisation(principal: Principal | None) -> bool:
+    """Register a new organisation: coordinators and admins. A new one has no points yet, so it
+    takes nothing over; who may manage it follows from where its points will be."""
     return principal is not None and (principal.is_admin or bool(principal.regions))
 
 
-def can_create_user(principal: Principal | None) -> bool:
-    return principal is not None and (principal.is_admin or bool(principal.regions))
-
-
-def can_manage_user(
-    principal: Principal | None, target: tuple[Grant, ...], point_regions: dict[str, str]
-) -> bool:
-    """Change or deactivate another user: admins; a coordinator, for users whose every role is
-    operating points in the coordinator's regions (or who have no role yet)."""
+def can_manage_organisation(principal: Principal | None, organisation: OrganisationScope) -> bool:
+    """Change an organisation, or add members to it: admins; a coordinator whose regions hold
+    everything the organisation does (its points and its pending applications). An organisation
+    that works nowhere yet, or also elsewhere, is not one coordinator's to change."""
     if principal is None:
         return False
     if principal.is_admin:
         return True
-    if not principal.regions:
+    return bool(organisation.regions) and organisation.regions <= principal.regions
+
+
+def can_give_point_to(principal: Principal | None, organisation: OrganisationScope) -> bool:
+    """Make an organisation run a point (creating or editing the point): admins; a coordinator,
+    for an organisation they manage, or a new one with no points and nobody in it yet. Never
+    one whose people live elsewhere or nowhere: the point would make them the coordinator's
+    to manage."""
+    if principal is None:
         return False
-    return all(
-        grant.role == Role.OPERATOR
-        and grant.point_id is not None
-        and point_regions.get(grant.point_id) in principal.regions
-        for grant in target
+    if principal.is_admin or can_manage_organisation(principal, organisation):
+        return True
+    return bool(principal.regions) and not organisation.regions and not organisation.has_people
+
+
+def can_create_user(
+    principal: Principal | None,
+    organisation: OrganisationScope | None = None,
+    point: PointScope | None = None,
+) -> bool:
+    """Create a user: admins; a coordinator, as a member of an organisation they manage or as
+    the operator of a point of their regions. A user tied to nothing would be no coordinator's
+    to manage afterwards, so only admins create those."""
+    if principal is None:
+        return False
+    if principal.is_admin:
+        return True
+    if organisation is None and point is None:
+        return False
+    if organisation is not None and not can_manage_organisation(principal, organisation):
+        return False
+    return point is None or principal.coordinates_region(point.region)
+
+
+def _role_within(principal: Principal, target: UserScope, grant: Grant) -> bool:
+    """Whether one role of `target` lies wholly within the principal's regions."""
+    if grant.role != Role.OPERATOR:
+        return False  # coordinators and admins are managed by admins
+    if grant.point_id is not None:
+        return target.point_regions.get(grant.point_id) in principal.regions
+    organisation = target.organisations.get(grant.organisation_id or -1)
+    return organisation is not None and can_manage_organisation(principal, organisation)
+
+
+def can_manage_user(principal: Principal | None, target: UserScope) -> bool:
+    """Change, deactivate or issue a reset link for another user: admins; a coordinator, when
+    every role of the user and the user's organisation lie within the coordinator's regions.
+    A user with neither role nor organisation is tied to no region: admins only."""
+    if principal is None:
+        return False
+    if principal.is_admin:
+        return True
+    if not principal.regions or (not target.grants and target.organisation_id is None):
+        return False
+    if target.organisation_id is not None:
+        membership = target.organisations.get(target.organisation_id)
+        if membership is None or not can_manage_organisation(principal, membership):
+            return False
+    return all(_role_within(principal, target, grant) for grant in target.grants)
+
+
+def works_in_regions(principal: Principal, target: UserScope) -> bool:
+    """Whether an operator role or the organisation of `target` touches the principal's
+    regions: the people a coordinator sees on the users screen."""
+    regions = principal.regions
+
+    def touches(grant: Grant) -> bool:
+        if grant.role != Role.OPERATOR:
+            return False
+        if grant.point_id is not None:
+            return target.point_regions.get(grant.point_id) in regions
+        organisation = target.organisations.get(grant.organisation_id or -1)
+        return organisation is not None and bool(organisation.regions & regions)
+
+    membership = target.organisations.get(target.organisation_id or -1)
+    return any(touches(g) for g in target.grants) or bool(
+        membership is not None and membership.regions & regions
     )
+
+
+def can_grant_to(
+    principal: Principal | None, target: UserScope, grant: Grant, point: PointScope | None
+) -> bool:
+    """Give `target` a role: admins anything to anyone; a coordinator an operator role on a
+    point of their regions, to someone who already works in them. Never to a user tied to no
+    region: the role would make that account theirs to manage, i.e. to take over."""
+    if principal is None or not can_grant(principal, grant, point):
+        return False
+    return principal.is_admin or works_in_regions(principal, target)
 
 
 def can_grant(principal: Principal | None, grant: Grant, point: PointScope | None) -> bool:

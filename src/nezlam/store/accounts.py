@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -15,8 +16,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from nezlam.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
-from nezlam.domain.permissions import Grant, Principal
+from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from nezlam.domain.permissions import (
+    Grant,
+    OrganisationScope,
+    PointScope,
+    Principal,
+    UserScope,
+    can_give_point_to,
+)
 from nezlam.domain.points import (
     OrganisationCreate,
     OrganisationUpdate,
@@ -28,7 +36,15 @@ from nezlam.domain.vocabulary import Role
 from nezlam.store import audit
 from nezlam.store.actor import Actor
 from nezlam.store.points import organisation_id_for
-from nezlam.store.tables import ApiToken, Organisation, Point, RoleGrant, User, utcnow
+from nezlam.store.tables import (
+    ApiToken,
+    Application,
+    Organisation,
+    Point,
+    RoleGrant,
+    User,
+    utcnow,
+)
 
 TOKEN_PREFIX = "nzl_"
 _hasher = PasswordHasher()
@@ -143,9 +159,84 @@ def update_organisation(
     return org
 
 
-def point_regions(session: Session, point_ids: list[str]) -> dict[str, str]:
-    rows = session.execute(select(Point.id, Point.region).where(Point.id.in_(point_ids)))
+def point_regions(session: Session, point_ids: Iterable[str]) -> dict[str, str]:
+    wanted = sorted(set(point_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Point.id, Point.region).where(Point.id.in_(wanted)))
     return {point_id: region for point_id, region in rows}
+
+
+def organisation_scopes(
+    session: Session, organisation_ids: Iterable[int]
+) -> dict[int, OrganisationScope]:
+    """Where each organisation works: the regions of its points (hidden ones too: an
+    application's points are hidden until approved) and of its pending applications."""
+    wanted = sorted(set(organisation_ids))
+    if not wanted:
+        return {}
+    found: dict[int, set[str]] = {org_id: set() for org_id in wanted}
+    points = select(Point.organisation_id, Point.region).where(Point.organisation_id.in_(wanted))
+    pending = select(Application.organisation_id, Application.region).where(
+        Application.organisation_id.in_(wanted), Application.status == "pending"
+    )
+    for org_id, region in [*session.execute(points.distinct()), *session.execute(pending)]:
+        found[int(org_id)].add(region)
+    members = select(User.organisation_id).where(User.organisation_id.in_(wanted))
+    operators = select(RoleGrant.organisation_id).where(RoleGrant.organisation_id.in_(wanted))
+    peopled = {int(org_id) for org_id in session.execute(members.union(operators)).scalars()}
+    return {
+        org_id: OrganisationScope(org_id, frozenset(regions), org_id in peopled)
+        for org_id, regions in found.items()
+    }
+
+
+def organisation_scope(session: Session, slug: str) -> OrganisationScope | None:
+    """The organisation named by `slug` and where it works; None if there is none."""
+    org_id = session.execute(select(Organisation.id).where(Organisation.slug == slug)).scalar()
+    return None if org_id is None else organisation_scopes(session, [int(org_id)])[int(org_id)]
+
+
+def check_may_give_point_to(session: Session, principal: Principal, slug: str | None) -> None:
+    """Forbidden, naming the field, unless `principal` may make the organisation `slug` run a
+    point (see `permissions.can_give_point_to`); no organisation is always fine."""
+    if slug is None:
+        return
+    organisation = organisation_scope(session, slug)
+    if organisation is not None and not can_give_point_to(principal, organisation):
+        raise Forbidden(
+            "this organisation works beyond your regions; an admin may give it this point",
+            field="organisation",
+        )
+
+
+def user_scopes(session: Session, members: Mapping[int, int | None]) -> dict[int, UserScope]:
+    """The scope of each user of `members` (user id -> their organisation id), in four reads
+    however many users: what `permissions.can_manage_user` decides on."""
+    grants = {user_id: list[Grant]() for user_id in members}
+    query = select(
+        RoleGrant.user_id,
+        RoleGrant.role,
+        RoleGrant.region,
+        RoleGrant.point_id,
+        RoleGrant.organisation_id,
+    ).where(RoleGrant.user_id.in_(sorted(members)))
+    for user_id, role, region, point_id, org_id in session.execute(query.order_by(RoleGrant.id)):
+        grants[user_id].append(Grant(Role(role), region, point_id, org_id))
+    named = (g.point_id for held in grants.values() for g in held if g.point_id)
+    regions = point_regions(session, named)
+    org_ids = {g.organisation_id for held in grants.values() for g in held if g.organisation_id}
+    organisations = organisation_scopes(
+        session, org_ids | {org for org in members.values() if org is not None}
+    )
+    return {
+        user_id: UserScope(user_id, tuple(grants[user_id]), org_id, regions, organisations)
+        for user_id, org_id in members.items()
+    }
+
+
+def user_scope(session: Session, user: User) -> UserScope:
+    return user_scopes(session, {user.id: user.organisation_id})[user.id]
 
 
 def get_user(session: Session, username: str) -> User:
@@ -207,6 +298,16 @@ def grant_role(session: Session, user: User, data: RoleGrantCreate, actor: Actor
         after=audit.snapshot(grant, GRANT_FIELDS),
     )
     return grant
+
+
+def grant_scope(session: Session, grant_id: int) -> tuple[Grant, PointScope | None] | None:
+    """A role grant and the point it names, as the permission rules see them; None if none."""
+    row = session.get(RoleGrant, grant_id)
+    if row is None:
+        return None
+    point = session.get(Point, row.point_id) if row.point_id else None
+    grant = Grant(Role(row.role), row.region, row.point_id, row.organisation_id)
+    return grant, (PointScope(point.id, point.region, point.organisation_id) if point else None)
 
 
 def revoke_role(session: Session, grant_id: int, actor: Actor) -> None:

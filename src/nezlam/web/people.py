@@ -35,7 +35,10 @@ def users_page(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     issued: dict[str, str] | None = None,
+    matches: dict[str, list[people.PointChoice]] | None = None,
 ) -> Response:
+    """The screen; `matches`: for the form of a user id (or "new"), the points that what was
+    typed could mean, to choose one (a search that works without JavaScript)."""
     state: AppState = request.app.state.nezlam
     with state.db.read() as session:
         persons = people.users_in_scope(session, who.principal)
@@ -48,6 +51,7 @@ def users_page(
         choices=choices,
         me=who.principal.user_id,
         issued=issued,
+        matches=matches or {},
         **form_context(request, who, errors, values),
     )
     if issued:
@@ -78,7 +82,7 @@ def apply_create_user(request: Request, form: Any) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     _ = gettext_for(request)
-    values = typed(form, ("username", "display_name", "point_id"))
+    values = typed(form, ("username", "display_name", "point"))
     try:
         data = UserCreate(username=values["username"], display_name=values["display_name"] or None)
     except ValidationError as exc:
@@ -87,9 +91,12 @@ def apply_create_user(request: Request, form: Any) -> Response:
     state: AppState = request.app.state.nezlam
     try:
         with state.db.write() as session:
+            point_id = people.chosen_point(session, who.principal, typed_point(form))
             user, token = people.create_operator(
-                session, who.principal, data, values["point_id"], state.clock()
+                session, who.principal, data, point_id, state.clock()
             )
+    except people.PointNotChosen as several:
+        return users_page(request, who, values=values, matches={"new": several.matches})
     except DomainError as exc:
         name = exc.field or "username"
         return users_page(request, who, 422, {name: field_problem(name, _)}, values)
@@ -97,11 +104,19 @@ def apply_create_user(request: Request, form: Any) -> Response:
     return users_page(request, who, 201, issued=issued)
 
 
+def typed_point(form: Any) -> str:
+    """The point as chosen from the matches (point_id), else as typed or picked from the list."""
+    return str(form.get("point_id") or form.get("point") or "")[:300]
+
+
 def field_problem(name: str, _: Any) -> str:
     return {
         "username": _("3 to 64 letters, digits or . _ @ - (no spaces), not taken by anyone."),
         "display_name": _("At most {n} characters.").format(n=200),
-        "point_id": _("Choose a point of your regions (its id, as listed)."),
+        "point_id": _(
+            "No point of your regions is called that: type part of its name, locality or "
+            "address, and choose it from the list."
+        ),
     }.get(name, _("Not understood; check this field."))
 
 
@@ -125,7 +140,7 @@ def apply_user_change(request: Request, user_id: int, form: Any) -> Response:
     try:
         with state.db.write() as session:
             if action == "grant":
-                people.grant_operator(session, principal, user_id, str(form.get("point_id", "")))
+                people.grant_operator(session, principal, user_id, typed_point(form))
             elif action == "revoke":
                 people.revoke(session, principal, user_id, int(str(form.get("grant_id", "0"))))
             elif action == "reset":
@@ -133,11 +148,16 @@ def apply_user_change(request: Request, user_id: int, form: Any) -> Response:
                 issued = {"username": user.username, "url": reset_link(request, token)}
             else:
                 people.set_active(session, principal, user_id, action == "activate")
+    except people.PointNotChosen as several:
+        values = {f"point-{user_id}": typed_point(form)}
+        return users_page(request, who, values=values, matches={str(user_id): several.matches})
     except DomainError as exc:
         if exc.field != "point_id":
             raise
         _ = gettext_for(request)
-        return users_page(request, who, 422, {f"point-{user_id}": field_problem("point_id", _)})
+        key = f"point-{user_id}"
+        problem = {key: field_problem("point_id", _)}
+        return users_page(request, who, 422, problem, {key: typed_point(form)})
     except ValueError:  # a grant id that is not a number
         return done_redirect("/coordinate/users", "invalid")
     if issued:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -9,8 +10,8 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 
 from nezlam.domain import permissions
-from nezlam.domain.errors import Forbidden
-from nezlam.domain.permissions import Grant, Principal
+from nezlam.domain.errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthenticated
+from nezlam.domain.permissions import Grant, OrganisationScope, Principal
 from nezlam.domain.points import (
     SLUG_PATTERN,
     USERNAME_PATTERN,
@@ -111,48 +112,125 @@ def create_organisation(
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> dict[str, Any]:
-    if not permissions.can_manage_organisations(principal):
+    if not permissions.can_create_organisation(principal):
         raise Forbidden("only coordinators and admins register organisations", field=None)
     with state.db.write() as session:
         org = accounts.create_organisation(session, data, actor_of(principal))
         return {"id": org.id, "slug": org.slug, "name": org.name, "kind": org.kind}
 
 
-@router.post("/users", status_code=201, summary="Create a user (coordinators, admins)")
+NOT_YOURS = "nobody sets another person's password: issue them a one-time reset link instead"
+
+
+@router.post(
+    "/users",
+    status_code=201,
+    summary="Create a user (admins; coordinators: in an organisation of their regions)",
+)
 def create_user(
     data: UserCreate,
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> dict[str, Any]:
-    if not permissions.can_create_user(principal):
-        raise Forbidden("only coordinators and admins create users", field=None)
+    """The new user has no password: they choose it through a one-time reset link, which the
+    coordinator issues on the users screen (`/coordinate/users`)."""
+    if data.password is not None:
+        raise Forbidden(NOT_YOURS, field="password")
     with state.db.write() as session:
+        organisation = known_organisation(session, data.organisation)
+        if not permissions.can_create_user(principal, organisation):
+            raise Forbidden(
+                "a coordinator creates users in an organisation that works only in their "
+                "regions (or an operator of one point, on /coordinate/users)",
+                field="organisation",
+            )
         user = accounts.create_user(session, data, actor_of(principal))
         return {"id": user.id, "username": user.username}
 
 
+def known_organisation(session: Any, slug: str | None) -> OrganisationScope | None:
+    if slug is None:
+        return None
+    found = accounts.organisation_scope(session, slug)
+    if found is None:
+        raise Invalid(f"no organisation with slug {slug!r}", field="organisation")
+    return found
+
+
+class UserChange(UserUpdate):
+    current_password: str | None = Field(
+        None, min_length=1, max_length=200, description="to change your own password"
+    )
+
+
+OWN_FIELDS = frozenset({"password", "current_password", "display_name"})
+
+
 @router.patch("/users/{username}", summary="Change or deactivate a user")
 def update_user(
-    data: UserUpdate,
+    request: Request,
+    data: UserChange,
     username: str = Username(),
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> dict[str, Any]:
+    """Your own name, and your own password with your current one; as an admin, or a
+    coordinator of every region the user works in, their name, organisation and whether they
+    are active. Nobody sets another person's password."""
+    fields = data.model_fields_set
+    with state.db.read() as session:
+        own = accounts.get_user(session, username).id == principal.user_id
+    if not own and fields & {"password", "current_password"}:
+        raise Forbidden(NOT_YOURS, field="password")
+    if own and data.password:
+        check_current_password(request, state, principal, data.current_password)
+    change = UserUpdate.model_validate(data.model_dump(include=fields - {"current_password"}))
     with state.db.write() as session:
         user = accounts.get_user(session, username)
-        own = user.id == principal.user_id
-        grants = accounts.grants_of(session, user.id)
-        regions = accounts.point_regions(session, [g.point_id for g in grants if g.point_id])
-        self_service = own and data.model_fields_set <= {"password", "display_name"}
-        if not self_service and not permissions.can_manage_user(principal, grants, regions):
-            raise Forbidden("you may not change this user", field="username")
-        user = accounts.update_user(session, user, data, actor_of(principal))
+        if not (own and fields <= OWN_FIELDS):
+            check_may_manage(session, principal, user, change)
+        user = accounts.update_user(session, user, change, actor_of(principal))
         return {
             "id": user.id,
             "username": user.username,
             "display_name": user.display_name,
             "is_active": user.is_active,
         }
+
+
+def check_current_password(
+    request: Request, state: AppState, principal: Principal, current: str | None
+) -> None:
+    """A new password of one's own needs the current one (a stolen token or an unattended
+    session is not enough to lock the owner out); the checks count as sign-in attempts."""
+    if not current:
+        raise Invalid("give your current password to change it", field="current_password")
+    client = request.client.host if request.client else "unknown"
+    limiter = state.login_attempts
+    if not limiter.allow(limiter.client_key(client, principal.username.casefold())):
+        raise TooManyRequests("too many password attempts; wait a few minutes")
+    try:
+        with state.db.read() as session:
+            accounts.authenticate(session, principal.username, current)
+    except Unauthenticated:
+        raise Forbidden("that is not your current password", field="current_password") from None
+
+
+def check_may_manage(session: Any, principal: Principal, user: Any, change: UserUpdate) -> None:
+    """The principal must manage the user as they are and as the change would leave them (a
+    coordinator moves no one into, or out of, an organisation beyond their regions)."""
+    before = accounts.user_scope(session, user)
+    after = before
+    if "organisation" in change.model_fields_set:
+        moved_to = known_organisation(session, change.organisation)
+        known = {**before.organisations, **({moved_to.id: moved_to} if moved_to else {})}
+        moved_id = moved_to.id if moved_to else None
+        after = replace(before, organisation_id=moved_id, organisations=known)
+    if not (
+        permissions.can_manage_user(principal, before)
+        and permissions.can_manage_user(principal, after)
+    ):
+        raise Forbidden("you may not change this user", field="username")
 
 
 @router.patch("/organisations/{slug}", summary="Change an organisation's details")
@@ -162,9 +240,14 @@ def update_organisation(
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> dict[str, Any]:
-    if not permissions.can_manage_organisations(principal):
-        raise Forbidden("only coordinators and admins change organisations", field=None)
+    """Admins; a coordinator, for an organisation whose points (and pending applications) all
+    lie in their regions."""
     with state.db.write() as session:
+        scope = accounts.organisation_scope(session, slug)
+        if scope is None:
+            raise NotFound(f"no organisation {slug!r}", field="slug")
+        if not permissions.can_manage_organisation(principal, scope):
+            raise Forbidden("this organisation works beyond your regions", field="slug")
         org = accounts.update_organisation(session, slug, data, actor_of(principal))
         return {
             "id": org.id,
@@ -182,6 +265,8 @@ def grant_role(
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> dict[str, Any]:
+    """Admins grant any role; a coordinator, an operator role on a point of their regions to
+    someone who already works in them."""
     with state.db.write() as session:
         user = accounts.get_user(session, username)
         scope = None
@@ -190,18 +275,26 @@ def grant_role(
         wanted = Grant(role=Role(data.role), region=data.region, point_id=data.point_id)
         if not permissions.can_grant(principal, wanted, scope):
             raise Forbidden("you may not grant this role", field="role")
+        target = accounts.user_scope(session, user)
+        if not permissions.can_grant_to(principal, target, wanted, scope):
+            raise Forbidden("this user works in none of your regions", field="username")
         return grant_body(accounts.grant_role(session, user, data, actor_of(principal)))
 
 
-@router.delete("/roles/{grant_id}", status_code=204, summary="Revoke a role (admins)")
+@router.delete("/roles/{grant_id}", status_code=204, summary="Revoke a role")
 def revoke_role(
     grant_id: int = RowId(),
     principal: Principal = Depends(required_principal),
     state: AppState = Depends(app_state),
 ) -> None:
-    if not principal.is_admin:
-        raise Forbidden("only admins revoke roles", field=None)
+    """Who may grant a role may take it back: admins any; a coordinator, operator roles on
+    points of their regions (as on the users screen)."""
     with state.db.write() as session:
+        held = accounts.grant_scope(session, grant_id)
+        if held is None:
+            raise NotFound(f"no role grant {grant_id}", field="grant_id")
+        if not permissions.can_grant(principal, *held):
+            raise Forbidden("you may not take this role away", field="grant_id")
         accounts.revoke_role(session, grant_id, actor_of(principal))
 
 

@@ -42,6 +42,7 @@ from nezlam.domain.vocabulary import SignalKind, Visibility
 from nezlam.domain.walk_estimate import answer_distance_by
 from nezlam.geo.spatial_index import Snapshot
 from nezlam.report_writer import ReportJob
+from nezlam.store import accounts
 from nezlam.store import audit as audit_store
 from nezlam.store import points as point_store
 from nezlam.store import reports as report_store
@@ -222,6 +223,7 @@ def create_point(
     if not permissions.can_create_point(principal, data.region):
         raise Forbidden(f"you do not coordinate region {data.region!r}", field="region")
     with state.db.write() as session:
+        accounts.check_may_give_point_to(session, principal, data.organisation)
         point = point_store.create_point(session, data, actor_of(principal), now=state.clock())
     state.sync.apply_written([point])
     body = point_feature(state, state.sync.views([point])[0], principal, "uk")
@@ -252,6 +254,8 @@ def update_point(
             raise Forbidden(
                 "only a coordinator of the region may change this", field=sorted(changes_scope)[0]
             )
+        if "organisation" in data.model_fields_set:
+            accounts.check_may_give_point_to(session, principal, data.organisation)
         point = point_store.update_point(
             session, point_id, data, actor_of(principal), now=state.clock()
         )
