@@ -1,0 +1,434 @@
+"""What the authorization matrix needs around each request: every role signed in once, fresh
+rows to act on, one way to send a request as a role, and a fingerprint of the whole database
+that tells whether a request wrote anything at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from nezlam.domain.permissions import Principal
+from nezlam.domain.points import OrganisationCreate, RoleGrantCreate, UserCreate
+from nezlam.domain.vocabulary import INSPECTION_ITEMS, NotificationKind
+from nezlam.store import (
+    accounts,
+    calls,
+    inspections,
+    needs,
+    notifications,
+    onboarding,
+    points,
+    resets,
+)
+from nezlam.store.actor import CLI
+from nezlam.store.db import Database
+from nezlam.store.tables import Base, FollowUpTask, RoleGrant, User
+from nezlam.web.deps import CSRF_HEADER, SESSION_COOKIE
+from tests.conftest import REGION_A, REGION_B, FakeClock, Network, point_create, sign_in_as
+
+# Who asks. The network's roles, and a member of org-a with no role (a donor, who pledges).
+ROLES = (
+    "anonymous",
+    "member_a",
+    "operator_b",
+    "coordinator_b",
+    "operator_a",
+    "org_operator_a",
+    "coordinator_a",
+    "admin",
+)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PASSWORD = "the matrix passphrase"
+FORM_TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
+# Where a form sends someone it refuses: to sign in, or back with what happened.
+REFUSED_REDIRECT = re.compile(r"^/login\?next=|[?&](done|signal)=(refused|invalid|busy)\b")
+
+
+def write_routes(app: Any) -> set[tuple[str, str]]:
+    """(method, path template) of every route of the FastAPI app that may write."""
+    return {
+        (method, route.path)
+        for route in iter_route_contexts(app.routes)
+        for method in getattr(route, "methods", None) or ()
+        if method in WRITE_METHODS
+    }
+
+
+@dataclass
+class Attempt:
+    """A valid request, to be sent as each role in turn."""
+
+    method: str
+    url: str
+    json: Any = None
+    form: dict[str, Any] | None = None  # a form: the role's session CSRF token is added
+    page: str | None = None  # an anonymous form: its token comes from this page, read first
+    session: bool = False  # an API write with the session cookie and X-CSRF-Token, no token
+
+
+def refused(response: Response, also: frozenset[int] = frozenset()) -> bool:
+    if response.status_code in {401, 403, 404, *also}:
+        return True
+    location = response.headers.get("location", "")
+    return response.status_code in (302, 303) and bool(REFUSED_REDIRECT.search(location))
+
+
+class World:
+    """One app's database with the network, its roles signed in, and fresh rows on demand."""
+
+    def __init__(self, client: TestClient, db: Database, clock: FakeClock, net: Network) -> None:
+        self.client, self.db, self.clock = client, db, clock
+        self.tokens = dict(net.tokens)
+        self.counter = itertools.count(1)
+        self.password_hash = accounts._hasher.hash(PASSWORD)  # once, not per user
+        with db.write() as session:
+            for slug in ("volunteers",):  # an organisation with no points: donors, say
+                accounts.create_organisation(
+                    session, OrganisationCreate(slug=slug, name=slug, kind="ngo"), CLI
+                )
+            member = accounts.create_user(
+                session, UserCreate(username="member_a", organisation="org-a"), CLI
+            )
+            self.tokens["member_a"], _row = accounts.create_token(session, member, "test", CLI)
+        self.sessions: dict[str, str] = {}
+        self.csrf: dict[str, str] = {}
+        for role in ROLES[1:]:
+            self.csrf[role] = sign_in_as(client, db, role, clock())
+            self.sessions[role] = client.cookies[SESSION_COOKIE]
+            client.cookies.clear()
+
+    def unique(self, prefix: str) -> str:
+        return f"{prefix}-{next(self.counter)}"
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def new_point(self, region: str = REGION_A, organisation: str | None = "org-a") -> str:
+        point_id = self.unique("p")
+        with self.db.write() as session:
+            extra = {"organisation": organisation} if organisation else {}
+            data = point_create(point_id, region, 50.45, 30.52, **extra)
+            points.create_point(session, data, CLI, now=self.now())
+        return point_id
+
+    def new_organisation(self, member: bool = False) -> str:
+        """A fresh organisation with no points; with `member`, someone belongs to it."""
+        slug = self.unique("org")
+        with self.db.write() as session:
+            data = OrganisationCreate(slug=slug, name=slug, kind="ngo")
+            accounts.create_organisation(session, data, CLI)
+        if member:
+            self.new_user(organisation=slug)
+        return slug
+
+    def new_user(
+        self, *grants: RoleGrantCreate, organisation: str | None = None, password: bool = False
+    ) -> str:
+        username = self.unique("u")
+        with self.db.write() as session:
+            data = UserCreate(username=username, organisation=organisation)
+            user = accounts.create_user(session, data, CLI)
+            if password:
+                user.password_hash = self.password_hash
+            for grant in grants:
+                accounts.grant_role(session, user, grant, CLI)
+        return username
+
+    def user_id(self, username: str) -> int:
+        with self.db.read() as session:
+            return accounts.get_user(session, username).id
+
+    def grant_id(self, username: str) -> int:
+        """The id of the one role `username` holds."""
+        with self.db.read() as session:
+            query = sa.select(RoleGrant.id).join(User, User.id == RoleGrant.user_id)
+            return int(session.execute(query.where(User.username == username)).scalar_one())
+
+    def principal(self, username: str) -> Principal:
+        with self.db.read() as session:
+            return accounts.principal_for(session, accounts.get_user(session, username))
+
+    def new_token(self, username: str) -> int:
+        with self.db.write() as session:
+            user = accounts.get_user(session, username)
+            return accounts.create_token(session, user, "spare", CLI)[1].id
+
+    def give_password(self, username: str) -> None:
+        with self.db.write() as session:
+            session.execute(
+                sa.update(User)
+                .where(User.username == username)
+                .values(password_hash=self.password_hash)
+            )
+
+    def send(self, role: str, attempt: Attempt) -> Response:
+        """The request as `role` would send it: an API token or a session for the API, the
+        session cookie and its CSRF token for a form; nothing for an anonymous visitor."""
+        client, signed = self.client, role != "anonymous"
+        client.cookies.clear()
+        if attempt.url.startswith("/api/"):
+            headers = {"Accept": "application/json"}
+            if signed and attempt.session:
+                client.cookies.set(SESSION_COOKIE, self.sessions[role])
+                headers[CSRF_HEADER] = self.csrf[role]
+            elif signed:
+                headers["Authorization"] = f"Bearer {self.tokens[role]}"
+            return client.request(attempt.method, attempt.url, json=attempt.json, headers=headers)
+        data = dict(attempt.form or {})
+        if signed:
+            client.cookies.set(SESSION_COOKIE, self.sessions[role])
+            data.setdefault("csrf", self.csrf[role])
+        if attempt.page:  # the page's own form token (and cookie), as a browser would have it
+            found = FORM_TOKEN.search(client.get(attempt.page).text)
+            data.pop("csrf", None)
+            if found:
+                data["csrf"] = found[1]
+        headers = {"Accept": "text/html", "Origin": str(client.base_url)}
+        return client.post(attempt.url, data=data, headers=headers, follow_redirects=False)
+
+    def fingerprint(self) -> dict[str, str]:
+        """A digest of every row of every table: equal before and after means nothing written."""
+        digests = {}
+        with self.db.read() as session:
+            connection = session.connection()
+            for table in Base.metadata.sorted_tables:
+                order = list(table.primary_key.columns) or list(table.columns)
+                rows = connection.execute(sa.select(table).order_by(*order)).all()
+                digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        return digests
+
+
+# --- Requests: a valid one for each write route, and the fresh rows it acts on -------------
+
+
+def operator_of(point_id: str) -> RoleGrantCreate:
+    return RoleGrantCreate(role="operator", point_id=point_id)
+
+
+def coordinator_of(region: str) -> RoleGrantCreate:
+    return RoleGrantCreate(role="coordinator", region=region)
+
+
+def own_username(world: World, role: str) -> str:
+    return "operator_a" if role == "anonymous" else role
+
+
+def fresh_need(world: World) -> int:
+    with world.db.write() as session:
+        data = needs.NeedInput("water", 100, "normal")
+        return needs.post_need(session, "point-a", data, world.principal("admin"), world.now()).id
+
+
+def fresh_pledge(world: World) -> int:
+    need_id = fresh_need(world)
+    with world.db.write() as session:
+        member = world.principal("member_a")
+        return needs.pledge(session, need_id, 10, None, member, world.now()).id
+
+
+def fresh_notification(world: World) -> int:
+    with world.db.write() as session:
+        point = points.get_point(session, "point-a")
+        return notifications.notify(session, point, [NotificationKind.FULL], world.now())[0]
+
+
+def acknowledge_all(world: World, role: str) -> Attempt:
+    """ "Acknowledge all": with a notification pending in each region, every coordinator has
+    one of theirs to acknowledge."""
+    with world.db.write() as session:
+        newest = 0
+        for point_id in ("point-a", "point-b"):
+            point = points.get_point(session, point_id)
+            newest = notifications.notify(session, point, [NotificationKind.FULL], world.now())[0]
+    return form("/coordinate/notifications/acknowledge", up_to=str(newest))
+
+
+def fresh_claim(world: World) -> int:
+    point_id = world.new_point()
+    with world.db.write() as session:
+        coordinator = world.principal("coordinator_a")
+        return calls.claim_point(session, coordinator, point_id, world.now()).id
+
+
+def checklist(answer: str) -> dict[str, str]:
+    return {item: answer for item in INSPECTION_ITEMS}
+
+
+def fresh_task(world: World) -> int:
+    with world.db.write() as session:
+        data = inspections.InspectionInput(answers={**checklist("pass"), "heating": "fail"})
+        admin = world.principal("admin")
+        done = inspections.inspect(session, "point-a", data, admin, world.now())
+        query = sa.select(FollowUpTask.id).where(FollowUpTask.inspection_id == done.id)
+        return int(session.execute(query).scalar_one())
+
+
+def fresh_application(world: World) -> int:
+    name = world.unique("yurt")
+    data = onboarding.ApplicationCreate(
+        organisation_name=f"Org {name}",
+        organisation_kind="business",
+        contact_name="Айдос",
+        phone="+380 67 555 1212",
+        username=name,
+        password=PASSWORD,
+        region=REGION_A,
+        points=[{"name": name, "address": "вул. Степова, 9", "locality": "Київ", "lat": 50.46,
+                 "lon": 30.5}],
+    )  # fmt: skip
+    with world.db.write() as session:
+        return onboarding.submit_application(session, data, world.now()).id
+
+
+def fresh_reset_link(world: World) -> str:
+    username = world.new_user(operator_of("point-a"))
+    with world.db.write() as session:
+        return resets.issue(session, accounts.get_user(session, username), CLI, world.now())
+
+
+def api(method: str, url: str, body: object = None, session: bool = False) -> Attempt:
+    return Attempt(method, url, json=body, session=session)
+
+
+def form(url: str, **fields: object) -> Attempt:
+    return Attempt("POST", url, form=fields)
+
+
+Build = Callable[[World, str], Attempt]
+
+
+def on_user(action: str, target: Callable[[World], str], **fields: object) -> Build:
+    """A users-screen form about a fresh user made by `target`."""
+
+    def build(world: World, role: str) -> Attempt:
+        user_id = world.user_id(target(world))
+        return form(f"/coordinate/users/{user_id}", action=action, **fields)
+
+    return build
+
+
+def api_on(method: str, url: str, target: Callable[[World], str], body: object = None) -> Build:
+    """An API request about a fresh user or role made by `target` (`{}` in `url` is it)."""
+    return lambda world, role: api(method, url.format(target(world)), body)
+
+
+def member_of_a(world: World) -> str:
+    return world.new_user(organisation="org-a")
+
+
+def operator_of_a(world: World) -> str:
+    return world.new_user(operator_of("point-a"))
+
+
+def donor(world: World) -> str:
+    """A member of an organisation with no points: the account the review took over."""
+    return world.new_user(organisation="volunteers")
+
+
+def fellow_coordinator(world: World) -> str:
+    return world.new_user(coordinator_of(REGION_A))
+
+
+def revoke_on_users_screen(world: World, role: str) -> Attempt:
+    username = operator_of_a(world)
+    return on_user("revoke", lambda _world: username, grant_id=world.grant_id(username))(
+        world, role
+    )
+
+
+def edit_form(world: World, role: str) -> Attempt:
+    number = next(world.counter)
+    return form(
+        "/operate/point-a/edit",
+        services=["heat", "power"],
+        opening_hours="24/7",
+        phone=f"+380 44 000 {1000 + number}",
+        capacity=str(40 + number),
+        notes_uk="",
+        notes_en="",
+    )
+
+
+def application_form(world: World, role: str) -> Attempt:
+    name = world.unique("step")
+    fields = {
+        "organisation_name": f"Степ {name}", "organisation_kind": "business",
+        "contact_name": "Айдос", "phone": "+380 67 555 1212", "username": name,
+        "password": PASSWORD, "region": REGION_A, "p1_name": f"Юрта {name}",
+        "p1_address": "вул. Степова, 9", "p1_locality": "Київ", "p1_lat": "50.46",
+        "p1_lon": "30.5", "p1_services": ["heat"], "p1_opening_hours": "24/7",
+        "p1_capacity": "40",
+    }  # fmt: skip
+    return Attempt("POST", "/apply", form=fields, page="/apply")
+
+
+def reset_form(world: World, role: str) -> Attempt:
+    token = fresh_reset_link(world)
+    fields = {"password": PASSWORD + "!", "password2": PASSWORD + "!"}
+    return Attempt("POST", f"/reset/{token}", form=fields, page=f"/reset/{token}")
+
+
+def login_form(world: World, role: str) -> Attempt:
+    fields = {"username": world.new_user(password=True), "password": PASSWORD, "next": "/"}
+    return Attempt("POST", "/login", form=fields, page="/login")
+
+
+def api_sign_in(world: World, role: str) -> Attempt:
+    body = {"username": world.new_user(password=True), "password": PASSWORD}
+    return api("POST", "/api/v1/session", body)
+
+
+def own_password(world: World, role: str) -> Attempt:
+    username = own_username(world, role)
+    world.give_password(username)
+    body = {"password": PASSWORD + "!", "current_password": PASSWORD}
+    return api("PATCH", f"/api/v1/users/{username}", body)
+
+
+def new_point(world: World, role: str) -> Attempt:
+    body = {
+        "name": {"uk": world.unique("Пункт")},
+        "category": "state",
+        "lat": 50.4,
+        "lon": 30.6,
+        "locality": "Київ",
+        "region": REGION_A,
+    }
+    return api("POST", "/api/v1/points", body)
+
+
+def give_point(member: bool) -> Callable[[World, str], Attempt]:
+    """Make an organisation (with someone in it, or nobody) run a point of region A."""
+
+    def build(world: World, role: str) -> Attempt:
+        body = {"organisation": world.new_organisation(member)}
+        return api("PATCH", f"/api/v1/points/{world.new_point(organisation=None)}", body)
+
+    return build
+
+
+def new_point_for(world: World, role: str) -> Attempt:
+    attempt = new_point(world, role)
+    attempt.json["organisation"] = world.new_organisation(member=True)
+    return attempt
+
+
+def claim_batch(world: World, role: str) -> Attempt:
+    world.new_point()  # never reported: in the call pool of region A, and of B
+    world.new_point(REGION_B, organisation=None)
+    return form("/coordinate/calls/claim")
+
+
+def signed_in_writes(role: str) -> bool:
+    return role != "anonymous"  # signing out without a session has nothing to end
