@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from nezlam.domain.points import ReportCreate
-from nezlam.store import dashboard as board
 from nezlam.store import points, reports, signals
+from nezlam.store import status_history as history
 from nezlam.store.actor import CLI
 from nezlam.store.tables import AuditEntry, Notification, User
+from nezlam.web.coordinate_chart import round_ticks
 from tests.conftest import REGION_A, REGION_B, point_create, sign_in_as
 
 HOUR = timedelta(hours=1)
@@ -29,13 +30,13 @@ SIX_HOURS = timedelta(hours=6)
 
 
 def event(point: str, hours: float, status: str | None = None, verify: bool = False):
-    return board.ReportEvent(point, hours, status, verify or status is not None)
+    return history.ReportEvent(point, hours, status, verify or status is not None)
 
 
 def open_counts(events, hours: int = 24) -> list[int]:
     """Points shown open at 0 h, 1 h, … `hours` h, going stale 6 hours after a confirmation."""
     moments = list(range(hours + 1))
-    return board.count_at(board.open_intervals(events, hours + 1, 6), moments)
+    return history.count_at(history.open_intervals(events, hours + 1, 6), moments)
 
 
 def test_an_open_nobody_confirms_goes_stale_after_six_hours():
@@ -62,6 +63,42 @@ def test_still_current_confirms_an_old_open_but_never_a_closed_point():
 def test_points_are_counted_together_and_a_report_at_the_hour_counts():
     history = [event("a", 1, "open"), event("b", 2, "open"), event("a", 3, "full")]
     assert open_counts(history, hours=4) == [0, 1, 2, 1, 1]
+
+
+def doubt_counts(events, hours: int = 40) -> list[int]:
+    """Points in doubt at 0 h … `hours` h: stale 6 hours after a confirmation, silent 24 hours
+    after any report."""
+    moments = list(range(hours + 1))
+    return history.count_at(history.replay(events, hours + 1, 6, 24)[1], moments)
+
+
+def test_an_open_point_is_in_doubt_from_when_it_goes_stale_until_it_speaks():
+    reports_ = [event("p", 0, "open"), event("p", 10, verify=True), event("p", 12, "closed")]
+    assert doubt_counts(reports_, hours=14) == [0] * 6 + [1] * 4 + [0] * 5
+    # Said open and never heard of again: unconfirmed, then silent — in doubt throughout.
+    assert doubt_counts([event("q", 0, "open")], hours=40)[6:] == [1] * 35
+
+
+def test_any_other_status_is_in_doubt_only_once_silent_for_a_day():
+    reports_ = [event("c", 0, "closed"), event("f", 0, "full"), event("f", 20, "full")]
+    counts = doubt_counts(reports_, hours=50)
+    assert counts[23] == 0 and counts[24] == 1 and counts[43] == 1 and counts[44] == 2
+    assert doubt_counts([event("u", 0, verify=True)]) == [0] * 41  # never a status: unknown
+
+
+@pytest.mark.parametrize(
+    ("highest", "ticks"),
+    [
+        (782, [0, 200, 400, 600, 800]),
+        (391, [0, 100, 200, 300, 400]),
+        (1302, [0, 500, 1000, 1500]),
+        (40, [0, 10, 20, 30, 40]),
+        (3, [0, 1, 2, 3]),
+        (0, [0, 1]),
+    ],
+)
+def test_the_chart_axis_has_round_ticks(highest, ticks):
+    assert round_ticks(highest) == ticks
 
 
 # --- The network the page tests share ----------------------------------------------------------
@@ -308,17 +345,17 @@ def test_chart_replays_the_history_of_the_coordinators_regions(db, clock, networ
     report(db, "point-a", now - 10 * HOUR, status="open")  # stale 4 h ago
     report(db, "point-a", now - 30 * HOUR, status="open")  # reported earlier, stored later
     report(db, "point-b", now - 3 * HOUR, status="open")  # REGION_B: not counted for A
-    moments = board.hourly_moments(now, days=2)
+    moments = history.hourly_moments(now, days=2)
     assert len(moments) == 49 and moments[-1] == now
     with db.read() as session:
-        counts = board.open_counts_at(session, [REGION_A], moments, SIX_HOURS)
+        counts = history.open_counts_at(session, [REGION_A], moments, SIX_HOURS)
     # Open from 30 h ago for 6 h, and from 10 h ago for 6 h.
     expected = [0] * 49
     for back in (*range(25, 31), *range(5, 11)):
         expected[48 - back] = 1
     assert counts == expected
     with db.read() as session:
-        both = board.open_counts_at(session, [REGION_A, REGION_B], moments, SIX_HOURS)
+        both = history.open_counts_at(session, [REGION_A, REGION_B], moments, SIX_HOURS)
     assert both[-4:] == [1, 1, 1, 1]
 
 
@@ -328,35 +365,48 @@ def test_chart_counts_an_open_said_before_the_window_and_kept_current(db, clock,
     for back in (50, 45, 40):  # hours ago: "still current" three times, then silence
         report(db, "point-a", now - back * HOUR, verify=True)
     with db.read() as session:
-        counts = board.open_counts_at(
-            session, [REGION_A], board.hourly_moments(now, days=2), SIX_HOURS
+        counts = history.open_counts_at(
+            session, [REGION_A], history.hourly_moments(now, days=2), SIX_HOURS
         )
     assert counts[0] == 1  # 48 h ago: confirmed 2 h before
     assert counts[48 - 35] == 1 and counts[48 - 34] == 0 and counts[48 - 33] == 0
 
 
 def test_remembered_hours_agree_with_a_fresh_replay_as_time_moves_on(db, clock, network):
-    history = board.OpenHistory()
+    remembered_history = history.OpenHistory()
 
-    def remembered_and_fresh() -> tuple[list[int], list[int]]:
-        moments = board.hourly_moments(clock(), days=1)
+    def remembered_and_fresh() -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        moments = history.hourly_moments(clock(), days=1)
         with db.read() as session:
-            remembered = history.series(
+            remembered = remembered_history.series(
                 session, [REGION_A], now=clock(), days=1, stale_after=SIX_HOURS
             )
-            fresh = board.open_counts_at(session, [REGION_A], moments, SIX_HOURS)
-        return [n for _at, n in remembered], fresh
+            fresh = history.counts_at(session, [REGION_A], moments, SIX_HOURS)
+        return [(n, d) for _at, n, d in remembered], fresh
 
-    assert remembered_and_fresh() == ([0] * 25, [0] * 25)
+    assert remembered_and_fresh() == ([(0, 0)] * 25, [(0, 0)] * 25)
     # A report stamped with the present hour, committed after that hour was first counted.
     report(db, "point-a", clock(), status="open")
     first, fresh = remembered_and_fresh()
-    assert first == fresh and first[-1] == 1
+    assert first == fresh and first[-1] == (1, 0)
     for status in ("open", "closed", "open"):  # reports arrive, each at the time it arrives
         clock.advance(minutes=100)
         report(db, "point-a", clock(), status=status)
         remembered, fresh = remembered_and_fresh()
         assert remembered == fresh
+    clock.advance(hours=7)  # nobody confirms it: in doubt now
+    remembered, fresh = remembered_and_fresh()
+    assert remembered == fresh and fresh[-1] == (0, 1)
+
+
+def test_the_chart_counts_points_in_doubt_from_the_history(db, clock, network):
+    now = clock()
+    report(db, "point-a", now - 30 * HOUR, status="closed")  # silent from 6 h ago
+    moments = history.hourly_moments(now, days=2)
+    with db.read() as session:
+        counted = history.counts_at(session, [REGION_A], moments, SIX_HOURS, 24 * HOUR)
+    doubt = [d for _n, d in counted]
+    assert doubt[-7:] == [1] * 7 and doubt[-8] == 0 and set(doubt[:-7]) == {0}
 
 
 def test_the_page_draws_the_chart_as_an_accessible_svg(as_coordinator, app_client):
@@ -365,11 +415,17 @@ def test_the_page_draws_the_chart_as_an_accessible_svg(as_coordinator, app_clien
     svg = html[html.index("<svg") : html.index("</svg>")]
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
     assert "style=" not in html  # the content security policy forbids style attributes
-    points_drawn = re.search(r'<polyline class="series" points="([^"]+)"', svg)[1].split()
-    assert len(points_drawn) == 25
+    for series in ("series-open", "series-doubt"):
+        drawn = re.search(rf'<polyline class="series {series}" points="([^"]+)"', svg)[1]
+        assert len(drawn.split()) == 25
+    ticks = re.findall(r'<text class="axis-label" x="38" y="[^"]+" text-anchor="end">(\d+)<', svg)
+    assert ticks == ["0", "1", "2"]  # two open now: round ticks, nothing like 0, 1, 2.5
     table = html[html.index("The chart as a table") :]
     assert len(re.findall(r"<tr><td>", table)) == 25
-    assert "Now 2 open" in html
+    assert "Unconfirmed or not responding" in table
+    # a-stale is unconfirmed now; the legend says in words what each line is.
+    assert "Now 2 open and 1 unconfirmed or not responding" in html
+    assert "Unconfirmed or not responding (dashed)" in html
 
 
 # --- Exports -----------------------------------------------------------------------------------

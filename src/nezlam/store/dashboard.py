@@ -1,5 +1,6 @@
 """The coordinator's view of a region: every point's current state after the freshness rule,
-counts per region, and open points over time replayed from the report history.
+and counts per region (points over time, replayed from the report history, are
+`status_history`).
 
 The current state is read from the `points` table's state columns (one query; nothing is
 replayed per point), so a region of 13,000 points is one indexed read. Filtering, counting and
@@ -9,24 +10,22 @@ applies, rather than a second copy of that rule written in SQL.
 
 from __future__ import annotations
 
-import bisect
 import functools
-import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Float, cast, func, or_, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nezlam.domain.collation import natural_key
 from nezlam.domain.freshness import shown_status
 from nezlam.domain.public import pick_name
-from nezlam.domain.vocabulary import ShownStatus, Status
+from nezlam.domain.vocabulary import ShownStatus
 from nezlam.places.transliteration import fold
-from nezlam.store.tables import Point, StatusReport, User, VisitorSignal
+from nezlam.store.tables import Point, User, VisitorSignal
 
 # The order of the count columns and the filters: working, then warnings, then silence.
 STATUS_ORDER: tuple[ShownStatus, ...] = (
@@ -215,182 +214,6 @@ def total_counts(counts: dict[str, Counter[str]]) -> Counter[str]:
     for counter in counts.values():
         total.update(counter)
     return total
-
-
-# --- Open points over time --------------------------------------------------------------------
-# The replay counts in plain numbers (the store passes seconds since the epoch, the tests hours):
-# at a region's hundreds of thousands of reports a week, datetime arithmetic was most of the time.
-
-
-class ReportEvent(NamedTuple):
-    """What the replay needs of one status report (a result row has the same fields)."""
-
-    point_id: str
-    at: float  # when it was received
-    status: str | None  # a stated status (it also confirms), or None
-    confirms: bool  # a status, or "still current"
-
-
-def open_intervals(
-    events: Iterable[ReportEvent], until: float, stale_after: float
-) -> list[tuple[float, float]]:
-    """Pure: replay reports in time order into the spans [from, to) during which each point was
-    shown open: its latest status at or before t was `open` and its latest confirmation was less
-    than `stale_after` before t. (No-response needs a day of silence, longer than `stale_after`,
-    so a freshly confirmed point can never be silent: that rule cannot cut a span short.)"""
-    state: dict[str, tuple[str | None, float | None, float]] = {}  # status, confirmed, last
-    spans: list[tuple[float, float]] = []
-
-    def close(status: str | None, confirmed: float | None, start: float, end: float) -> None:
-        if status == Status.OPEN and confirmed is not None:
-            stop = min(end, confirmed + stale_after)
-            if stop > start:
-                spans.append((start, stop))
-
-    for point_id, at, said, confirms in events:
-        status, confirmed, last = state.get(point_id, (None, None, at))
-        close(status, confirmed, last, at)
-        state[point_id] = (said or status, at if confirms else confirmed, at)
-    for status, confirmed, last in state.values():
-        close(status, confirmed, last, until)
-    return spans
-
-
-def count_at(spans: Iterable[tuple[float, float]], moments: Sequence[float]) -> list[int]:
-    """Pure: how many spans [from, to) hold each of the (ascending) moments."""
-    changes = [0] * (len(moments) + 1)
-    for start, stop in spans:
-        changes[bisect.bisect_left(moments, start)] += 1
-        changes[bisect.bisect_left(moments, stop)] -= 1
-    counts, running = [], 0
-    for change in changes[:-1]:
-        running += change
-        counts.append(running)
-    return counts
-
-
-def hourly_moments(now: datetime, days: int) -> list[datetime]:
-    """Every whole hour of the last `days` days up to `now`, oldest first."""
-    last = now.replace(minute=0, second=0, microsecond=0)
-    return [last - timedelta(hours=back) for back in range(days * 24, -1, -1)]
-
-
-def epoch(column: Any) -> Any:
-    """A time column as seconds since the epoch, computed by the database (either dialect)."""
-    return cast(func.extract("epoch", column), Float)
-
-
-REPORTS = StatusReport.__table__
-EVENT_COLUMNS = (
-    REPORTS.c.point_id,
-    epoch(REPORTS.c.received_at).label("at"),
-    REPORTS.c.status,
-    or_(REPORTS.c.verify, REPORTS.c.status.is_not(None)).label("confirms"),
-    REPORTS.c.received_at,
-    REPORTS.c.id,
-)
-
-
-def report_events(
-    session: Session,
-    regions: Sequence[str],
-    since: datetime,
-    until: datetime,
-    stale_after: timedelta,
-) -> Sequence[ReportEvent]:
-    """One ordered query: the reports that can matter for `since`..`until` in `regions`. Those
-    from `stale_after` before `since` on, and, per point, the last status stated before that —
-    an open said three days ago still counts if "still current" was pressed since.
-
-    Both halves walk the (point, received) index: the window is a range per point, and each
-    point's last earlier status is one backwards step, so the cost follows the points and the
-    window, never the length of the whole history."""
-    window_from = since - stale_after
-    in_regions = select(Point.id).where(Point.region.in_(list(regions)))
-    window = select(*EVENT_COLUMNS).where(
-        REPORTS.c.point_id.in_(in_regions),
-        REPORTS.c.received_at >= window_from,
-        REPORTS.c.received_at <= until,
-    )
-    last_status_before = (
-        select(REPORTS.c.id)
-        .where(
-            REPORTS.c.point_id == Point.id,
-            REPORTS.c.status.is_not(None),
-            REPORTS.c.received_at < window_from,
-        )
-        .order_by(REPORTS.c.received_at.desc(), REPORTS.c.id.desc())
-        .limit(1)
-        .correlate(Point)
-        .scalar_subquery()
-    )
-    carried_in = select(*EVENT_COLUMNS).where(
-        REPORTS.c.id.in_(select(last_status_before).where(Point.region.in_(list(regions))))
-    )
-    both = union_all(window, carried_in).subquery()
-    query = select(both.c.point_id, both.c.at, both.c.status, both.c.confirms).order_by(
-        both.c.received_at, both.c.id
-    )
-    return session.connection().execute(query).all()  # type: ignore[return-value]
-
-
-def open_counts_at(
-    session: Session, regions: Sequence[str], moments: Sequence[datetime], stale_after: timedelta
-) -> list[int]:
-    """How many points of `regions` were shown open at each of the (ascending) moments."""
-    if not regions or not moments:
-        return [0] * len(moments)
-    events = report_events(session, regions, moments[0], moments[-1], stale_after)
-    # Whole seconds (SQLite's epoch has no fraction): a report at the hour counts at that hour.
-    seconds = [float(int(moment.timestamp())) for moment in moments]
-    spans = open_intervals(events, seconds[-1] + 1, stale_after.total_seconds())
-    return count_at(spans, seconds)
-
-
-class OpenHistory:
-    """Open points per hour, each past hour replayed once per process. Reports are appended with
-    the time they arrive, so an hour's count is settled a few minutes after it (a report
-    received just before the hour may be committed just after); younger hours are replayed
-    again on each request, which is then a few minutes of history instead of a week's."""
-
-    SETTLED = timedelta(minutes=5)
-    KEPT = timedelta(days=40)
-
-    def __init__(self) -> None:
-        self._counts: dict[tuple[tuple[str, ...], timedelta], dict[datetime, int]] = {}
-        self._lock = threading.Lock()
-
-    def series(
-        self,
-        session: Session,
-        regions: Sequence[str],
-        *,
-        now: datetime,
-        days: int,
-        stale_after: timedelta,
-    ) -> list[tuple[datetime, int]]:
-        """(hour, points shown open then) for every whole hour of the last `days` days."""
-        moments = hourly_moments(now, days)
-        key = (tuple(sorted(regions)), stale_after)
-        with self._lock:
-            known = dict(self._counts.get(key, {}))
-        missing = [moment for moment in moments if moment not in known]
-        if missing:
-            span = [m for m in moments if missing[0] <= m <= missing[-1]]
-            fresh = dict(
-                zip(span, open_counts_at(session, regions, span, stale_after), strict=True)
-            )
-            known.update(fresh)
-            self._remember(key, fresh, now)
-        return [(moment, known[moment]) for moment in moments]
-
-    def _remember(self, key: Any, fresh: dict[datetime, int], now: datetime) -> None:
-        settled = {moment: n for moment, n in fresh.items() if moment <= now - self.SETTLED}
-        with self._lock:
-            counts = self._counts.setdefault(key, {})
-            counts.update(settled)
-            for moment in [m for m in counts if m < now - self.KEPT]:
-                del counts[moment]
 
 
 # --- A point's page ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from starlette.datastructures import QueryParams
 from nezlam.domain.errors import Forbidden, Invalid
 from nezlam.domain.public import iso
 from nezlam.domain.vocabulary import Power, ShownStatus
-from nezlam.store import audit
+from nezlam.store import audit, status_history
 from nezlam.store import dashboard as board
 from nezlam.store import points as point_store
 from nezlam.store import reports as report_store
@@ -156,6 +156,7 @@ def dashboard(request: Request) -> Response:
             now=scope.now,
             days=view.days,
             stale_after=state.settings.stale_after,
+            no_response_after=state.settings.no_response_after,
         )
         notes = notification_summary(session, scope.regions, scope.now, lang, _)
     pages = max(1, -(-len(scope.chosen) // PAGE_SIZE))
@@ -187,8 +188,8 @@ def dashboard(request: Request) -> Response:
         powers=list(presenters.power_labels(_).items()),
         map_signs=MAP_SIGNS,
         chart=chart(
-            [(hour, n) for hour, n in series if hour < scope.now]
-            + [(scope.now, open_now(scope.rows, chart_regions))],
+            [counted for counted in series if counted[0] < scope.now]
+            + [(scope.now, *counts_now(scope.rows, chart_regions))],
             view.days,
             _,
         ),
@@ -199,18 +200,21 @@ def dashboard(request: Request) -> Response:
     )
 
 
-def open_history(request: Request) -> board.OpenHistory:
-    """This app's memory of past hours' open counts (one per app, so tests never share it)."""
+def open_history(request: Request) -> status_history.OpenHistory:
+    """This app's memory of past hours' counts (one per app, so tests never share it)."""
     app_state = request.app.state
     if not hasattr(app_state, "open_history"):
-        app_state.open_history = board.OpenHistory()
+        app_state.open_history = status_history.OpenHistory()
     return app_state.open_history  # type: ignore[no-any-return]
 
 
-def open_now(rows: list[board.PointRow], regions: list[str]) -> int:
-    """The chart's last point: open now, as the table and the counts say."""
-    wanted = set(regions)
-    return sum(row.shown == ShownStatus.OPEN and row.region in wanted for row in rows)
+IN_DOUBT = (ShownStatus.UNCONFIRMED, ShownStatus.NO_RESPONSE)
+
+
+def counts_now(rows: list[board.PointRow], regions: list[str]) -> tuple[int, int]:
+    """The chart's last point: open now, and in doubt now, as the table and the counts say."""
+    wanted = [row.shown for row in rows if row.region in set(regions)]
+    return wanted.count(ShownStatus.OPEN), sum(shown in IN_DOUBT for shown in wanted)
 
 
 def link(params: QueryParams, **changes: Any) -> str:
