@@ -94,6 +94,15 @@ def test_coordinator_claims_a_batch_calls_one_and_the_rest_return_to_the_pool(
     expect(cards.first.locator("h3")).to_have_text("Пункт c-stale-1")
     expect(cards.first.locator("a.tel")).to_have_attribute("href", "tel:+380671112200")
     expect(phone.locator("a.tel")).to_have_count(3)  # point-a has no phone of its own
+    # Never reported comes last; each card leads to the coordinator's page of the point.
+    expect(cards.last.locator("h3")).to_have_text("Пункт point-a")
+    link = cards.first.locator("h3 a")
+    expect(link).to_have_attribute("href", "/coordinate/points/c-stale-1")
+    answered = cards.first.get_by_role("group", name="Відповіли — пункт зараз:")
+    expect(answered.get_by_role("button")).to_have_count(4)
+    not_through = cards.first.get_by_role("group", name="Не вдалося поговорити:")
+    for outcome in ("Не відповіли", "Помилковий номер", "Передзвонити пізніше"):
+        expect(not_through.get_by_role("button", name=outcome)).to_be_visible()
 
     cards.first.get_by_role("button", name="Підтверджено: відчинено").click()
     expect(phone.locator(".notice.ok")).to_contain_text("Дзвінок записано")

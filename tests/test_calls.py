@@ -23,8 +23,9 @@ from tests.conftest import REGION_A, REGION_B, point_create, sign_in_as
 
 RULES = calls.CallRules()
 IN_DOUBT = {ShownStatus.UNCONFIRMED, ShownStatus.NO_RESPONSE, ShownStatus.UNKNOWN}
-# The most urgent first: flagged; then the longest since anyone answering for it spoke.
-POOL_ORDER = ["k-flagged", "k-never", "k-silent", "k-stale", "point-a"]
+# The most urgent first: flagged; then unconfirmed (residents see it in doubt), then silent,
+# then never reported — each the longest waiting first.
+POOL_ORDER = ["k-flagged", "k-stale", "k-silent", "k-never", "point-a"]
 ORG_PHONE = "+380 44 000 11 22"
 
 
@@ -124,6 +125,22 @@ def test_pool_agrees_with_the_freshness_rule_at_any_moment(kyiv, db, clock):
                 if p.visibility != "hidden" and (shown(p, clock) in IN_DOUBT or p.flagged_at)
             }
         assert set(pool_ids(db, clock)) == expected, f"after {hours} more hours"
+
+
+def test_within_each_kind_the_longest_waiting_comes_first(kyiv, db, clock):
+    made = clock() - timedelta(hours=72)
+    with db.write() as session:
+        for point_id, hours_ago in [("u-10h", 10), ("u-20h", 20), ("s-50h", 50), ("s-40h", 40)]:
+            data = point_create(point_id, REGION_A, 50.3, 30.4)
+            point_store.create_point(session, data, CLI, now=made)
+            at = clock() - timedelta(hours=hours_ago)
+            reports.add_report(session, point_id, ReportCreate(status="open"), CLI, now=at)
+    assert pool_ids(db, clock) == [
+        "k-flagged",
+        "u-20h", "u-10h", "k-stale",  # unconfirmed for 20, 10 and 8 hours
+        "s-50h", "s-40h", "k-silent",  # silent for 50, 40 and 30 hours
+        "k-never", "point-a",  # never reported: the oldest first
+    ]  # fmt: skip
 
 
 def test_a_point_nobody_answered_waits_behind_those_never_called(kyiv, db, clock):
@@ -287,6 +304,39 @@ def test_no_answer_is_only_recorded(kyiv, db, clock):
     assert "k-silent" in pool_ids(db, clock)
 
 
+@pytest.mark.parametrize("outcome", ["full", "standby"])
+def test_full_and_standby_report_what_the_point_said(kyiv, db, clock, outcome):
+    record(db, clock, claim_point(db, clock, "k-stale"), outcome)
+    point = point_row(db, "k-stale")
+    assert point.status == outcome and shown(point, clock) == ShownStatus(outcome)
+    assert point.verified_at == clock() and "k-stale" not in pool_ids(db, clock)
+    with db.read() as session:
+        assert reports.history(session, "k-stale")[0].source == "call"
+
+
+def test_a_wrong_number_waits_behind_the_rest_for_a_day(kyiv, db, clock):
+    record(db, clock, claim_point(db, clock, "k-flagged"), "wrong_number", note="a bakery")
+    assert point_row(db, "k-flagged").flagged_at is not None  # nothing reported
+    assert pool_ids(db, clock)[-1] == "k-flagged"
+    clock.advance(hours=3)  # a no-answer would be urgent again by now; a wrong number is not
+    assert pool_ids(db, clock)[-1] == "k-flagged"
+    clock.advance(hours=22)
+    assert pool_ids(db, clock)[0] == "k-flagged"
+
+
+def test_call_back_later_takes_the_point_out_of_the_pool_for_an_hour(kyiv, db, clock):
+    before = point_row(db, "k-stale")
+    record(db, clock, claim_point(db, clock, "k-stale"), "call_back", note="after the lunch")
+    assert "k-stale" not in pool_ids(db, clock)
+    assert "k-stale" not in [p for _id, p in claim(db, clock, who="coordinator_a")]
+    clock.advance(minutes=59)
+    assert "k-stale" not in pool_ids(db, clock)
+    clock.advance(minutes=2)
+    assert "k-stale" in pool_ids(db, clock)
+    after = point_row(db, "k-stale")
+    assert (after.updated_at, after.verified_at) == (before.updated_at, before.verified_at)
+
+
 def test_a_call_is_recorded_once(kyiv, db, clock):
     claim_id = claim_point(db, clock, "k-stale")
     record(db, clock, claim_id, "no_answer")
@@ -386,16 +436,21 @@ def test_claim_a_batch_and_see_whom_to_call(calls_page, db, clock):
     assert "It is closed: 3" in html
     assert "Last report: reported “Open” at 12:00" in html  # k-stale, 8 hours ago
     assert "Yours until 20:30 (in 30 minutes)" in html
-    for label in ("Confirmed open", "No answer", "Closed"):
+    for label in ("Confirmed open", "Full: no places left", "On standby", "Closed"):
+        assert f">{label}</button>" in html
+    for label in ("No answer", "Wrong number", "Call back later"):
         assert f">{label}</button>" in html
     assert "Point k-hidden" not in html and "Point k-fresh" not in html
+    # Each point links to the coordinator's page of it, with its reports and change log.
+    assert 'href="/coordinate/points/k-flagged"' in html and 'href="/points/' not in html
+    assert "Kyiv, vul. Testova, 9" in html and "вул. Тестова" not in html  # as English reads it
 
 
 def test_confirmed_from_the_page_shows_on_the_public_map_at_once(calls_page, db, clock):
     csrf = sign_in_as(calls_page, db, "coordinator_a", clock())
     calls_page.post("/coordinate/calls/claim", data={"csrf": csrf, "size": "3"})
     html = calls_page.get("/coordinate/calls", headers=EN).text
-    first = claim_ids(html)[1]  # k-never, the second most urgent
+    first = claim_ids(html)[1]  # k-stale, the second most urgent
     done = calls_page.post(
         f"/coordinate/calls/{first}",
         data={"csrf": csrf, "outcome": "confirmed", "note": "spoke to the caretaker"},
@@ -403,7 +458,7 @@ def test_confirmed_from_the_page_shows_on_the_public_map_at_once(calls_page, db,
     )
     assert done.headers["location"] == "/coordinate/calls?done=recorded"
     features = calls_page.get("/api/v1/points").json()["features"]
-    assert {f["id"]: f["properties"]["status"] for f in features}["k-never"] == "open"
+    assert {f["id"]: f["properties"]["status"] for f in features}["k-stale"] == "open"
     html = calls_page.get(done.headers["location"], headers=EN).text
     assert "Call recorded" in html and "spoke to the caretaker" in html
     assert len(claim_ids(html)) == 2
@@ -456,7 +511,7 @@ def test_another_region_neither_sees_nor_records_my_calls(calls_page, db, clock)
         calls_page.post("/coordinate/signals/k-stale/claim", data={"csrf": csrf_b}).status_code
         == 403
     )
-    assert sorted(claims_in_db(db)) == [("k-flagged", None), ("k-never", None)]
+    assert sorted(claims_in_db(db)) == [("k-flagged", None), ("k-stale", None)]
 
 
 def test_colleagues_see_who_is_calling_what_until_when_and_the_calls_made(
@@ -469,10 +524,24 @@ def test_colleagues_see_who_is_calling_what_until_when_and_the_calls_made(
     sign_in_as(calls_page, db, second_coordinator_a, clock())
     html = calls_page.get("/coordinate/calls", headers=EN).text
     others = html[html.index("Claimed by others") : html.index("Recent calls")]
-    assert "Point k-never" in others and "coordinator_a" in others and "20:30" in others
+    assert "Point k-stale" in others and "coordinator_a" in others and "20:30" in others
     recent = html[html.index("Recent calls") :]
     assert "Point k-flagged" in recent and "No answer" in recent
     assert claim_ids(html) == []
+
+
+def test_call_back_later_from_the_page_is_listed_and_leaves_the_queue(calls_page, db, clock):
+    csrf = sign_in_as(calls_page, db, "coordinator_a", clock())
+    calls_page.post("/coordinate/calls/claim", data={"csrf": csrf, "size": "1"})
+    first = claim_ids(calls_page.get("/coordinate/calls").text)[0]
+    calls_page.post(
+        f"/coordinate/calls/{first}",
+        data={"csrf": csrf, "outcome": "call_back", "note": "ring at six"},
+    )
+    html = calls_page.get("/coordinate/calls", headers=EN).text
+    recent = html[html.index("Recent calls") :]
+    assert "Point k-flagged" in recent and "Call back later" in recent and "ring at six" in recent
+    assert "Waiting for a call: 4" in html and "out of the queue for 1 hour" in html
 
 
 def test_the_queue_reads_in_ukrainian(calls_page, db, clock):

@@ -10,7 +10,15 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from nezlam.domain import opening_hours
 from nezlam.domain.vocabulary import (
@@ -28,10 +36,31 @@ POINT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
 USERNAME_PATTERN = r"^[a-zA-Z0-9_.@-]{3,64}$"
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
+# Limits shared by the API, the import and the forms: a card stays a card, and one editor
+# cannot make every resident's answer megabytes long.
+NAME_MAX = 200  # characters per language
+NOTES_MAX = 1000  # characters per language: a few sentences
+LANGUAGES_MAX = 8  # languages in one multilingual field
+SLUG_MAX = 64
 
-Latitude = Annotated[float, Field(ge=-90, le=90, description="degrees WGS84")]
-Longitude = Annotated[float, Field(ge=-180, le=180, description="degrees WGS84")]
+
+def _not_a_boolean(value: object) -> object:
+    # JSON true is not 1 person nor 1 litre: pydantic's lax mode would take it as one.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+NotBoolean = BeforeValidator(_not_a_boolean)
+Latitude = Annotated[float, NotBoolean, Field(ge=-90, le=90, description="degrees WGS84")]
+Longitude = Annotated[float, NotBoolean, Field(ge=-180, le=180, description="degrees WGS84")]
 Phone = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[0-9+() \-]+$")]
+SlugRef = Annotated[str, Field(min_length=1, max_length=SLUG_MAX, description="a slug")]
+ServiceCode = Annotated[str, Field(max_length=40)]
+LanguageCode = Annotated[str, Field(pattern=LANGUAGE_PATTERN.pattern)]
+NoteText = Annotated[str, Field(max_length=NOTES_MAX)]
+# The types say the limits (the OpenAPI shows them); `check_notes`, run first, says them in words.
+Notes = Annotated[dict[LanguageCode, NoteText], Field(max_length=LANGUAGES_MAX)]
 
 
 def _contains_nul(value: object) -> bool:
@@ -45,7 +74,9 @@ def _contains_nul(value: object) -> bool:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # allow_inf_nan: a JSON NaN or Infinity is refused as "not a finite number" rather than
+    # failing a range check with a misleading message.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -59,25 +90,47 @@ class Strict(BaseModel):
 NAMES_SCHEMA = {
     "required": ["uk"],
     "propertyNames": {"pattern": LANGUAGE_PATTERN.pattern},
+    "maxProperties": LANGUAGES_MAX,
+    "additionalProperties": {"type": "string", "minLength": 1, "maxLength": NAME_MAX},
     "example": {"uk": "Пункт незламності", "en": "Invincibility point"},
 }
+NOTES_EXAMPLE = {"uk": "Вхід з двору", "en": "Entrance from the courtyard"}
+
+
+def check_languages(
+    value: dict[str, str], what: str, shortest: int, longest: int
+) -> dict[str, str]:
+    """A text per language: codes like 'uk' or 'en', each text of shortest..longest characters."""
+    if len(value) > LANGUAGES_MAX:
+        raise ValueError(f"{what} in at most {LANGUAGES_MAX} languages")
+    for language, text in value.items():
+        if not LANGUAGE_PATTERN.match(language):
+            shown = language if len(language) <= 20 else language[:20] + "…"
+            raise ValueError(f"{shown!r} is not a language code like 'uk' or 'en'")
+        if not shortest <= len(text) <= longest:
+            size = f"{shortest} to {longest}" if shortest else f"at most {longest}"
+            raise ValueError(f"{what} in {language!r} must be {size} characters")
+    return value
 
 
 def check_names(value: dict[str, str]) -> dict[str, str]:
     if not value.get("uk"):
         raise ValueError("a Ukrainian name ('uk') is required")
-    for language, text in value.items():
-        if not LANGUAGE_PATTERN.match(language):
-            raise ValueError(f"{language!r} is not a language code like 'uk' or 'en'")
-        if not text or len(text) > 200:
-            raise ValueError(f"name in {language!r} must be 1 to 200 characters")
+    return check_languages(value, "name", 1, NAME_MAX)
+
+
+def check_notes(value: object) -> object:
+    """Before the types are checked: anything but a map of texts is left to them to refuse."""
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        check_languages({str(k): v for k, v in value.items()}, "notes", 0, NOTES_MAX)
     return value
 
 
 def check_services(value: list[str]) -> list[str]:
-    unknown = [code for code in value if code not in SERVICES]
-    if unknown:
-        raise ValueError(f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICES)}")
+    unknown = [code[:40] for code in value if code not in SERVICES]
+    if unknown:  # a few named, not an echo of everything that was sent
+        named = ", ".join(unknown[:5]) + (", …" if len(unknown) > 5 else "")
+        raise ValueError(f"unknown service(s) {named}; known: {', '.join(SERVICES)}")
     return sorted(set(value), key=list(SERVICES).index)
 
 
@@ -89,24 +142,27 @@ class PointFields(Strict):
     category: Category = None  # type: ignore[assignment]
     kind: Kind = None  # type: ignore[assignment]
     anchor: bool = Field(None, description="48 h autonomy and beds")  # type: ignore[assignment]
-    organisation: str | None = Field(None, description="organisation slug")
+    organisation: SlugRef | None = Field(None, description="organisation slug")
     phone: Phone | None = None
     lat: Latitude = None  # type: ignore[assignment]
     lon: Longitude = None  # type: ignore[assignment]
     address: str | None = Field(None, max_length=300)
     locality: str = Field(None, min_length=1, max_length=120)  # type: ignore[assignment]
     region: str = Field(None, min_length=1, max_length=120)  # type: ignore[assignment]
-    timezone: str = Field(None, description="IANA, e.g. Europe/Kyiv")  # type: ignore[assignment]
+    timezone: str = Field(  # type: ignore[assignment]
+        None, max_length=64, description="IANA, e.g. Europe/Kyiv"
+    )
     visibility: Visibility = None  # type: ignore[assignment]
-    services: list[str] = None  # type: ignore[assignment]
-    capacity: int | None = Field(None, ge=0, le=100_000)
+    services: list[ServiceCode] = Field(None, max_length=100)  # type: ignore[assignment]
+    capacity: Annotated[int, NotBoolean] | None = Field(None, ge=0, le=100_000)
     opening_hours: str | None = Field(
         None, max_length=500, description="OpenStreetMap syntax, e.g. Mo-Fr 08:00-20:00; Su off"
     )
-    notes: dict[str, str] | None = None
+    notes: Notes | None = Field(None, examples=[NOTES_EXAMPLE])
     external_id: str | None = Field(None, min_length=1, max_length=200)
 
     _names = field_validator("name")(lambda cls, v: check_names(v))
+    _notes = field_validator("notes", mode="before")(lambda cls, v: check_notes(v))
     _services = field_validator("services")(lambda cls, v: check_services(v))
 
     @field_validator("timezone")
@@ -159,8 +215,8 @@ class ReportCreate(Strict):
     power: Power | None = None
     heating: bool | None = None
     internet: bool | None = None
-    occupancy: int | None = Field(None, ge=0, le=100_000)
-    occupancy_change: int | None = Field(
+    occupancy: Annotated[int, NotBoolean] | None = Field(None, ge=0, le=100_000)
+    occupancy_change: Annotated[int, NotBoolean] | None = Field(
         None,
         ge=-OCCUPANCY_STEP_MAX,
         le=OCCUPANCY_STEP_MAX,
@@ -168,7 +224,7 @@ class ReportCreate(Strict):
         "point's occupancy when the report is stored (never below 0), so that two people "
         "counting at the same door both count",
     )
-    fuel_litres: float | None = Field(None, ge=0, le=100_000)
+    fuel_litres: Annotated[float, NotBoolean] | None = Field(None, ge=0, le=100_000)
     verify: bool = Field(False, description="the operator confirms everything is still current")
     client_time: datetime | None = Field(
         None,
@@ -228,7 +284,7 @@ class UserCreate(Strict):
     username: str = Field(pattern=USERNAME_PATTERN)
     password: str | None = Field(None, min_length=10, max_length=200)
     display_name: str | None = Field(None, max_length=200)
-    organisation: str | None = None
+    organisation: SlugRef | None = None
 
 
 class UserUpdate(Strict):
@@ -236,7 +292,7 @@ class UserUpdate(Strict):
 
     password: str | None = Field(None, min_length=10, max_length=200)
     display_name: str | None = Field(None, max_length=200)
-    organisation: str | None = None
+    organisation: SlugRef | None = None
     is_active: bool | None = None
 
 
@@ -250,7 +306,7 @@ class RoleGrantCreate(Strict):
     role: str = Field(pattern=r"^(admin|coordinator|operator)$")
     region: str | None = Field(None, min_length=1, max_length=120)
     point_id: str | None = Field(None, pattern=POINT_ID_PATTERN)
-    organisation: str | None = None
+    organisation: SlugRef | None = None
 
     @model_validator(mode="after")
     def _scope(self) -> RoleGrantCreate:

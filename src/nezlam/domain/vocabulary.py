@@ -144,6 +144,10 @@ class CallOutcome(StrEnum):
     CONFIRMED = "confirmed"  # someone answered: the point is as shown (sets verified_at)
     NO_ANSWER = "no_answer"
     CLOSED = "closed"  # someone answered: the point is closed (reports closed)
+    FULL = "full"  # someone answered: open but no places left (reports full)
+    STANDBY = "standby"  # someone answered: ready, opens when needed (reports standby)
+    WRONG_NUMBER = "wrong_number"  # the number is not the point's: it waits behind the rest
+    CALL_BACK = "call_back"  # "call again later": out of the pool for a while, then back
 
 
 # The inspection checklist, in the order an inspector walks through it.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -27,9 +27,7 @@ from nezlam.store.points import get_point
 from nezlam.store.reports import add_report
 from nezlam.store.tables import (
     CallClaim,
-    Organisation,
     Point,
-    StatusReport,
     User,
 )
 
@@ -43,8 +41,11 @@ class AlreadyRecorded(Conflict):
 
 
 # A point nobody answered comes back behind the others for this long, so callers try the rest
-# before ringing the same silent number again.
+# before ringing the same silent number again; a wrong number, until someone can fix it.
 NO_ANSWER_BACKOFF = timedelta(hours=2)
+WRONG_NUMBER_BACKOFF = timedelta(hours=24)
+# "Call again later": out of the pool altogether for this long, then back in its place.
+CALL_BACK_AFTER = timedelta(hours=1)
 MAX_BATCH = 50
 NOTE_MAX = 300
 
@@ -84,16 +85,54 @@ def is_live(now: datetime) -> ColumnElement[bool]:
     return and_(CallClaim.finished_at.is_(None), CallClaim.expires_at > now)
 
 
+def urgency(now: datetime, rules: CallRules) -> tuple[Any, Any]:
+    """SQL for (the bucket, how long within it) that orders the pool: first what visitors flagged
+    (the oldest flag first), then points residents are shown as unconfirmed — said open, not
+    confirmed since — the longest unconfirmed first, then the silent, the longest silent first,
+    and last the points that never reported (the oldest first): a point nobody has heard of yet
+    is less likely to send anyone out in the cold than one the finder shows in doubt."""
+    unknown = or_(Point.status.is_(None), Point.updated_at.is_(None))
+    silent = Point.updated_at <= now - rules.no_response_after
+    bucket = case(
+        (Point.flagged_at.is_not(None), 0),
+        (unknown, 3),
+        (silent, 2),
+        else_=1,
+    )
+    since = case(
+        (Point.flagged_at.is_not(None), Point.flagged_at),
+        (unknown, Point.created_at),
+        (silent, Point.updated_at),
+        else_=func.coalesce(Point.verified_at, Point.updated_at),
+    )
+    return bucket, since
+
+
 def pool_query(regions: list[str], now: datetime, rules: CallRules) -> Select[Any]:
-    """Points of `regions` in doubt or flagged by visitors, with no live claim; most urgent
-    first: points recently called without an answer last, then flagged ones, then the longest
-    silent. Hidden points are in no public view, so nobody is misled by them: not in the pool."""
+    """Points of `regions` in doubt or flagged by visitors, with no live claim, most urgent first
+    (see `urgency`); points called lately without an answer or at a wrong number come after all
+    the rest, and "call back later" ones are out of it for CALL_BACK_AFTER. Hidden points are in
+    no public view, so nobody is misled by them: not in the pool."""
     claimed = exists().where(CallClaim.point_id == Point.id, is_live(now))
     unanswered = exists().where(
         CallClaim.point_id == Point.id,
-        CallClaim.outcome == str(CallOutcome.NO_ANSWER),
-        CallClaim.finished_at > now - NO_ANSWER_BACKOFF,
+        or_(
+            and_(
+                CallClaim.outcome == str(CallOutcome.NO_ANSWER),
+                CallClaim.finished_at > now - NO_ANSWER_BACKOFF,
+            ),
+            and_(
+                CallClaim.outcome == str(CallOutcome.WRONG_NUMBER),
+                CallClaim.finished_at > now - WRONG_NUMBER_BACKOFF,
+            ),
+        ),
     )
+    later = exists().where(
+        CallClaim.point_id == Point.id,
+        CallClaim.outcome == str(CallOutcome.CALL_BACK),
+        CallClaim.finished_at > now - CALL_BACK_AFTER,
+    )
+    bucket, since = urgency(now, rules)
     return (
         select(Point)
         .where(
@@ -101,13 +140,9 @@ def pool_query(regions: list[str], now: datetime, rules: CallRules) -> Select[An
             Point.visibility != str(Visibility.HIDDEN),
             or_(in_doubt(now, rules), Point.flagged_at.is_not(None)),
             ~claimed,
+            ~later,
         )
-        .order_by(
-            unanswered,
-            Point.flagged_at.is_(None),
-            func.coalesce(Point.verified_at, Point.updated_at, Point.created_at),
-            Point.id,
-        )
+        .order_by(unanswered, bucket, since, Point.id)
     )
 
 
@@ -246,7 +281,8 @@ def record_call(
     and the point as written by its report (None for no answer), for the index.
 
     confirmed: a "still current" report (sets verified_at; a never-reported point is reported
-    open, as the button says); closed: a closed report; no_answer: only recorded."""
+    open, as the button says); closed, full, standby: a report of that status; no_answer,
+    wrong_number, call_back: only recorded (they change the point's place in the pool)."""
     kind = _outcome(outcome)
     note = _note(note)
     claim = session.get(CallClaim, claim_id)
@@ -304,70 +340,23 @@ def _finish(
         raise ClaimExpired("your claim expired; claim again", field="claim")
 
 
+# Someone answered and said what the point is now: a status report like any other.
+STATED = {
+    CallOutcome.CLOSED: Status.CLOSED,
+    CallOutcome.FULL: Status.FULL,
+    CallOutcome.STANDBY: Status.STANDBY,
+}
+
+
 def _report_for(kind: CallOutcome, point: Point) -> ReportCreate | None:
     if kind == CallOutcome.CONFIRMED:
         if point.status is None:
             return ReportCreate(status=Status.OPEN, verify=True)
         return ReportCreate(verify=True)
-    if kind == CallOutcome.CLOSED:
-        return ReportCreate(status=Status.CLOSED)
-    return None
+    if kind in STATED:
+        return ReportCreate(status=STATED[kind])
+    return None  # no answer, a wrong number, call back later: only recorded
 
 
 def _call_entry(claim: CallClaim, kind: CallOutcome, note: str | None) -> dict[str, Any]:
     return {"claim": claim.id, "outcome": str(kind), "note": note}
-
-
-# --- What the call screen shows ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClaimView:
-    claim: CallClaim
-    point: Point
-    username: str
-    organisation_name: str | None = None
-    organisation_phone: str | None = None
-
-
-def _claims_query(regions: list[str]) -> Select[Any]:
-    return (
-        select(CallClaim, Point, User.username, Organisation.name, Organisation.phone)
-        .join(Point, Point.id == CallClaim.point_id)
-        .join(User, User.id == CallClaim.user_id)
-        .outerjoin(Organisation, Organisation.id == Point.organisation_id)
-        .where(Point.region.in_(regions))
-    )
-
-
-def live_claims(session: Session, regions: list[str], now: datetime) -> list[ClaimView]:
-    """Every live claim on points of `regions`, soonest to lapse first."""
-    query = _claims_query(regions).where(is_live(now)).order_by(CallClaim.expires_at, CallClaim.id)
-    return [ClaimView(*row) for row in session.execute(query)]
-
-
-def recent_calls(session: Session, regions: list[str], limit: int = 20) -> list[ClaimView]:
-    """Finished calls on points of `regions`, newest first."""
-    query = (
-        _claims_query(regions)
-        .where(CallClaim.finished_at.is_not(None))
-        .order_by(CallClaim.finished_at.desc(), CallClaim.id.desc())
-        .limit(limit)
-    )
-    return [ClaimView(*row) for row in session.execute(query)]
-
-
-def last_reports(session: Session, point_ids: list[str]) -> dict[str, StatusReport]:
-    """The newest report of each point."""
-    newest = (
-        select(func.max(StatusReport.id))
-        .where(StatusReport.point_id.in_(point_ids))
-        .group_by(StatusReport.point_id)
-    )
-    rows = session.execute(select(StatusReport).where(StatusReport.id.in_(newest))).scalars()
-    return {report.point_id: report for report in rows}
-
-
-def regions_with_points(session: Session) -> list[str]:
-    """Every region some point is in (what an admin coordinates)."""
-    return list(session.execute(select(Point.region).distinct().order_by(Point.region)).scalars())

@@ -30,6 +30,7 @@ from nezlam.domain.points import (
     PointCreate,
     PointUpdate,
     RoleGrantCreate,
+    ServiceCode,
     Strict,
     UserCreate,
     check_services,
@@ -58,7 +59,7 @@ class ApplicationPoint(Strict):
     locality: str = Field(min_length=1, max_length=120)
     lat: Latitude
     lon: Longitude
-    services: list[str] = Field(default_factory=list)
+    services: list[ServiceCode] = Field(default_factory=list, max_length=100)
     opening_hours: str | None = Field(None, max_length=500)
     capacity: int | None = Field(None, ge=0, le=100_000)
 

@@ -21,6 +21,7 @@ from nezlam.store.tables import LoginSession, PasswordReset, User
 
 LIFETIME = timedelta(hours=24)
 MIN_PASSWORD = 10  # as accounts.set_password and UserCreate require
+MAX_PASSWORD = 200  # as UserCreate: argon2 need not hash a page of text
 
 
 class LinkRefused(NotFound):
@@ -89,8 +90,8 @@ def use(session: Session, token: str, password: str, now: datetime) -> User:
     """Set the password through the link, once: the link is spent in the same transaction (a
     conditional update, so two simultaneous uses cannot both succeed) and every login session
     of the user ends."""
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(f"must be at least {MIN_PASSWORD} characters", field="password")
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise Invalid(f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters", field="password")
     user = user_for(session, token, now)
     spent = session.execute(
         update(PasswordReset)

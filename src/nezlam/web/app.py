@@ -27,11 +27,14 @@ from nezlam.web import (
     inspections,
     needs,
     onboarding,
+    openapi,
     people,
     workspace,
 )
 from nezlam.web.api import accounts, feeds, places, points
 from nezlam.web.fast_path import FastPath
+from nezlam.web.hygiene import Hygiene
+from nezlam.web.limits import BodyLimit
 from nezlam.web.responses import OrjsonResponse
 from nezlam.web.state import AppState
 
@@ -81,8 +84,13 @@ def create_app(
     )
     app.state.nezlam = state
     errors.install(app)
-    # Pages and feeds are compressed for weak connections; the JSON hot path (fast_path) is not.
+    openapi.install(app)
+    # Innermost first. Pages and feeds are compressed for weak connections (the nearest query
+    # compresses its own, in fast_path); bodies are capped before anything reads them; HEAD
+    # and the error answers' security headers are seen to around everything.
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(Hygiene, tile_url=settings.tile_url)
     app.mount(
         "/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"
     )

@@ -1,8 +1,10 @@
 """The coordinator's call queue and visitor-signal inbox: plain pages and forms, no JavaScript.
 
 A coordinator claims a batch of points in doubt, phones each (the numbers are `tel:` links),
-and presses one of three big buttons: confirmed open, no answer, closed. The inbox lists what
-visitors said against points in the last 48 hours and whether the point has answered since.
+and presses one big button for how it went: confirmed, full, on standby or closed (a report),
+no answer, wrong number or call back later (only recorded: they move the point in the pool).
+The inbox lists what visitors said against points in the last 48 hours and whether the point
+has answered since.
 Every form carries the session's CSRF token; the rules live in `store.calls`.
 """
 
@@ -20,11 +22,12 @@ from sqlalchemy.orm import Session
 from nezlam.domain.errors import Conflict, Invalid
 from nezlam.domain.freshness import shown_status
 from nezlam.domain.public import pick_name
-from nezlam.domain.vocabulary import CallOutcome, Status
-from nezlam.store import calls
+from nezlam.domain.vocabulary import Status
+from nezlam.store import call_screen, calls
 from nezlam.store import signal_inbox as inbox
 from nezlam.store.tables import Point, StatusReport
 from nezlam.web import presenters
+from nezlam.web.coordinate_words import local_name, outcome_words
 from nezlam.web.finder import page
 from nezlam.web.forms import Gettext, done_redirect, run_form, words
 from nezlam.web.session import SignedIn, coordinator_page, form_sender, regions_of
@@ -49,12 +52,12 @@ def call_queue(request: Request) -> Response:
     now, rules = state.clock(), calls.CallRules.of(state.settings)
     with state.db.read() as session:
         regions = coordinated_regions(session, who)
-        claims = calls.live_claims(session, regions, now)
+        claims = call_screen.live_claims(session, regions, now)
         mine = [c for c in claims if c.claim.user_id == who.principal.user_id]
-        reports = calls.last_reports(session, [c.point.id for c in mine])
+        reports = call_screen.last_reports(session, [c.point.id for c in mine])
         signals = inbox.negative_signals(session, regions, now - inbox.SIGNAL_INBOX_WINDOW)
         waiting = calls.pool_size(session, regions, now, rules)
-        recent = calls.recent_calls(session, regions)
+        recent = call_screen.recent_calls(session, regions)
     say = Words(now, lang, _, state)
     return page(
         request,
@@ -64,6 +67,7 @@ def call_queue(request: Request) -> Response:
         waiting=waiting,
         regions=regions,
         claim_for=format_timedelta(rules.claim_for, locale=lang, threshold=1.1),
+        call_back_after=format_timedelta(calls.CALL_BACK_AFTER, locale=lang),
         mine=[say.call_card(c, reports.get(c.point.id), signals.get(c.point.id)) for c in mine],
         others=[say.claim_row(c) for c in claims if c.claim.user_id != who.principal.user_id],
         recent=[say.call_row(c) for c in recent],
@@ -83,7 +87,7 @@ def signal_inbox(request: Request) -> Response:
     with state.db.read() as session:
         regions = coordinated_regions(session, who)
         groups = inbox.signal_inbox(session, regions, now)
-        claims = {c.point.id: c for c in calls.live_claims(session, regions, now)}
+        claims = {c.point.id: c for c in call_screen.live_claims(session, regions, now)}
     say = Words(now, lang, _, state)
     return page(
         request,
@@ -96,7 +100,7 @@ def signal_inbox(request: Request) -> Response:
 
 
 def coordinated_regions(session: Session, who: SignedIn) -> list[str]:
-    everywhere = calls.regions_with_points(session) if who.principal.is_admin else []
+    everywhere = call_screen.regions_with_points(session) if who.principal.is_admin else []
     return regions_of(who, everywhere)
 
 
@@ -124,7 +128,7 @@ def apply_claim_batch(request: Request, form: Any) -> Response:
 
 @router.post("/coordinate/calls/{claim_id:int}")
 async def record_call(request: Request, claim_id: int) -> Response:
-    """One of the three buttons: confirmed, no answer, closed (with an optional note)."""
+    """One of the outcome buttons (with an optional note)."""
     return await run_form(request, apply_call, claim_id)
 
 
@@ -192,11 +196,7 @@ class Words:
         self.now, self.lang, self._, self.settings = now, lang, _, state.settings
         self.statuses = dict(status_labels(_))
         self.signals = presenters.signal_labels(_)
-        self.outcomes = {
-            str(CallOutcome.CONFIRMED): _("Confirmed"),
-            str(CallOutcome.NO_ANSWER): _("No answer"),
-            str(CallOutcome.CLOSED): _("Closed"),
-        }
+        self.outcomes = outcome_words(_)
 
     def time(self, moment: datetime) -> str:
         """14:05 today; 23.11 14:05 another day."""
@@ -220,7 +220,9 @@ class Words:
         return {
             "id": point.id,
             "name": pick_name(point.name, self.lang),
-            "place": ", ".join(p for p in (point.locality, point.address) if p),
+            "place": ", ".join(
+                local_name(p, self.lang) for p in (point.locality, point.address) if p
+            ),
             "status": presenters.status_words(props, self.now, self.lang, self._),
             "flagged": self.time(point.flagged_at) if point.flagged_at else None,
         }
@@ -242,14 +244,14 @@ class Words:
 
     def call_card(
         self,
-        view: calls.ClaimView,
+        view: call_screen.ClaimView,
         report: StatusReport | None,
         signals: inbox.SignalGroup | None,
     ) -> dict[str, Any]:
         _, point = self._, view.point
         phones = [(point.phone, _("the point"))] if point.phone else []
         if view.organisation_phone:
-            phones.append((view.organisation_phone, view.organisation_name or ""))
+            phones.append((view.organisation_phone, local_name(view.organisation_name, self.lang)))
         left = format_timedelta(
             view.claim.expires_at - self.now, locale=self.lang, threshold=1.1, add_direction=True
         )
@@ -267,14 +269,14 @@ class Words:
             else _("Confirmed: still “{status}”").format(status=self.statuses[reported]),
         }
 
-    def claim_row(self, view: calls.ClaimView) -> dict[str, Any]:
+    def claim_row(self, view: call_screen.ClaimView) -> dict[str, Any]:
         return {
             **self.point(view.point),
             "who": view.username,
             "until": self.time(view.claim.expires_at),
         }
 
-    def call_row(self, view: calls.ClaimView) -> dict[str, Any]:
+    def call_row(self, view: call_screen.ClaimView) -> dict[str, Any]:
         finished = view.claim.finished_at or view.claim.claimed_at
         return {
             **self.point(view.point),
@@ -285,7 +287,7 @@ class Words:
         }
 
     def signal_card(
-        self, group: inbox.SignalGroup, claim: calls.ClaimView | None, who: SignedIn
+        self, group: inbox.SignalGroup, claim: call_screen.ClaimView | None, who: SignedIn
     ) -> dict[str, Any]:
         return {
             **self.point(group.point),

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_decimal
 
 from nezlam.domain.public import iso, pick_name
+from nezlam.domain.vocabulary import CallOutcome
 from nezlam.places.transliteration import transliterate
 from nezlam.web import presenters
 
@@ -61,6 +62,18 @@ def visibility_words(_: Any) -> dict[str, str]:
         "public": _("public"),
         "locality_only": _("protected: only the locality is published"),
         "hidden": _("hidden from the public"),
+    }
+
+
+def outcome_words(_: Any) -> dict[str, str]:
+    return {
+        str(CallOutcome.CONFIRMED): _("Confirmed"),
+        str(CallOutcome.FULL): _("Full"),
+        str(CallOutcome.STANDBY): _("On standby"),
+        str(CallOutcome.CLOSED): _("Closed"),
+        str(CallOutcome.NO_ANSWER): _("No answer"),
+        str(CallOutcome.WRONG_NUMBER): _("Wrong number"),
+        str(CallOutcome.CALL_BACK): _("Call back later"),
     }
 
 
@@ -115,6 +128,9 @@ class ChangeWords:
             "opening_hours": _("Opening hours"),
             "services": _("Services"),
             "visibility": _("Visibility"),
+            "outcome": _("Outcome"),
+            "note": _("Note"),
+            "claim": _("Call number"),
         }
 
     def action(self, code: str) -> str:
@@ -125,6 +141,8 @@ class ChangeWords:
             "report": _("Report"),
             "verify": _("Still current"),
             "flag": _("Flagged by visitors"),
+            "claim": _("Claimed for a call"),
+            "call": _("Phone call"),
         }.get(code, code)
 
     def value(self, name: str, value: Any) -> str:
@@ -139,6 +157,8 @@ class ChangeWords:
             return presenters.power_label(str(value), _) or str(value)
         if name == "visibility":
             return visibility_words(_).get(str(value), str(value))
+        if name == "outcome":
+            return outcome_words(_).get(str(value), str(value))
         if name.endswith("_at") and isinstance(value, str):
             return value and moment(presenters.parse_iso(value), self.now, self.lang)["exact"]
         if isinstance(value, dict):

@@ -81,14 +81,47 @@ def optional_principal(
         return given.identify(session, state.clock())
 
 
+UNAUTHENTICATED = "this needs an API token (Authorization: Bearer <token>) or a signed-in session"
+
+
 async def required_principal(
     principal: Principal | None = Depends(optional_principal),
 ) -> Principal:
     if principal is None:
-        raise Unauthenticated(
-            "this needs an API token (Authorization: Bearer <token>) or a signed-in session"
-        )
+        raise Unauthenticated(UNAUTHENTICATED)
     return principal
+
+
+async def present_credentials(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+) -> Credentials:
+    """What a write that identifies its sender later (in its own transaction) brought; an
+    anonymous caller is refused here, before the body is even looked at."""
+    given = Credentials.of(request, credentials)
+    if not given.present:
+        raise Unauthenticated(UNAUTHENTICATED)
+    return given
+
+
+def needs_credentials(request: Request) -> bool:
+    """True when the route answering this request refuses anonymous callers and none were
+    given: the answer is then 401, whatever else is wrong with the request."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or Credentials.of(request, None).present:
+        return False
+    if request.headers.get("authorization"):
+        return False
+    pending, seen = [dependant], set()
+    while pending:
+        current = pending.pop()
+        if current.call in (required_principal, present_credentials):
+            return True
+        if id(current) not in seen:
+            seen.add(id(current))
+            pending.extend(current.dependencies)
+    return False
 
 
 def actor_of(principal: Principal) -> Actor:

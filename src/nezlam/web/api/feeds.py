@@ -28,7 +28,7 @@ from nezlam.web.state import AppState
 router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
 
 FEED_PARAMETERS = [
-    *query.BBOX_PARAMETERS,
+    *query.FEED_BBOX_PARAMETERS,
     query._param(
         "changed_since",
         "a cursor from a previous response's Nezlam-Next-Cursor header",
@@ -81,7 +81,7 @@ def serve_feed(request: Request, exporter: Exporter) -> Response:
     state: AppState = request.app.state.nezlam
     params = request.query_params
     box = query.bbox(params) or (-180.0, -90.0, 180.0, 90.0)
-    limit = query.integer(params, "limit", 1, 200_000, 200_000)
+    limit = query.integer(params, "limit", 1, query.FEED_LIMIT, query.FEED_LIMIT)
     lang = query.language(params, request.headers.get("accept-language"))
     cursor = params.get("changed_since")
     now = state.clock()

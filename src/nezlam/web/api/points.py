@@ -9,7 +9,6 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.exc import IntegrityError
 
 from nezlam.domain import permissions
@@ -19,7 +18,6 @@ from nezlam.domain.errors import (
     Invalid,
     NotFound,
     TooManyRequests,
-    Unauthenticated,
 )
 from nezlam.domain.permissions import Principal
 from nezlam.domain.points import (
@@ -52,8 +50,8 @@ from nezlam.web.deps import (
     Credentials,
     actor_of,
     app_state,
-    bearer,
     optional_principal,
+    present_credentials,
     required_principal,
 )
 from nezlam.web.state import AppState
@@ -154,7 +152,7 @@ async def list_points(request: Request) -> Response:
     state: AppState = request.app.state.nezlam
     params = request.query_params
     box = query.bbox(params) or (-180.0, -90.0, 180.0, 90.0)
-    limit = query.integer(params, "limit", 1, 20000, 5000)
+    limit = query.integer(params, "limit", 1, query.POINTS_LIMIT, query.POINTS_LIMIT_DEFAULT)
     lang = query.language(params, request.headers.get("accept-language"))
     snap, hits = state.index.within_bbox(*box, query.filters(params), state.clock(), limit)
     body = collection(snap, render(state, snap, hits, lang, with_distance=False), state)
@@ -213,7 +211,11 @@ def get_point(
 
 
 @router.post(
-    "/points", status_code=201, summary="Create a point (coordinators of its region, admins)"
+    "/points",
+    status_code=201,
+    summary="Create a point (coordinators of its region, admins)",
+    response_class=Response,
+    responses={201: {"content": {GEOJSON: {}}, "description": "The point, a GeoJSON Feature"}},
 )
 def create_point(
     data: PointCreate,
@@ -235,7 +237,12 @@ def create_point(
     )
 
 
-@router.patch("/points/{point_id}", summary="Change a point's details")
+@router.patch(
+    "/points/{point_id}",
+    summary="Change a point's details",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}, "description": "The point, a GeoJSON Feature"}},
+)
 def update_point(
     data: PointUpdate,
     point_id: str = PointId,
@@ -286,7 +293,6 @@ def report_body(report: Any) -> dict[str, Any]:
     summary="Send a status report (the point's operators, its coordinators)",
 )
 async def post_report(
-    request: Request,
     data: ReportCreate,
     point_id: str = PointId,
     idempotency_key: str | None = Header(
@@ -296,14 +302,9 @@ async def post_report(
         max_length=128,
         description="Retries with the same key are stored once and answered the same",
     ),
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    given: Credentials = Depends(present_credentials),  # before the body: anonymous is 401
     state: AppState = Depends(app_state),
 ) -> Response:
-    given = Credentials.of(request, credentials)
-    if not given.present:
-        raise Unauthenticated(
-            "this needs an API token (Authorization: Bearer <token>) or a signed-in session"
-        )
     now = state.clock()
     # Who sends it is looked up inside the writer's transaction, with the reports arriving at
     # the same moment: one connection and one commit for all of them (nezlam.report_writer).

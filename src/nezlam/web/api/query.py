@@ -178,16 +178,27 @@ NEAREST_PARAMETERS = [
     ),
     *FILTER_PARAMETERS,
 ]
-BBOX_PARAMETERS = [
-    _param(
-        "bbox",
-        "west,south,east,north in degrees",
-        {"type": "string", "example": "30.3,50.3,30.8,50.6"},
-    ),
-    _param(
-        "limit",
-        "at most this many points",
-        {"type": "integer", "minimum": 1, "maximum": 20000, "default": 5000},
-    ),
-    *FILTER_PARAMETERS,
-]
+# How many points one answer may hold: the API's bounding box, and the feeds (a whole
+# national network). Each check, its error text and its documentation read these.
+POINTS_LIMIT, POINTS_LIMIT_DEFAULT = 20_000, 5_000
+FEED_LIMIT = 200_000
+
+
+def bbox_parameters(limit_max: int, limit_default: int) -> list[dict[str, Any]]:
+    return [
+        _param(
+            "bbox",
+            "west,south,east,north in degrees",
+            {"type": "string", "example": "30.3,50.3,30.8,50.6"},
+        ),
+        _param(
+            "limit",
+            "at most this many points",
+            {"type": "integer", "minimum": 1, "maximum": limit_max, "default": limit_default},
+        ),
+        *FILTER_PARAMETERS,
+    ]
+
+
+BBOX_PARAMETERS = bbox_parameters(POINTS_LIMIT, POINTS_LIMIT_DEFAULT)
+FEED_BBOX_PARAMETERS = bbox_parameters(FEED_LIMIT, FEED_LIMIT)
