@@ -25,12 +25,22 @@ from nezlam.domain.points import (
     OrganisationCreate,
     OrganisationUpdate,
     PointUpdate,
+    ReportCreate,
     RoleGrantCreate,
     UserCreate,
     UserUpdate,
 )
 from nezlam.domain.vocabulary import INSPECTION_ITEMS, SignalKind
-from nezlam.store import accounts, calls, inspections, needs, onboarding, points, signals
+from nezlam.store import (
+    accounts,
+    calls,
+    inspections,
+    needs,
+    onboarding,
+    points,
+    reports,
+    signals,
+)
 from nezlam.store.actor import CLI
 from nezlam.store.db import Database
 from nezlam.store.inspections import InspectionInput
@@ -148,12 +158,16 @@ def _points(session, t: dict[str, str], now: datetime) -> None:
         CLI,
         now=now,
     )
-    # No address: the public pages then show its locality instead.
+    # No address: the public pages then show its locality instead. A kilometre from point-a,
+    # so that no map draws the two as one cluster.
     data = point_create(
-        POINT_R, t["region"], 50.4505, 30.5205, organisation="org-a", address=None,
+        POINT_R, t["region"], 50.4590, 30.5300, organisation="org-a", address=None,
         name={"uk": t["r_name_uk"], "en": t["r_name_en"]}, locality=t["r_locality"],
     )  # fmt: skip
     points.create_point(session, data, CLI, now=now)
+    # Open on a generator nearly out of fuel: a notification for its coordinators.
+    low = ReportCreate(status="open", power="generator", fuel_litres=5.0)
+    reports.add_report(session, "point-a", low, CLI, now=now)
     for _ in range(3):  # three visitors say it is closed: flagged, and in the signal inbox
         signals.add_signal(
             session, "point-a", SignalKind.CLOSED, window=timedelta(hours=2), threshold=3, now=now

@@ -33,7 +33,7 @@ class Page(HTMLParser):
         self.elements: list[tuple[str, dict[str, str | None]]] = []
         self.text: list[str] = []
         self.values: list[str] = []
-        self.data_blocks: list[str] = []
+        self.data_blocks: dict[str, str] = {}  # id (or position) -> text
         self._script: dict[str, str | None] | None = None
         self.feed(html)
         self.close()
@@ -54,7 +54,8 @@ class Page(HTMLParser):
         if self._script is None:
             self.text.append(data)
         elif self._script.get("type") == "application/json":
-            self.data_blocks.append(data)
+            key = self._script.get("id") or str(len(self.data_blocks))
+            self.data_blocks[key] = self.data_blocks.get(key, "") + data
 
     def injected(self) -> list[str]:
         """Elements an attacker's text would have made; the templates make none of them (the
@@ -79,8 +80,12 @@ class Page(HTMLParser):
 def assert_safe(html: str, expected: list[str]) -> Page:
     page = Page(html)
     assert page.injected() == [], "injected elements"
-    for block in page.data_blocks:
+    for block in page.data_blocks.values():
         json.loads(block)
+    for _tag, attrs in page.elements:  # data in attributes (data-facts='{…}') is JSON as well
+        for name, value in attrs.items():
+            if name.startswith("data-") and (value or "").startswith(("{", "[")):
+                json.loads(value or "")
     shown = page.shown()
     missing = [text for text in expected if text not in shown]
     assert not missing, f"not shown as text: {missing}"
@@ -133,6 +138,7 @@ PAGES = [
     Shown("/coordinate/needs", "donor", ("name_uk", "need_details", "unit", "donor_org")),
     Shown("/coordinate", "coordinator_a",
           ("name_uk", "locality", "r_name_uk", "r_locality", "region")),
+    Shown("/coordinate/notifications", "coordinator_a", ("name_uk",)),
     Shown("/coordinate/points/point-a", "coordinator_a",
           ("name_uk", "address", "locality", "org", "hours")),
     Shown("/coordinate/points/point-a/inspect", "coordinator_a", ("name_uk", "inspection_notes")),
@@ -167,8 +173,8 @@ def test_hostile_text_is_shown_as_text(web, planted, db, clock, shown):
     answer = open_page(web, db, clock, shown)
     page = assert_safe(answer.text, [planted.texts[key] for key in shown.texts])
     if shown.names:
-        (block,) = page.data_blocks
-        names = {p["id"]: p["name"] for p in json.loads(block)["points"]}
+        points = json.loads(page.data_blocks["map-data"])["points"]
+        names = {p["id"]: p["name"] for p in points}
         assert {k: names[k] for k in shown.names} == {
             k: planted.texts[v] for k, v in shown.names.items()
         }
