@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from nezlam import demo_kyiv
 from nezlam.domain.points import (
     OrganisationCreate,
     PointCreate,
@@ -46,25 +47,9 @@ DISTRICTS = [
     ("Солом'янський", "Solomianskyi", 50.425, 30.450, 0.020),
     ("Шевченківський", "Shevchenkivskyi", 50.460, 30.490, 0.015),
 ]
-STREETS = [
-    "вул. Хрещатик",
-    "просп. Перемоги",
-    "вул. Велика Васильківська",
-    "просп. Бажана",
-    "вул. Харківське шосе",
-    "просп. Оболонський",
-    "вул. Саксаганського",
-    "вул. Ярославська",
-    "просп. Берестейський",
-    "бул. Лесі Українки",
-    "вул. Антоновича",
-    "просп. Маяковського",
-    "вул. Кирилівська",
-    "просп. Соборності",
-    "вул. Жилянська",
-    "вул. Героїв Дніпра",
-]
-# (category, Ukrainian template, English template, services offered, share)
+# (category, Ukrainian template, English template, services offered, share, opening hours)
+# Hours as such places keep them: schools and offices by day, shops into the evening, the state
+# rescue service, tents and fuel stations round the clock.
 TEMPLATES = [
     (
         "state",
@@ -82,6 +67,7 @@ TEMPLATES = [
             "mother_and_child",
         ],
         0.22,
+        "Mo-Su 08:00-20:00",
     ),
     (
         "state",
@@ -98,6 +84,7 @@ TEMPLATES = [
             "step_free",
         ],
         0.08,
+        "Mo-Fr 08:00-20:00; Sa 09:00-16:00",
     ),
     (
         "state",
@@ -114,6 +101,7 @@ TEMPLATES = [
             "beds",
         ],
         0.08,
+        "24/7",
     ),
     (
         "state",
@@ -121,6 +109,7 @@ TEMPLATES = [
         "Invincibility tent No. {n}",
         ["heat", "power", "hot_drinks", "satellite_internet", "first_aid"],
         0.06,
+        "24/7",
     ),
     (
         "business",
@@ -128,6 +117,7 @@ TEMPLATES = [
         "Teplo café No. {n}",
         ["heat", "power", "hot_drinks", "food", "wifi", "toilet"],
         0.14,
+        "Mo-Fr 07:30-21:00; Sa,Su 09:00-21:00",
     ),
     (
         "business",
@@ -135,6 +125,7 @@ TEMPLATES = [
         "Supermarket No. {n}",
         ["heat", "power", "wifi", "toilet", "step_free"],
         0.12,
+        "Mo-Su 08:00-22:00",
     ),
     (
         "business",
@@ -142,24 +133,32 @@ TEMPLATES = [
         "Generator coworking No. {n}",
         ["heat", "power", "wifi", "hot_drinks", "toilet"],
         0.08,
+        "Mo-Su 08:00-23:00",
     ),
-    ("service", "Аптека № {n}", "Pharmacy No. {n}", ["heat", "first_aid", "step_free"], 0.09),
+    (
+        "service",
+        "Аптека № {n}",
+        "Pharmacy No. {n}",
+        ["heat", "first_aid", "step_free"],
+        0.09,
+        "Mo-Su 08:00-21:00",
+    ),
     (
         "service",
         "АЗС № {n}",
         "Fuel station No. {n}",
         ["heat", "hot_drinks", "food", "toilet"],
         0.07,
+        "24/7",
     ),
-    ("service", "Відділення банку № {n}", "Bank branch No. {n}", ["heat"], 0.06),
-]
-HOURS = [
-    "24/7",
-    "24/7",
-    "24/7",
-    "Mo-Fr 08:00-20:00; Sa 09:00-16:00; Su off",
-    "Mo-Su 08:00-22:00",
-    "Mo-Sa 09:00-21:00; Su 10:00-18:00",
+    (
+        "service",
+        "Відділення банку № {n}",
+        "Bank branch No. {n}",
+        ["heat"],
+        0.06,
+        "Mo-Fr 09:00-18:00",
+    ),
 ]
 ORGANISATIONS = [
     OrganisationCreate(
@@ -230,14 +229,16 @@ YURTS = [
 ]
 
 
-def gazetteer_records() -> list[PlaceRecord]:
+def gazetteer_records(generated: list[PointCreate] | None = None) -> list[PlaceRecord]:
     """What the demo makes findable by typing, until a real street extract is imported with
-    `nezlam places import`: the two towns, Kyiv's districts, and the yurts' addresses."""
+    `nezlam places import`: the two towns, Kyiv's districts, streets and well-known places
+    (`demo_kyiv`), the yurts' addresses, and the address of every generated point that
+    publishes one (a protected point's address stays out: the gazetteer is public)."""
     records = [
         PlaceRecord(
             kind=PlaceKind.PLACE,
             name=KYIV,
-            names={"name:en": "Kyiv"},
+            names={"name:en": "Kyiv", "alt_name": "Київ місто;Kiev"},
             lat=50.4501,
             lon=30.5234,
             place_type="city",
@@ -262,14 +263,6 @@ def gazetteer_records() -> list[PlaceRecord]:
         ),
         PlaceRecord(
             kind=PlaceKind.ADDRESS,
-            street="вулиця Володимирська",
-            housenumber="57",
-            lat=50.44185,
-            lon=30.51330,
-            locality=KYIV,
-        ),
-        PlaceRecord(
-            kind=PlaceKind.ADDRESS,
             street="вулиця Енергетиків",
             housenumber="12",
             lat=50.54680,
@@ -289,7 +282,16 @@ def gazetteer_records() -> list[PlaceRecord]:
                 locality=KYIV,
             )
         )
-    return records
+    addresses = [("вулиця Володимирська", "57", 50.44185, 30.51330)]
+    for point in generated or ():
+        street = STREET_OF_ADDRESS.get((point.address or "").rsplit(", ", 1)[0])
+        if street and point.visibility == "public" and point.address:
+            addresses.append((street, point.address.rsplit(", ", 1)[1], point.lat, point.lon))
+    return records + demo_kyiv.records(addresses)
+
+
+# "вул. Хрещатик" (as a card writes it) → "вулиця Хрещатик" (as the gazetteer names it)
+STREET_OF_ADDRESS = {street.short: street.name for street in demo_kyiv.STREETS}
 
 
 @dataclass(frozen=True)
@@ -311,18 +313,22 @@ DEMO_APPLICANT = ("dala-yurt", "dala-yurt-demo-2022")
 
 
 def generate_points(count: int = 1300, seed: int = SEED) -> list[PointCreate]:
-    """A deterministic Kyiv-like network of `count` points spread over the ten districts."""
+    """A deterministic Kyiv-like network of `count` points spread over the ten districts, each
+    on a real street (the nearest of `demo_kyiv.STREETS`), its address the house it stands at."""
     rng = random.Random(seed)
     weights = [t[4] for t in TEMPLATES]
     numbers: dict[str, int] = {}
     result = []
     for i in range(count):
         d_uk, d_en, lat0, lon0, spread = DISTRICTS[i % len(DISTRICTS)]
-        category, uk, en, services, _share = rng.choices(TEMPLATES, weights)[0]
+        category, uk, en, services, _share, hours = rng.choices(TEMPLATES, weights)[0]
         n = numbers[uk] = numbers.get(uk, 0) + 1 + rng.randrange(3)
         tent = uk.startswith("Намет")
-        lat = lat0 + rng.gauss(0, spread)
-        lon = lon0 + rng.gauss(0, spread * 1.5)
+        on = demo_kyiv.nearest_street(
+            lat0 + rng.gauss(0, spread), lon0 + rng.gauss(0, spread * 1.5)
+        )
+        left = rng.random() < 0.5
+        lat, lon = demo_kyiv.house_position(on, left, rng.uniform(12, 40))
         chosen = [s for s in services if rng.random() < 0.9] or services[:1]
         if category != "service" and rng.random() < 0.15:
             chosen.append("pets_allowed")
@@ -339,20 +345,28 @@ def generate_points(count: int = 1300, seed: int = SEED) -> list[PointCreate]:
                 f"{rng.randrange(10, 99)}",
                 lat=round(lat, 6),
                 lon=round(lon, 6),
-                address=f"{rng.choice(STREETS)}, {rng.randrange(1, 180)}",
+                address=f"{on.street.short}, {demo_kyiv.house_number(on.along_m, left)}",
                 locality=KYIV,
                 region=KYIV,
                 visibility="locality_only" if protected else "public",
                 services=chosen,
                 capacity=rng.choice([20, 30, 40, 50, 80, 100, 150]),
-                opening_hours="24/7" if category == "state" else rng.choice(HOURS),
+                opening_hours=pharmacy_hours(rng) if uk.startswith("Аптека") else hours,
             )
         )
     return result
 
 
-def generate_history(rng: random.Random, now: datetime) -> list[tuple[datetime, ReportCreate]]:
-    """A point's recent reports, oldest first: mostly fresh, some stale, some silent."""
+def pharmacy_hours(rng: random.Random) -> str:
+    """Some pharmacies are open round the clock (цілодобова аптека); most close at night."""
+    return "24/7" if rng.random() < 0.2 else "Mo-Su 08:00-21:00"
+
+
+def generate_history(
+    rng: random.Random, now: datetime, capacity: int = 50
+) -> list[tuple[datetime, ReportCreate]]:
+    """A point's recent reports, oldest first: mostly fresh, some stale, some silent. Nobody
+    counts more people inside than the point has places; a full point is full."""
     roll = rng.random()
     if roll < 0.06:
         return []  # never reported
@@ -364,7 +378,6 @@ def generate_history(rng: random.Random, now: datetime) -> list[tuple[datetime, 
         start = now - timedelta(hours=rng.uniform(0.2, 5))
     status = rng.choices(["open", "standby", "full", "closed"], [0.78, 0.1, 0.05, 0.07])[0]
     power = rng.choices(["grid", "generator", "battery", "none"], [0.35, 0.5, 0.12, 0.03])[0]
-    capacity = 50
     history = [
         (
             start - timedelta(hours=rng.uniform(1, 4)),
@@ -379,12 +392,19 @@ def generate_history(rng: random.Random, now: datetime) -> list[tuple[datetime, 
                 power=power,
                 heating=status != "closed",
                 internet=rng.random() < 0.85,
-                occupancy=rng.randrange(0, capacity) if status in ("open", "full") else 0,
+                occupancy=occupancy(rng, status, capacity),
                 fuel_litres=round(rng.uniform(5, 200), 1) if power == "generator" else None,
             ),
         )
     )
     return history
+
+
+def occupancy(rng: random.Random, status: str, capacity: int) -> int:
+    draw = rng.randrange(0, 50)  # drawn whatever the status, so each history draws alike
+    if status == "full":
+        return capacity
+    return min(draw, capacity - 1) if status == "open" else 0
 
 
 def load(
@@ -418,11 +438,11 @@ def load(
     generated = generate_points(count)
     for i, data in enumerate(generated):
         points.create_point(session, data, DEMO, demo=True, now=now - timedelta(days=30))
-        for moment, report in generate_history(rng, now):
+        for moment, report in generate_history(rng, now, data.capacity or 50):
             reports.add_report(session, data.id or "", report, DEMO, source="demo", now=moment)
         if progress is not None:
             progress(i + 1)
-    add_places(session, "demo", gazetteer_records())
+    add_places(session, "demo", gazetteer_records(generated))
     for account in DEMO_ACCOUNTS:
         donor = account.role == "donor"
         user = accounts.create_user(

@@ -50,6 +50,8 @@ NUMBER_ONLY_PENALTY = 4.0
 STREET_INSTEAD_PENALTY = 12.0
 LOCALITY_BONUS = 3.0
 TYPE_BONUS = 1.5  # "вул. Шевченка" prefers вулиця Шевченка to площа Шевченка
+NEAREST_M = 300.0  # a poster says "near вулиця Володимирська, 57" only when it really is
+SUGGEST_CUTOFF = 55.0  # a weak likeness is still worth offering when nothing matched
 
 
 @dataclass(frozen=True)
@@ -277,12 +279,52 @@ class GazetteerIndex:
                 if score > found.get(index, -1.0):
                     found[index] = score
         if not found:
-            return []
+            # "парк Шевченка, вул. Володимирська, 57": a landmark before the address. Without
+            # a match for the whole, the rest after the first comma may be one.
+            rest = query.split(",", 1)[1] if "," in query else ""
+            return self.search(rest, limit, near) if any(c.isalpha() for c in rest) else []
         indices = np.fromiter(found, dtype=np.int64, count=len(found))
         scores = np.fromiter(found.values(), dtype=np.float64, count=len(found))
         if near is not None:
             km = haversine_m(near[0], near[1], self.lat[indices], self.lon[indices]) / 1000.0
             scores = scores - np.minimum(10.0, 4.0 * np.log10(1.0 + km))
+        return self._top(indices, scores, limit)
+
+    def nearest(self, lat: float, lon: float, max_m: float = NEAREST_M) -> Hit | None:
+        """What to call a position (degrees): the nearest address within `max_m` metres, else
+        the nearest street or named place within it; None when nothing is that near. The
+        score is the distance in metres."""
+        if not self.records:
+            return None
+        metres = haversine_m(lat, lon, self.lat, self.lon)
+        addresses = np.array([r.kind is PlaceKind.ADDRESS for r in self.records])
+        for wanted in (addresses, ~addresses):
+            inside = np.flatnonzero(wanted & (metres <= max_m))
+            if inside.size:
+                best = int(inside[np.argmin(metres[inside])])
+                return Hit(self.records[best], float(metres[best]))
+        return None
+
+    def suggest(self, query: str, limit: int = 3) -> list[Hit]:
+        """Streets and places whose names look most like the query's name part, however weakly
+        (rapidfuzz ratio of skeletons ≥ SUGGEST_CUTOFF): what to offer when `search` finds
+        nothing, so that a resident is never left at a dead end."""
+        found: dict[int, float] = {}
+        for name in {reading.name for reading in readings(query)}:
+            skel = skeleton(name)
+            if len(skel) < 3 or not self.keys:
+                continue
+            matches = process.extract(
+                skel, self.skeletons, scorer=fuzz.ratio, limit=20, score_cutoff=SUGGEST_CUTOFF
+            )
+            for _choice, score, kid in matches:
+                for index in self.targets[kid]:
+                    if self.records[index].kind is not PlaceKind.ADDRESS:
+                        found[index] = max(found.get(index, 0.0), score + self.bonus[index])
+        if not found:
+            return []
+        indices = np.fromiter(found, dtype=np.int64, count=len(found))
+        scores = np.fromiter(found.values(), dtype=np.float64, count=len(found))
         return self._top(indices, scores, limit)
 
     def _top(self, indices: np.ndarray, scores: np.ndarray, limit: int) -> list[Hit]:

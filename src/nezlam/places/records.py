@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from nezlam.places.transliteration import transliterate
+
 
 class PlaceKind(StrEnum):
     ADDRESS = "address"  # a building or entrance with a house number
@@ -68,10 +70,26 @@ def label(record: PlaceRecord) -> str:
     return head
 
 
+def latin_label(record: PlaceRecord) -> str:
+    """The label in Latin letters, for English pages: a name's own English form where the data
+    has one ("Shevchenko Park"), otherwise the national transliteration ("vulytsia Khreshchatyk,
+    22, Kyiv")."""
+    english = record.names.get("name:en")
+    if record.kind is PlaceKind.ADDRESS:
+        head = transliterate(address_line(record.street, record.housenumber))
+        if record.name:
+            head = f"{english or transliterate(record.name)}, {head}"
+    else:
+        head = english or transliterate(record.name or "")
+    locality = transliterate(record.locality) if record.locality else ""
+    return f"{head}, {locality}" if locality and locality != head else head
+
+
 def public(record: PlaceRecord, score: float) -> dict[str, Any]:
     """The shape the API returns for one result."""
     return {
         "label": label(record),
+        "label_en": latin_label(record),
         "kind": record.kind.value,
         "name": record.name,
         "housenumber": record.housenumber,

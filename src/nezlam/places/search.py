@@ -15,6 +15,7 @@ from typing import Any
 
 from nezlam.places import store
 from nezlam.places.gazetteer import GazetteerIndex, Hit
+from nezlam.places.records import public
 from nezlam.store.db import Database
 
 CHECK_SECONDS = 5.0
@@ -83,3 +84,15 @@ def search_places(
     """Results as the API shows them (label, kind, lat, lon, score...): what the finder pages and
     other callers without a Gazetteer of their own use."""
     return [hit.public() for hit in for_database(db).search(query, limit=limit, near=near)]
+
+
+def suggest_places(db: Database, query: str, limit: int = 3) -> list[dict[str, Any]]:
+    """When a search finds nothing: the streets and places whose names look most like it."""
+    return [hit.public() for hit in for_database(db).index().suggest(query, limit=limit)]
+
+
+def place_near(db: Database, lat: float, lon: float) -> dict[str, Any] | None:
+    """What the gazetteer calls the position (lat, lon in degrees): the nearest address, street
+    or place within a few hundred metres, as the API shows a result; None without one."""
+    hit = for_database(db).index().nearest(lat, lon)
+    return public(hit.record, 100.0) if hit else None
