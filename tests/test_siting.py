@@ -446,3 +446,23 @@ def test_site_with_kyiv_points_and_monaco_streets_says_they_cover_nobody_here(
     assert "none of the 2 points open now lies within 400 m of these streets" in said
     assert said.count("warning:") == 1  # Monaco's people and candidates are on its streets
     assert first_site(tmp_path)["name"] == "port"  # Kyiv's points cover nobody in Monaco
+
+
+def test_site_and_coverage_files_hold_no_live_spreadsheet_formula(
+    monaco_db, monaco_streets, tmp_path
+):
+    """A candidate named like a formula (names come from a CSV or OpenStreetMap) is written with
+    an apostrophe in sites.csv, and the coordinators' coverage page reads it back as typed."""
+    from nezlam.web.coverage_page import read_sites
+
+    formula = '=HYPERLINK("http://evil","click")'
+    people = write_places(tmp_path / "people.csv", list(PLACES), population=True)
+    sites = tmp_path / "sites.csv"
+    sites.write_text(f'name,lat,lon\n"{formula.replace(chr(34), chr(34) * 2)}",43.7466,7.4360\n')
+    result = site_cli(
+        monaco_db, "--new", "1", "--minutes", "4", "--population", str(people),
+        "--candidates", str(sites), "--streets", str(monaco_streets), "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert first_site(tmp_path / "o")["name"] == "'" + formula
+    assert read_sites(tmp_path / "o" / "sites.csv")[0]["name"] == formula

@@ -10,7 +10,6 @@ coverage.png.
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from datetime import UTC, datetime
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+
+from nezlam.interchange.spreadsheet import csv_text
 
 if TYPE_CHECKING:  # the heavy modules load only when the command runs, not with every `nezlam`
     import numpy as np
@@ -332,11 +333,11 @@ def _write(
 
 
 def _write_csv(result: Coverage, path: Path) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["district", "population", "minutes", "covered", "share"])
-        for name, total, covered in result.by_district():
-            for limit, people in zip(result.thresholds, covered, strict=True):
-                share = round(people / total, 4) if total > 0 else ""
-                writer.writerow([name or "all", round(total), limit, round(people), share])
+    """coverage.csv; districts are localities people typed or OSM names: no live formulas."""
+    table: list[list[object]] = [["district", "population", "minutes", "covered", "share"]]
+    for name, total, covered in result.by_district():
+        for limit, people in zip(result.thresholds, covered, strict=True):
+            share = round(people / total, 4) if total > 0 else ""
+            table.append([name or "all", round(total), limit, round(people), share])
+    path.write_text(csv_text(table), encoding="utf-8", newline="")
     return path

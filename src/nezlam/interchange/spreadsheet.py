@@ -41,6 +41,14 @@ def safe_text(value: Any) -> Any:
     return value
 
 
+def read_text(value: str) -> str:
+    """A cell as `safe_text` wrote it, read back: the apostrophe before formula-like text goes
+    (a file we wrote, read by us, gives back exactly what was stored)."""
+    if value.startswith("'") and is_formula_like(value[1:]):
+        return value[1:]
+    return value
+
+
 def csv_text(rows: Iterable[Sequence[Any]]) -> str:
     """Rows as CSV (RFC 4180 quoting, CRLF line ends), every text cell through `safe_text`."""
     out = io.StringIO()

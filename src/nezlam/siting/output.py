@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import numpy as np
 
 from nezlam.geo.streets import StreetNetwork
+from nezlam.interchange.spreadsheet import csv_text
 from nezlam.siting.inputs import Places
 from nezlam.siting.problem import CoveringProblem, Solution
 
@@ -39,10 +39,10 @@ def ranked_rows(solution: Solution, candidates: Places, population: np.ndarray) 
 
 
 def write_csv(rows: list[dict], path: Path) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["rank"])
-        writer.writeheader()
-        writer.writerows(rows)
+    """sites.csv; names come from OpenStreetMap or a CSV, so no formula runs in a spreadsheet."""
+    names = list(rows[0]) if rows else ["rank"]
+    table = [names, *([row.get(name) for name in names] for row in rows)]
+    path.write_text(csv_text(table), encoding="utf-8", newline="")
     return path
 
 

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from nezlam.domain.errors import NotFound
+from nezlam.interchange.spreadsheet import read_text
 from nezlam.web.finder import page
 from nezlam.web.session import coordinator_page
 from nezlam.web.state import AppState
@@ -50,9 +51,10 @@ def read_table(path: Path) -> list[dict[str, Any]]:
     by_district: dict[str, dict[str, Any]] = {}
     with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
+            district = read_text(row["district"])  # as nezlam coverage stored it
             entry = by_district.setdefault(
-                row["district"],
-                {"district": row["district"], "population": int(row["population"]), "shares": []},
+                district,
+                {"district": district, "population": int(row["population"]), "shares": []},
             )
             share = float(row["share"]) if row["share"] else None
             minutes = f"{float(row['minutes']):g}"  # 5.0 reads as 5, 7.5 stays 7.5
@@ -65,7 +67,7 @@ def read_sites(path: Path) -> list[dict[str, str]]:
     if not path.exists():
         return []
     with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+        return [{k: read_text(v or "") for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
 @router.get("/coordinate/coverage", response_class=HTMLResponse)
