@@ -224,3 +224,101 @@ def test_power_heating_internet_people_and_fuel_in_one_form(taras, db):
         },
     )
     assert "done=invalid" in nonsense.headers["location"]
+
+
+# --- where each role lands (review C1) -----------------------------------------------------------
+
+
+@pytest.fixture
+def people(taras, db, network):
+    """A coordinator, an admin, a donor (an organisation's member who runs no point), and a
+    coordinator who also runs point A; each with a password."""
+    from nezlam.domain.points import OrganisationCreate
+
+    with db.write() as session:
+        org = accounts.create_organisation(
+            session, OrganisationCreate(slug="donors", name="Donors", kind="ngo"), CLI
+        )
+        for name, grants in {
+            "kateryna": [RoleGrantCreate(role="coordinator", region="Київ")],
+            "root": [RoleGrantCreate(role="admin")],
+            "maria": [],
+            "bohdan": [
+                RoleGrantCreate(role="coordinator", region="Київ"),
+                RoleGrantCreate(role="operator", point_id="point-a"),
+            ],
+        }.items():
+            user = accounts.create_user(
+                session,
+                UserCreate(
+                    username=name,
+                    password="a long passphrase",
+                    organisation="donors" if name == "maria" else None,
+                ),
+                CLI,
+            )
+            for grant in grants:
+                accounts.grant_role(session, user, grant, CLI)
+        assert org.id
+    return taras
+
+
+def sign_in_user(client, username, next_=None):
+    data = {"username": username, "password": "a long passphrase"}
+    if next_ is not None:
+        data["next"] = next_
+    return client.post("/login", data=data, follow_redirects=False)
+
+
+@pytest.mark.parametrize(
+    ("username", "lands"),
+    [
+        ("kateryna", "/coordinate"),
+        ("root", "/coordinate"),
+        ("maria", "/coordinate/needs"),
+        ("taras", "/operate"),
+        ("bohdan", "/coordinate"),
+    ],
+)
+def test_each_role_lands_where_its_work_is(people, username, lands):
+    assert sign_in_user(people, username).headers["location"] == lands
+    assert sign_in_user(people, username, next_="").headers["location"] == lands
+    form = people.get("/login", headers={"Accept-Language": "en"}).text
+    assert 'name="next" value=""' in form  # the form itself no longer asks for My points
+
+
+def test_an_explicit_next_wins_over_the_landing(people):
+    asked = sign_in_user(people, "kateryna", next_="/operate/point-a/edit")
+    assert asked.headers["location"] == "/operate/point-a/edit"
+    page = people.get("/login?next=/coordinate/calls").text
+    assert 'name="next" value="/coordinate/calls"' in page
+
+
+@pytest.mark.parametrize(
+    "target", ["/\\evil.example", "/\\/evil.example", "/ok\tx", "javascript:x"]
+)
+def test_a_next_that_a_browser_reads_as_another_site_is_ignored(people, target):
+    assert sign_in_user(people, "taras", next_=target).headers["location"] == "/operate"
+
+
+def test_a_coordinator_sees_on_my_points_only_the_points_they_run(people):
+    sign_in_user(people, "kateryna")
+    page = people.get("/operate", headers={"Accept-Language": "en"}).text
+    assert 'id="p-point-a"' not in page and 'value="verify"' not in page
+    assert 'href="/coordinate"' in page and "on the dashboard" in page
+    assert "Ask your coordinator" not in page
+    people.cookies.clear()
+    sign_in_user(people, "bohdan")
+    theirs = people.get("/operate", headers={"Accept-Language": "en"}).text
+    assert theirs.count('value="verify"') == 1 and 'id="p-point-a"' in theirs
+
+
+def test_the_sign_in_page_can_show_the_password_and_says_what_to_do_if_forgotten(people):
+    page = people.get("/login", headers={"Accept-Language": "en"}).text
+    assert '<script src="/static/login.js?v=' in page
+    assert 'id="show-password-line" hidden' in page  # shown by the script that makes it work
+    assert 'type="checkbox" id="show-password"' in page
+    assert "Forgot your password?" in page and "one-time link" in page
+    assert people.get("/static/login.js").status_code == 200
+    uk = people.get("/login", headers={"Accept-Language": "uk"}).text
+    assert "Забули пароль?" in uk and "Показати пароль" in uk

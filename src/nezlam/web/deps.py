@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -128,18 +129,36 @@ def actor_of(principal: Principal) -> Actor:
     return Actor.of(principal)
 
 
+# Failed sign-ins allowed in the limiter's window (a quarter of an hour): per account, from
+# whatever addresses (guessing one password from many machines), and per address, across
+# accounts (one password tried on many accounts). A team behind one address (a shelter's
+# Starlink, a mobile network's shared address) is never locked out by signing in: a sign-in
+# that succeeds is not counted. The price: someone who knows a username can keep that account
+# from signing in for a quarter of an hour at a time; its API tokens keep working.
+FAILURES_PER_ACCOUNT = 10
+FAILURES_PER_ADDRESS = 30
+
+
 def sign_in(request: Request, username: str, password: str) -> tuple[Any, str, str]:
-    """Check the password (attempts rate-limited per account and address) and start a login
-    session: (user, the cookie's secret, the CSRF token). Raises TooManyRequests or
+    """Check the password (failed attempts rate-limited per account and per address) and start
+    a login session: (user, the cookie's secret, the CSRF token). Raises TooManyRequests or
     Unauthenticated."""
     state: AppState = request.app.state.nezlam
     client = request.client.host if request.client else "unknown"
     limiter = state.login_attempts
-    if not limiter.allow(limiter.client_key(client, username.casefold())):
+    keys = [
+        (limiter.client_key("account", username.casefold()), FAILURES_PER_ACCOUNT),
+        (limiter.client_key("address", client), FAILURES_PER_ADDRESS),
+    ]
+    # Counted before the (slow) password check and taken back if it passes, so that many
+    # attempts sent at once cannot all pass the check before any is counted.
+    stamp = time.monotonic()
+    if not limiter.allow_all(keys, stamp):
         raise TooManyRequests("too many sign-in attempts; wait a few minutes")
     with state.db.write() as session:
         user = accounts.authenticate(session, username, password)
         secret, csrf = login_sessions.start(session, user, state.clock())
+    limiter.refund([key for key, _limit in keys], stamp)
     return user, secret, csrf
 
 

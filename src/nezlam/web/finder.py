@@ -240,8 +240,12 @@ def point_page(request: Request, point_id: str) -> HTMLResponse:
 
 @router.post("/points/{point_id}/signal")
 async def point_signal(request: Request, point_id: str) -> Response:
-    """The visitor buttons on a point page: a plain form, no account, no script."""
+    """The visitor buttons on a point page: a plain form, no account, no script. Only from
+    this site's own page: another site must not flag points through its visitors' browsers."""
+    from nezlam.web.origin import refuse_cross_site  # only this handler needs it
+
     state: AppState = request.app.state.nezlam
+    refuse_cross_site(request, state.settings.public_url)  # 403, before the body is read
     form = await request.form()
     kind = str(form.get("kind", ""))
     if kind not in {k.value for k in SignalKind} or not POINT_ID.match(point_id):

@@ -28,19 +28,37 @@ class RateLimiter:
 
     def allow(self, key: bytes, now: float | None = None) -> bool:
         """Count one hit for `key`; False when it is over the limit (the hit is not counted)."""
+        return self.allow_all([(key, self.limit)], now)
+
+    def allow_all(self, keys: list[tuple[bytes, int]], now: float | None = None) -> bool:
+        """Count one hit for each (key, its limit) at once; False, counting none, when any is
+        at its limit. One lock for all: parallel attempts cannot slip between the checks."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            hits = self._hits.get(key)
-            if hits is None:
-                if len(self._hits) >= self.max_clients:
-                    self._evict(now)
-                hits = self._hits[key] = deque()
-            while hits and hits[0] <= now - self.per_seconds:
-                hits.popleft()
-            if len(hits) >= self.limit:
+            queues = [(self._queue(key, now), limit) for key, limit in keys]
+            if any(len(hits) >= limit for hits, limit in queues):
                 return False
-            hits.append(now)
+            for hits, _limit in queues:
+                hits.append(now)
             return True
+
+    def refund(self, keys: list[bytes], stamp: float) -> None:
+        """Take back the hits counted at `stamp` (an attempt that turned out well)."""
+        with self._lock:
+            for key in keys:
+                hits = self._hits.get(key)
+                if hits and stamp in hits:
+                    hits.remove(stamp)
+
+    def _queue(self, key: bytes, now: float) -> deque[float]:
+        hits = self._hits.get(key)
+        if hits is None:
+            if len(self._hits) >= self.max_clients:
+                self._evict(now)
+            hits = self._hits[key] = deque()
+        while hits and hits[0] <= now - self.per_seconds:
+            hits.popleft()
+        return hits
 
     def _evict(self, now: float) -> None:
         stale = [k for k, v in self._hits.items() if not v or v[-1] <= now - self.per_seconds]

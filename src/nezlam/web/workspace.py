@@ -30,10 +30,12 @@ from nezlam.store import points as point_store
 from nezlam.store.actor import Actor
 from nezlam.store.tables import Point
 from nezlam.web import i18n, presenters
-from nezlam.web.deps import SESSION_COOKIE, set_session_cookie, sign_in
+from nezlam.web.deps import SESSION_COOKIE, set_session_cookie
 from nezlam.web.finder import page
 from nezlam.web.forms import done_redirect, gettext_for, words
 from nezlam.web.hours_words import hours_problem, read_hours
+from nezlam.web.landing import operated_only, safe_next, sign_in_and_land
+from nezlam.web.origin import is_cross_site
 from nezlam.web.session import SignedIn, check_csrf, form_sender, signed_in, to_login
 from nezlam.web.state import AppState
 
@@ -48,27 +50,30 @@ NOTE_LANGUAGES = ("uk", "en")
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> HTMLResponse:
-    return page(
-        request, "login.html", next=safe_next(request.query_params.get("next")), problem=None
-    )
+    target = safe_next(request.query_params.get("next")) or ""
+    return page(request, "login.html", next=target, problem=None)
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
-    target = safe_next(str(form.get("next", "")))
+    target = safe_next(str(form.get("next", "")))  # asked for; else where their work is
     _ = gettext_for(request)
+    state: AppState = request.app.state.nezlam
+    if is_cross_site(request, state.settings.public_url):  # a forged sign-in (login CSRF)
+        problem = _("This sign-in came from another website. Sign in on this page instead.")
+        return page(request, "login.html", status=403, next=target or "", problem=problem)
     try:
         # argon2 is slow on purpose: keep it off the event loop.
-        _user, secret, _csrf = await run_in_threadpool(sign_in, request, username, password)
+        secret, landing = await run_in_threadpool(sign_in_and_land, request, username, password)
     except TooManyRequests:
         problem = _("Too many attempts. Wait a few minutes and try again.")
-        return page(request, "login.html", status=429, next=target, problem=problem)
+        return page(request, "login.html", status=429, next=target or "", problem=problem)
     except DomainError:
         problem = _("Wrong username or password.")
-        return page(request, "login.html", status=401, next=target, problem=problem)
-    response = RedirectResponse(target, status_code=303)
+        return page(request, "login.html", status=401, next=target or "", problem=problem)
+    response = RedirectResponse(target or landing, status_code=303)
     set_session_cookie(response, request, secret)
     return response
 
@@ -92,13 +97,6 @@ async def logout(request: Request) -> Response:
     return response
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: never send a signed-in person elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/operate"
-
-
 # --- My points: one tap each -----------------------------------------------------------------
 
 
@@ -110,11 +108,14 @@ def my_points(request: Request) -> Response:
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     with state.db.read() as session:
-        views = state.sync.views(point_store.points_in_charge(session, who.principal))
+        # Only what they run themselves, for a coordinator too: the region is the dashboard's.
+        mine = point_store.points_in_charge(session, operated_only(who.principal))
+        views = state.sync.views(mine)
     return page(
         request,
         "operate.html",
         cards=[operator_card(state, view, lang, _) for view in views],
+        coordinator=who.is_coordinator,
         csrf=who.csrf,
         username=who.principal.username,
         statuses=status_labels(_),
