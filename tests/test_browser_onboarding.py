@@ -27,7 +27,9 @@ pytestmark = pytest.mark.slow
 
 COORDINATOR, PASSWORD = "marta", "a long coordinator passphrase"
 NAME = "Юрта незламності «Жайляу»"
-LAT, LON = 50.44312, 30.51522  # a couple of hundred metres from the Kyiv yurt
+# The demo's gazetteer knows this address, a couple of hundred metres from the Kyiv yurt.
+ADDRESS, FOUND = "вул. Володимирська, 57", "вулиця Володимирська, 57, Київ"
+LAT, LON = 50.44185, 30.5133
 ORGANISATION = "ТОВ «Жайляу Юрт»"
 
 
@@ -56,7 +58,7 @@ def names_near(where: Site) -> list[str]:
 
 def finder_names(page: Page) -> list[str]:
     page.goto(f"/?lat={LAT}&lon={LON}&f=1")
-    expect(page.locator("ol.results")).to_be_visible()
+    expect(page.locator("ol.results").first).to_be_visible()  # the nearest, then the rest
     return page.locator("ol.results h3").all_inner_texts()
 
 
@@ -75,10 +77,8 @@ def fill_application(page: Page) -> None:
     page.get_by_label("Пароль").fill("a long organisation passphrase")
     point = first_point(page)
     point.get_by_label("Назва пункту").fill(NAME)
-    point.get_by_label("Адреса").fill("вул. Володимирська, 60")
+    point.get_by_label("Адреса").fill(ADDRESS)
     point.get_by_label("Місто чи село").fill("Київ")
-    point.get_by_label("Широта").fill(str(LAT).replace(".", ","))
-    point.get_by_label("Довгота").fill(str(LON))
     for service in ("Обігрів", "Зарядка пристроїв", "Гарячі напої"):
         point.get_by_label(service, exact=True).check()
     point.get_by_label("Розклад роботи").fill("24/7")
@@ -95,17 +95,22 @@ def test_an_organisation_applies_and_its_point_is_public_only_after_approval(
     phone.get_by_role("link", name="Відкрити пункт").click()
     expect(phone.get_by_role("heading", name="Відкрити пункт незламності")).to_be_visible()
 
-    # A first try with the coordinates missing: nothing is saved, the field says why.
+    # A first try with the point's name missing: nothing is saved, the field says why.
     fill_application(phone)
-    first_point(phone).get_by_label("Широта").fill("")
+    first_point(phone).get_by_label("Назва пункту").fill("")
     phone.get_by_role("button", name="Надіслати заявку").click()
     expect(phone.get_by_role("alert")).to_contain_text("Нічого не збережено")
-    latitude = first_point(phone).get_by_label("Широта")
-    expect(latitude).to_have_attribute("aria-invalid", "true")
-    expect(first_point(phone).locator("#e-p1_lat")).to_have_text("Обов'язкове поле.")
-    expect(first_point(phone).get_by_label("Назва пункту")).to_have_value(NAME)  # kept
-    latitude.fill(str(LAT))
+    name = first_point(phone).get_by_label("Назва пункту")
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(first_point(phone).locator("#e-p1_name")).to_have_text("Обов'язкове поле.")
+    expect(first_point(phone).get_by_label("Адреса")).to_have_value(ADDRESS)  # kept
+    name.fill(NAME)
+    # No coordinates: the address is found, and shown back before anything is sent.
     phone.get_by_label("Пароль").fill("a long organisation passphrase")  # never sent back
+    first_point(phone).get_by_role("button", name="Знайти цю адресу").click()
+    expect(first_point(phone).locator(".found-place")).to_contain_text(f"Знайдено: {FOUND}")
+    expect(first_point(phone).get_by_label("Широта")).to_have_value(f"{LAT:.6f}")
+    expect(phone.get_by_label("Пароль")).not_to_have_value("")  # found in place: nothing lost
     save_screenshots(phone, "organisation-apply")
     phone.get_by_role("button", name="Надіслати заявку").click()
     expect(phone.get_by_role("heading", name="Дякуємо: заявку отримано")).to_be_visible()
@@ -119,13 +124,16 @@ def test_an_organisation_applies_and_its_point_is_public_only_after_approval(
     desk.goto("/coordinate/applications")
     expect(desk).to_have_url(re.compile(r"/login\?next=/coordinate/applications$"))
     desk.get_by_label("Ім'я користувача").fill(COORDINATOR)
-    desk.get_by_label("Пароль").fill(PASSWORD)
+    desk.get_by_label("Пароль", exact=True).fill(PASSWORD)
     desk.get_by_role("button", name="Увійти").click()
     expect(desk).to_have_url(re.compile(r"/coordinate/applications$"))
     card = desk.locator("section.application").filter(has_text=ORGANISATION)
     expect(card.get_by_role("heading", name=ORGANISATION)).to_be_visible()
     expect(card).to_contain_text(NAME)
     expect(card).to_contain_text(f"{LAT:.5f}, {LON:.5f}")
+    # Each point on a small map, with what is there already: the Kyiv yurt's park is near.
+    expect(card.locator(".mini-map.leaflet-container")).to_be_visible()
+    expect(card.locator(".mini-map")).to_have_attribute("data-drawn", re.compile(r"\d"))
     save_screenshots(desk, "coordinator-applications")
     card.get_by_role("button", name="Погодити й показати пункти").click()
     expect(desk.get_by_role("status")).to_have_text("Погоджено: пункти тепер бачать відвідувачі.")
@@ -161,7 +169,7 @@ def test_a_coordinator_hands_over_a_reset_link_that_works_once(
     desk = open_context(viewport=DESKTOP, bypass_csp=True).new_page()  # bypass: axe
     desk.goto("/login?next=/coordinate/users")
     desk.get_by_label("Ім'я користувача").fill(COORDINATOR)
-    desk.get_by_label("Пароль").fill(PASSWORD)
+    desk.get_by_label("Пароль", exact=True).fill(PASSWORD)
     desk.get_by_role("button", name="Увійти").click()
     expect(desk.get_by_role("heading", name="Користувачі та ролі")).to_be_visible()
     assert_accessible(desk, "/coordinate/users")
@@ -184,7 +192,7 @@ def test_a_coordinator_hands_over_a_reset_link_that_works_once(
     expect(phone.get_by_role("heading", name="Пароль задано")).to_be_visible()
     phone.get_by_role("link", name="Увійти").last.click()
     phone.get_by_label("Ім'я користувача").fill("operator_a")
-    phone.get_by_label("Пароль").fill("a new operator passphrase")
+    phone.get_by_label("Пароль", exact=True).fill("a new operator passphrase")
     phone.get_by_role("button", name="Увійти").click()
     expect(phone).to_have_url(re.compile(r"/operate$"))
     phone.goto(link)

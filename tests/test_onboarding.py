@@ -13,7 +13,11 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from nezlam.interchange.exporter import export_public
+from nezlam.places.records import PlaceKind, PlaceRecord
+from nezlam.places.store import add_places
 from nezlam.store import onboarding
+from nezlam.store import points as point_store
+from nezlam.store.actor import CLI
 from nezlam.store.tables import (
     Application,
     AuditEntry,
@@ -22,7 +26,7 @@ from nezlam.store.tables import (
     RoleGrant,
     User,
 )
-from tests.conftest import REGION_A, REGION_B, sign_in_as
+from tests.conftest import REGION_A, REGION_B, point_create, sign_in_as
 
 NAME = "Юрта Степова"
 ADDRESS = "вул. Степова, 9"
@@ -241,7 +245,8 @@ def test_approval_is_audited_and_listed_with_who_and_when(app_client, db, clock,
     page = app_client.get("/coordinate/applications", headers={"Accept-Language": "en"})
     assert "Approved: the points are now shown to the public." not in page.text  # no ?done
     recent = page.text[page.text.index("Recent decisions") :]
-    assert "ТОВ «Степ Юрт»" in recent and "approved" in recent and "coordinator_a" in recent
+    # In English the organisation's name is in the national transliteration.
+    assert "TOV «Step Yurt»" in recent and "approved" in recent and "coordinator_a" in recent
     assert "24.11.2026 20:05" in recent  # Kyiv time
 
 
@@ -350,9 +355,7 @@ def test_every_wrong_field_is_named_and_nothing_is_created(app_client, db):
         "p1_capacity": "Ціле число людей, від 0 до 100000.",
         "p2_address": "Обов'язкове поле.",
         "p2_locality": "Обов'язкове поле.",
-        "p2_lat": "Обов'язкове поле.",
-        "p2_lon": "Обов'язкове поле.",
-    }
+    }  # no coordinates asked for: the address gives them
     # What was typed comes back (never the password), each error tied to its field.
     assert 'value="call me"' in html and 'value="Друга точка"' in html
     assert "short" not in html
@@ -360,6 +363,123 @@ def test_every_wrong_field_is_named_and_nothing_is_created(app_client, db):
     # The list at the top names each field and links to it.
     assert '<a href="#f-p1_lat">Широта (Пункт 1): Широта в градусах' in html
     assert '<a href="#f-phone">Телефон: Лише цифри' in html
+
+
+# --- What the coordinator checks before approving ------------------------------------------------
+
+
+def test_each_applied_point_is_shown_with_the_points_already_around_it(
+    app_client, db, clock, applied
+):
+    with db.write() as session:
+        for point_id, lat, lon, name in [
+            ("next-door", 50.4655, 30.5004, "Школа № 12"),  # about 45 m from the yurt
+            ("namesake", 50.41, 30.61, NAME),  # the same name, elsewhere in Kyiv
+            ("far-away", 50.40, 30.40, "Бібліотека"),
+        ]:
+            data = point_create(point_id, REGION_A, lat, lon, name={"uk": name})
+            point_store.create_point(session, data, CLI, now=clock())
+    sign_in_as(app_client, db, "coordinator_a", clock())
+    html = app_client.get("/coordinate/applications", headers={"Accept-Language": "en"}).text
+    offered = html[html.index(f'id="ap-{applied}"') :]
+    offered = offered[: offered.index('<div class="decide">')]
+    assert 'class="mini-map" data-lat="50.46513" data-lon="30.50017"' in offered
+    assert "vul. Stepova, 9, Kyiv" in offered  # the address, in English transliterated
+    warning = offered[offered.index("Points already there") :]
+    listed = re.findall(r'href="/coordinate/points/([^"]+)"', warning)
+    assert listed == ["next-door", "namesake"]  # nearest first; the far one is not there
+    assert re.search(r"Школа № 12</a>.*?<strong>4\d m away</strong>", warning, re.S)
+    assert re.search(rf"{NAME}</a>.*?<strong>the same name</strong>", warning, re.S)
+
+
+def test_a_point_with_nothing_around_says_so(app_client, db, clock, applied):
+    sign_in_as(app_client, db, "coordinator_a", clock())
+    html = app_client.get("/coordinate/applications", headers={"Accept-Language": "en"}).text
+    assert "No other point within 100 m, and none of this name in Kyiv." in html
+    assert "Points already there" not in html
+
+
+# --- Where the point is: from its address ------------------------------------------------------
+
+
+@pytest.fixture
+def gazetteer(db):
+    """The address of the applied yurt, as `nezlam places import` would have stored it."""
+    with db.write() as session:
+        add_places(
+            session,
+            "test",
+            [
+                PlaceRecord(
+                    kind=PlaceKind.ADDRESS, street="вулиця Степова", housenumber="9",
+                    locality="Київ", lat=50.465, lon=30.5002,
+                ),
+                PlaceRecord(kind=PlaceKind.PLACE, name="Оболонь", lat=50.5, lon=30.5),
+            ],
+        )  # fmt: skip
+
+
+def found_label(html: str) -> str | None:
+    found = re.search(r'class="notice ok found-place"[^>]*>\s*<p><strong>([^<]+)</strong>', html)
+    return unescape(found[1]) if found else None
+
+
+def field_value(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" type="text" value="([^"]*)"', html)[1]
+
+
+def test_an_address_the_gazetteer_finds_is_shown_back_then_applied_there(app_client, db, gazetteer):
+    before = counts(db)
+    first = apply(app_client, p1_lat="", p1_lon="")
+    assert first.status_code == 200 and counts(db) == before  # nothing yet: confirm first
+    html = first.text
+    assert found_label(html) == "Знайдено: вулиця Степова, 9, Київ"
+    assert (field_value(html, "p1_lat"), field_value(html, "p1_lon")) == ("50.465000", "30.500200")
+    assert "введіть пароль ще раз" in html and 'type="password" value' not in html
+    # Sent again as it came back (the password typed again): applied at the address found.
+    located = re.search(r'name="p1_located" value="([^"]*)"', html)[1]
+    again = apply(app_client, p1_lat="50.465000", p1_lon="30.500200", p1_located=unescape(located))
+    assert again.status_code == 303
+    with db.read() as session:
+        point = session.get(Point, applied_point(db))
+    assert (point.lat, point.lon, point.address) == (50.465, 30.5002, ADDRESS)
+
+
+def test_find_this_address_looks_it_up_and_stores_nothing(app_client, db, gazetteer):
+    before = counts(db)
+    for _ in range(onboarding_limit() + 1):  # a lookup is not an application: never limited
+        answer = apply(app_client, locate="1", password=None)
+        assert answer.status_code == 200
+    assert found_label(answer.text) == "Знайдено: вулиця Степова, 9, Київ"
+    assert field_value(answer.text, "p1_lat") == "50.465000"  # replaces what was typed
+    assert counts(db) == before
+
+
+def test_an_address_nobody_can_find_asks_for_coordinates(app_client, db, gazetteer):
+    before = counts(db)
+    for address in ("вул. Неіснуюча, 404", "Оболонь"):  # nothing, or only a whole district
+        answer = apply(app_client, p1_address=address, p1_lat="", p1_lon="")
+        assert answer.status_code == 422 and counts(db) == before
+        errors = dict(
+            re.findall(r'<span class="error" id="e-([a-z0-9_]+)">([^<]+)</span>', answer.text)
+        )
+        assert list(errors) == ["p1_address"] and "не вдалося знайти" in unescape(
+            errors["p1_address"]
+        )
+    # Typed coordinates need no lookup at all.
+    assert apply(app_client, p1_address="вул. Неіснуюча, 404").status_code == 303
+
+
+def test_an_address_changed_after_it_was_found_is_looked_up_again(app_client, db, gazetteer):
+    stale = apply(
+        app_client,
+        p1_address="вул. Неіснуюча, 404",
+        p1_lat="50.465000",
+        p1_lon="30.500200",
+        p1_located=f"{ADDRESS}|Київ",  # the coordinates were found for the old address
+    )
+    assert stale.status_code == 422 and "p1_address" in stale.text
+    assert the_count(db, Application) == 0
 
 
 def test_an_unknown_region_and_a_taken_username_are_refused_by_field(app_client, db):

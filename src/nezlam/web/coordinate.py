@@ -26,7 +26,7 @@ from nezlam.store import audit, status_history
 from nezlam.store import dashboard as board
 from nezlam.store import points as point_store
 from nezlam.store import reports as report_store
-from nezlam.web import coordinate_notifications, presenters
+from nezlam.web import applications, coordinate_notifications, presenters
 from nezlam.web.coordinate_chart import chart
 from nezlam.web.coordinate_notifications import summary as notification_summary
 from nezlam.web.coordinate_words import (
@@ -44,7 +44,9 @@ from nezlam.web.session import SignedIn, coordinator_page, regions_of
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
-router.include_router(coordinate_notifications.router)  # served with the dashboard
+# The dashboard's notifications and the applications screen are served with it.
+router.include_router(coordinate_notifications.router)
+router.include_router(applications.router)
 PAGE_SIZE = 100
 # On the map and in its legend, each state that needs a coordinator has a shape and a sign of
 # its own (workspace.css), so that it is never told by colour alone; open and standby are dots.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -25,11 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from nezlam.domain.errors import DomainError, Forbidden
 from nezlam.domain.vocabulary import SERVICES, OrganisationKind
 from nezlam.store import onboarding
+from nezlam.web.apply_places import locate_points
 from nezlam.web.finder import page
-from nezlam.web.forms import done_redirect, form_context, gettext_for, run_form, words
+from nezlam.web.forms import gettext_for, words
 from nezlam.web.hours_words import cause_of, hours_problem
 from nezlam.web.ratelimit import RateLimiter
-from nezlam.web.session import SignedIn, coordinator_page, form_sender
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -38,10 +37,12 @@ FORM_COOKIE = "nezlam_form"
 APPLICATIONS_PER_HOUR = 10  # per client address: typos fixed and resent fit well within it
 TOP_FIELDS = ("organisation_name", "organisation_kind", "contact_name", "phone", "username",
               "region", "message")  # fmt: skip
-POINT_FIELDS = ("name", "address", "locality", "lat", "lon", "opening_hours", "capacity")
+POINT_FIELDS = ("name", "address", "locality", "lat", "lon", "opening_hours", "capacity",
+                "located")  # fmt: skip
 POINT_FIELD = re.compile(r"^p(\d)_(\w+)$")
+# Coordinates are not asked for: the address gives them (apply_places), unless it is not found.
 REQUIRED = {"organisation_name", "organisation_kind", "contact_name", "phone", "username",
-            "password", "region", "name", "address", "locality", "lat", "lon"}  # fmt: skip
+            "password", "region", "name", "address", "locality"}  # fmt: skip
 
 
 # --- Anonymous forms: a double-submit token ---------------------------------------------------
@@ -103,6 +104,7 @@ def form_page(
     errors: dict[str, str],
     status: int = 200,
     problem: str | None = None,
+    found: dict[str, dict[str, Any]] | None = None,
 ) -> Response:
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
@@ -125,6 +127,7 @@ def form_page(
         numbers=range(1, onboarding.MAX_POINTS + 1),
         csrf=token,
         submitted=None,
+        found=found or {},
     )
     return with_form_cookie(response, request, token)
 
@@ -195,15 +198,22 @@ async def apply(request: Request) -> Response:
     _ = gettext_for(request)
     values = read_values(form)
     check_anonymous_form(request, form)
+    state: AppState = request.app.state.nezlam
+    if form.get("locate"):  # "Find this address": look it up, create nothing
+        return await run_in_threadpool(find_address, request, state, values, str(form["locate"]))
     limiter = applications_limiter(request)
     client = request.client.host if request.client else "unknown"
     if not limiter.allow(limiter.client_key(client)):
         problem = _("Too many applications from here. Wait an hour and try again.")
         return form_page(request, values, {}, status=429, problem=problem)
+    located = await run_in_threadpool(locate_points, state, values, offered(values), _)
     data, errors = parse_application(values, str(form.get("password", "")), _)
-    if data is None:
-        return form_page(request, values, errors, status=422)
-    state: AppState = request.app.state.nezlam
+    errors = without_coordinates_of(errors, located.errors, values)
+    if data is None or located.errors:
+        return form_page(request, values, errors, status=422, found=located.found)
+    if located.found:  # shown back first: the applicant confirms where the points are
+        problem = _("Check where we found your points, type your password again and send.")
+        return form_page(request, values, {}, problem=problem, found=located.found)
     try:
         # argon2 hashes the password: slow on purpose, so off the event loop.
         await run_in_threadpool(submit, state, data)
@@ -215,6 +225,41 @@ async def apply(request: Request) -> Response:
         )
     region = quote(data.region, safe="")
     return RedirectResponse(f"/apply?submitted={region}", status_code=303)
+
+
+def find_address(request: Request, state: AppState, values: dict[str, Any], raw: str) -> Response:
+    """ "Find this address" of one point: the form back with the place found and its
+    coordinates, or with why not; nothing stored, no application counted."""
+    _ = gettext_for(request)
+    number = int(raw) if raw.isdigit() and 1 <= int(raw) <= onboarding.MAX_POINTS else 1
+    point = values[f"p{number}"]
+    point["located"] = ""  # asked for: look it up whatever coordinates there are
+    if not point["address"]:
+        return form_page(request, values, {f"p{number}_address": _("Required.")}, 422)
+    point["lat"] = point["lon"] = ""
+    located = locate_points(state, values, [number], _)
+    return form_page(request, values, located.errors, found=located.found)
+
+
+def offered(values: dict[str, Any]) -> list[int]:
+    """The points the form describes: the first, and each further one begun."""
+    return [n for n in range(1, onboarding.MAX_POINTS + 1) if n == 1 or point_given(values, n)]
+
+
+def without_coordinates_of(
+    errors: dict[str, str], unfound: dict[str, str], values: dict[str, Any]
+) -> dict[str, str]:
+    """A point's address missing or not found is its problem: "latitude required" beside it
+    says nothing more (a badly typed latitude still says what is wrong with it)."""
+    merged = {**errors, **unfound}
+    dropped = {
+        f"{name[: -len('address')]}{c}"
+        for name in merged
+        if name.endswith("_address")
+        for c in ("lat", "lon")
+        if not values[name.split("_")[0]][c]
+    }
+    return {name: problem for name, problem in merged.items() if name not in dropped}
 
 
 def submit(state: AppState, data: onboarding.ApplicationCreate) -> None:
@@ -237,7 +282,7 @@ def parse_application(
 ) -> tuple[onboarding.ApplicationCreate | None, dict[str, str]]:
     """The validated application and errors by form field name ("phone", "p2_lat"); the
     application is None when anything is wrong. Points 2 and 3 count only when begun."""
-    numbers = [n for n in range(1, onboarding.MAX_POINTS + 1) if n == 1 or point_given(values, n)]
+    numbers = offered(values)
     errors = missing_fields(values, password, numbers, _)
     raw = {name: values[name] or None for name in TOP_FIELDS}
     raw["password"] = password
@@ -266,7 +311,7 @@ def missing_fields(
 
 
 def point_given(values: dict[str, Any], number: int) -> bool:
-    return any(values[f"p{number}"][name] for name in POINT_FIELDS)
+    return any(values[f"p{number}"][name] for name in POINT_FIELDS if name != "located")
 
 
 def point_input(point: dict[str, Any]) -> dict[str, Any]:
@@ -320,84 +365,3 @@ def store_problem(exc: DomainError, _: Any) -> str:
         "region": _("Choose one of the listed regions."),
         "username": _("This username is taken; choose another."),
     }.get(exc.field or "", exc.problem)
-
-
-# --- /coordinate/applications -------------------------------------------------------------------
-
-
-def kyiv_time(moment: datetime | None) -> str:
-    return moment.astimezone(KYIV).strftime("%d.%m.%Y %H:%M") if moment else ""
-
-
-def scope_regions(who: SignedIn) -> frozenset[str] | None:
-    """None for an admin (every region), else the coordinator's regions."""
-    return None if who.principal.is_admin else who.principal.regions
-
-
-def applications_page(
-    request: Request, who: SignedIn, status: int = 200, errors: dict[int, str] | None = None
-) -> Response:
-    state: AppState = request.app.state.nezlam
-    lang, _ = words(request)
-    with state.db.read() as session:
-        pending = onboarding.pending_applications(session, scope_regions(who))
-        decided = onboarding.recent_decisions(session, scope_regions(who))
-    return page(
-        request,
-        "applications.html",
-        status=status,
-        pending=pending,
-        decided=decided,
-        **form_context(request, who, errors),
-        when=kyiv_time,
-        kinds=dict(kind_labels(_)),
-        service_labels={code: labels[lang] for code, labels in SERVICES.items()},
-    )
-
-
-@router.get("/coordinate/applications", response_class=HTMLResponse)
-def applications(request: Request) -> Response:
-    who = coordinator_page(request)
-    if not isinstance(who, SignedIn):
-        return who
-    return applications_page(request, who)
-
-
-@router.post("/coordinate/applications/{application_id}")
-async def decide(request: Request, application_id: int) -> Response:
-    """Approve (the points become public) or reject with a note (they stay hidden)."""
-    return await run_form(request, apply_decision, application_id)
-
-
-def apply_decision(request: Request, application_id: int, form: Any) -> Response:
-    who = form_sender(request, form, coordinator=True)
-    if isinstance(who, RedirectResponse):
-        return who
-    action = str(form.get("action", ""))
-    if action not in ("approve", "reject"):
-        return done_redirect("/coordinate/applications", "invalid")
-    state: AppState = request.app.state.nezlam
-    _ = gettext_for(request)
-    try:
-        with state.db.write() as session:
-            published = onboarding.decide(
-                session,
-                application_id,
-                who.principal,
-                approve=action == "approve",
-                note=str(form.get("note", ""))[:600],
-                now=state.clock(),
-            )
-    except DomainError as exc:
-        if exc.field != "note":
-            raise
-        return applications_page(request, who, 422, {application_id: note_problem(exc, _)})
-    state.sync.apply_written(published)  # this worker's finder shows them at once
-    done = "approved" if action == "approve" else "rejected"
-    return done_redirect("/coordinate/applications", done)
-
-
-def note_problem(exc: DomainError, _: Any) -> str:
-    if "500" in exc.problem:
-        return _("At most {n} characters.").format(n=500)
-    return _("Say why, so that the organisation can be told.")
