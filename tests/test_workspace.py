@@ -322,3 +322,42 @@ def test_the_sign_in_page_can_show_the_password_and_says_what_to_do_if_forgotten
     assert people.get("/static/login.js").status_code == 200
     uk = people.get("/login", headers={"Accept-Language": "uk"}).text
     assert "Забули пароль?" in uk and "Показати пароль" in uk
+
+
+def test_with_gloves_the_password_can_be_shown_and_the_form_still_signs_in(people, browser):
+    """In Chromium, each request answered by the app in this process (no server needed)."""
+    from urllib.parse import urlsplit
+
+    def answer(route):
+        request = route.request
+        sent = people.request(
+            request.method,
+            urlsplit(request.url)._replace(scheme="", netloc="").geturl(),
+            content=request.post_data_buffer,
+            headers={k: v for k, v in request.headers.items() if k != "accept-encoding"},
+            follow_redirects=False,
+        )
+        headers = {k: v for k, v in sent.headers.items() if k not in ("content-encoding",)}
+        route.fulfill(status=sent.status_code, headers=headers, body=sent.content)
+
+    context = browser.new_context(base_url="http://testserver", locale="en-GB")
+    try:
+        context.route("**/*", answer)
+        page = context.new_page()
+        page.goto("/login")
+        box = page.get_by_label("Show the password")
+        password = page.locator("#password")
+        assert box.is_visible() and password.get_attribute("type") == "password"
+        page.get_by_label("Username").fill("taras")
+        password.fill("a long passphrase")
+        box.check()
+        assert password.get_attribute("type") == "text"
+        box.uncheck()
+        assert password.get_attribute("type") == "password"
+        box.check()
+        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            page.get_by_role("button", name="Sign in").click()
+        signed = posted.value  # the password went, typed as shown
+        assert signed.status == 303 and signed.headers["location"] == "/operate"
+    finally:
+        context.close()
