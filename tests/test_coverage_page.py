@@ -77,7 +77,8 @@ def test_shows_the_shares_the_map_and_the_layer(web, db, clock, coverage_dir):
     page = web.get("/coordinate/coverage", headers={"Accept-Language": "en"}).text
     row = page[page.index(">All<") :]
     assert "25.0 %" in row and "90.0 %" in row
-    podil = page[page.index("Поділ") :]
+    assert ">Podil</th>" in page and "Поділ" not in page  # in English, as it is said
+    podil = page[page.index(">Podil<") :]
     assert "0.0 %" in podil and "75.0 %" in podil
     assert "≤ 5 min" in page and "≤ 15 min" in page
     assert 'src="/coordinate/coverage.png"' in page

@@ -19,6 +19,8 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from nezlam.domain.errors import NotFound
 from nezlam.interchange.spreadsheet import read_text
+from nezlam.web import i18n
+from nezlam.web.coordinate_words import local_name
 from nezlam.web.finder import page
 from nezlam.web.session import coordinator_page
 from nezlam.web.state import AppState
@@ -78,9 +80,11 @@ def coverage(request: Request) -> Response:
     covered, sited = folder(request, "coverage_dir"), folder(request, "siting_dir")
     table = read_table(covered / "coverage.csv")
     sites = read_sites(sited / "sites.csv")
+    lang = i18n.choose_language(request)
     return page(
         request,
         "coverage.html",
+        local=lambda name: local_name(name, lang),  # districts and sites, as English reads them
         table=table,
         thresholds=[minutes for minutes, _share, _people in table[0]["shares"]] if table else [],
         made=made_at(covered / "coverage.csv"),
