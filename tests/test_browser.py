@@ -138,11 +138,14 @@ def test_search_without_javascript_lists_nearest_open_points_with_walking_time(o
     page.get_by_label("Адреса, місце або координати").fill(TYPED)
     page.get_by_role("button", name="Знайти", exact=True).click()
     expect(page.get_by_role("heading", name=f"Найближчі пункти · {TYPED}")).to_be_visible()
-    assert card_names(page)[:2] == [YURT, POINT_A]  # 6 m, then about 1 km
+    names = card_names(page)
+    assert names[0] == YURT and POINT_A in names  # 6 m, then about 1 km (with the demo's)
     assert set(card_headlines(page)) == {"Відчинено"}  # "open now" is ticked at first
     places = page.locator("ol.results .where").all_inner_texts()
-    minutes = [int(m) for text in places for m in re.findall(r"≈ (\d+) хв пішки", text)]
-    assert len(minutes) == len(places) >= 2, places
+    # Each card says its walk: minutes, or "far away" past an hour (review m13).
+    near = [text for text in places if "далеко" not in text]
+    minutes = [int(m) for text in near for m in re.findall(r"≈ (\d+) хв пішки", text)]
+    assert len(minutes) == len(near) >= 2, places
     assert minutes[0] == 1 and minutes == sorted(minutes), places
     # What only the script can do stays hidden rather than offering a dead button.
     expect(page.get_by_role("button", name="Використати моє місцезнаходження")).to_be_hidden()
@@ -161,7 +164,8 @@ def test_use_my_location_searches_around_the_phone(open_context):
     assert "lon=30.51330" in page.url and "q=" not in page.url
     heading = page.get_by_role("heading", name="Найближчі пункти · ваше місцезнаходження")
     expect(heading).to_be_visible()
-    assert card_names(page)[:2] == [YURT, POINT_A]
+    expect(heading).to_be_focused()  # the results own the screen, for a screen reader too
+    assert card_names(page)[0] == YURT and POINT_A in card_names(page)
 
 
 def test_filters_say_when_nothing_matches_and_never_call_unconfirmed_open(page, site):
@@ -209,7 +213,8 @@ def test_english_switch_is_remembered_on_other_pages(page, open_context):
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Find a warm place with power")).to_be_visible()
-    assert card_names(page)[:2] == ["Yurt of Invincibility, Shevchenko Park", "Point point-a"]
+    names = card_names(page)
+    assert names[0] == "Yurt of Invincibility, Shevchenko Park" and "Point point-a" in names
     assert card_headlines(page)[0] == "Open"
     expect(page.locator("ol.results .where").first).to_contain_text("≈ 1 min walk")
     expect(page.get_by_label("Address, place or coordinates")).to_have_value(TYPED)
@@ -282,7 +287,7 @@ def test_poster_link_gives_a_pdf_naming_the_nearest_points(page, site):
     flat = re.sub(r"\s+", "", text)  # names may wrap across lines on the poster
     nearest = site.api("/api/v1/points/nearest", lat=HERE[0], lon=HERE[1], k=3, lang="uk")
     names = [f["properties"]["name"] for f in nearest["features"]]
-    assert names[:2] == [YURT, POINT_A]
+    assert names[0] == YURT
     for name in names:
         assert re.sub(r"\s+", "", name) in flat, f"{name!r} not on the poster:\n{text[:1500]}"
 
@@ -297,7 +302,7 @@ def test_map_uses_leaflet_from_this_server_and_marks_every_result(page, site):
     assert results >= 2
     page.get_by_role("button", name="Показати мапу").click()
     expect(page.locator("#map.leaflet-container")).to_be_visible()
-    markers = page.locator("#map path.leaflet-interactive")
+    markers = page.locator("#map .leaflet-marker-icon")
     expect(markers).to_have_count(results + 1)  # every point, and where the person is
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap")
     expect(page.get_by_role("button", name="Показати мапу")).to_be_hidden()
@@ -321,7 +326,7 @@ def test_screenshots_of_the_main_screens(page, open_context):
     page.goto("/")
     save_screenshots(page, "finder-empty")
     search(page)
-    expect(page.locator("ol.results")).to_be_visible()
+    expect(page.locator("ol.results").first).to_be_visible()
     save_screenshots(page, "results")
     page.get_by_role("link", name=YURT).click()
     expect(page.get_by_role("heading", name=YURT, level=1)).to_be_visible()

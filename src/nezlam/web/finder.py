@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import QueryParams
 
-from nezlam.domain.errors import DomainError, Invalid, NotFound
+from nezlam.domain.errors import DomainError, NotFound
 from nezlam.domain.points import POINT_ID_PATTERN
 from nezlam.domain.public import render_hits
 from nezlam.domain.vocabulary import SERVICES, Category, SignalKind, Visibility
 from nezlam.geo.spatial_index import Filters
-from nezlam.web import i18n, presenters
+from nezlam.web import finder_query, i18n, presenters
 from nezlam.web.api import query
 from nezlam.web.api.points import load_view, point_feature, record_signal
 from nezlam.web.state import AppState
@@ -38,8 +39,6 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-RESULTS = 10
-COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 FINDER_SERVICES = ["heat", "power", "water", "hot_drinks", "food", "wifi", "satellite_internet",
                    "mobile_signal", "first_aid", "toilet", "beds", "mother_and_child",
                    "pets_allowed", "step_free"]  # fmt: skip
@@ -112,6 +111,13 @@ def find_places(state: AppState, text: str, near: tuple[float, float] | None) ->
     return gazetteer.search_places(state.db, text, limit=5, near=near)
 
 
+def suggest_places(state: AppState, text: str) -> list[dict]:
+    """When nothing matches: the streets and places whose names are most like what was typed."""
+    from nezlam.places import search as gazetteer
+
+    return gazetteer.suggest_places(state.db, text, limit=3)
+
+
 def read_form(params: QueryParams) -> dict[str, Any]:
     """The finder form as submitted; the first visit (no `f`) has "open now" ticked."""
     submitted = params.get("f") == "1"
@@ -125,67 +131,98 @@ def read_form(params: QueryParams) -> dict[str, Any]:
     }
 
 
-@router.get("/", response_class=HTMLResponse)
-def finder(request: Request) -> HTMLResponse:
-    state: AppState = request.app.state.nezlam
-    params = request.query_params
-    form = read_form(params)
-    lang = i18n.choose_language(request)
+@dataclass
+class Where:
+    """Where a search is centred, as the resident asked for it, or why it is not."""
+
+    centre: tuple[float, float] | None = None
+    place: str | None = None
+    problem: str | None = None
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+    swapped: str | None = None  # "50.4419, 30.5133" when the typed numbers look swapped
+    suggestions: list[str] = field(default_factory=list)  # when nothing matched: similar names
+    without_number: bool = False  # nothing matched an address with a house number
+    named: bool = False  # `place` is a gazetteer name (worth printing on a poster)
+
+
+def locate(state: AppState, params: QueryParams, form: dict[str, Any], lang: str) -> Where:
     _ = i18n.translations(lang).gettext
-    problem, place, alternatives, centre = None, None, [], None
     try:
         if params.get("lat") or params.get("lon"):
             centre = (query.number(params, "lat", -90, 90), query.number(params, "lon", -180, 180))
-            place = _("your location")
-        elif form["q"]:
-            typed = COORDINATES.match(form["q"])
-            if typed:
-                centre = (float(typed[1]), float(typed[2]))
-                if not (-90 <= centre[0] <= 90 and -180 <= centre[1] <= 180):
-                    raise Invalid(_("those coordinates are outside the Earth"), field="q")
-                place = form["q"]
-            else:
-                found = find_places(state, form["q"], None)
-                if not found:
-                    raise Invalid(
-                        _(
-                            "No address or place matches “{q}”. Try a street name, "
-                            "or use your location."
-                        ).format(q=form["q"]),
-                        field="q",
-                    )
-                best, alternatives = found[0], found[1:]
-                centre, place = (best["lat"], best["lon"]), best["label"]
+            return Where(centre, _("your location"))
+        if not form["q"]:
+            return Where()
+        typed = finder_query.typed_coordinates(form["q"])
+        if typed is None:
+            return gazetteer_place(state, form["q"], lang)
+        turned = finder_query.swapped(state.index, typed[0], typed[1], state.clock())
+        hint = finder_query.coordinates_text(*turned) if turned else None
+        if not finder_query.on_earth(*typed):
+            return Where(problem=_("those coordinates are outside the Earth"), swapped=hint)
+        return Where(typed, form["q"], swapped=hint)
     except DomainError as exc:
-        problem = exc.problem
-    results = []
-    if centre is not None:
-        filters = Filters.build(
-            services=form["services"],
-            categories=form["categories"],
-            statuses=["open"] if form["open_now"] else (),
-            open_now=True if form["open_now"] else None,
+        return Where(problem=exc.problem)
+
+
+def gazetteer_place(state: AppState, text: str, lang: str) -> Where:
+    _ = i18n.translations(lang).gettext
+    found = find_places(state, text, None)
+    if not found:
+        message = _("No address or place matches “{q}”. Try a street name, or use your location.")
+        return Where(
+            problem=message.format(q=text),
+            suggestions=[place_label(p, lang) for p in suggest_places(state, text)],
+            without_number=any(ch.isdigit() for ch in text),
         )
-        now = state.clock()
-        walking: dict[int, float] | None = None
-        if state.walking is not None:  # with a street network, nearest on foot
-            snap, hits, walking = state.walking.nearest(*centre, RESULTS, filters, now)
-        else:
-            snap, hits = state.index.nearest(centre[0], centre[1], RESULTS, filters, now)
-        settings = state.settings
-        features = render_hits(
-            snap.views,
-            hits,
-            now=now,
-            stale_after=settings.stale_after,
-            no_response_after=settings.no_response_after,
-            lang=lang,
-            with_distance=True,
-            walking=walking,
-        )
-        results = [presenters.card(f, now, lang, _, state.walking_m_per_min) for f in features]
-    map_points = [
+    best = found[0]
+    others = finder_query.distinct_alternatives(best, found[1:])
+    for other in others:
+        other["shown"] = place_label(other, lang)
+    centre = (best["lat"], best["lon"])
+    return Where(centre, place_label(best, lang), alternatives=others, named=True)
+
+
+def place_label(place: dict[str, Any], lang: str) -> str:
+    """A gazetteer label in the page's language: Latin letters on English pages."""
+    return str(place.get("label_en") or place["label"]) if lang == "en" else str(place["label"])
+
+
+def nearest_cards(
+    state: AppState, centre: tuple[float, float], form: dict[str, Any], k: int, lang: str
+) -> list[dict[str, Any]]:
+    """The k nearest points the filters let through, as cards (on foot with a street network)."""
+    filters = Filters.build(
+        services=form["services"],
+        categories=form["categories"],
+        statuses=["open"] if form["open_now"] else (),
+        open_now=True if form["open_now"] else None,
+    )
+    now = state.clock()
+    walking: dict[int, float] | None = None
+    if state.walking is not None:  # with a street network, nearest on foot
+        snap, hits, walking = state.walking.nearest(*centre, k, filters, now)
+    else:
+        snap, hits = state.index.nearest(centre[0], centre[1], k, filters, now)
+    features = render_hits(
+        snap.views,
+        hits,
+        now=now,
+        stale_after=state.settings.stale_after,
+        no_response_after=state.settings.no_response_after,
+        lang=lang,
+        with_distance=True,
+        walking=walking,
+    )
+    _ = i18n.translations(lang).gettext
+    return [presenters.card(f, now, lang, _, state.walking_m_per_min) for f in features]
+
+
+def map_data(centre: tuple[float, float] | None, results: list[dict[str, Any]]) -> dict:
+    """What the optional map draws: the search's centre and each card, numbered as the list."""
+    points = [
         {
+            "n": number,
             "id": r["id"],
             "name": r["props"]["name"],
             "tone": r["status"].tone,
@@ -193,24 +230,46 @@ def finder(request: Request) -> HTMLResponse:
             "lat": r["lat"],
             "lon": r["lon"],
         }
-        for r in results
+        for number, r in enumerate(results, start=1)
         if r["lat"] is not None
     ]
+    return {"centre": centre, "points": points}
+
+
+@router.get("/", response_class=HTMLResponse)
+def finder(request: Request) -> HTMLResponse:
+    state: AppState = request.app.state.nezlam
+    params = request.query_params
+    form = read_form(params)
+    lang = i18n.choose_language(request)
+    _ = i18n.translations(lang).gettext
+    where = locate(state, params, form, lang)
+    k = finder_query.results_wanted(params)
+    results = [] if where.centre is None else nearest_cards(state, where.centre, form, k, lang)
+    more = len(results) == k and k < finder_query.MAX_RESULTS
     return page(
         request,
         "finder.html",
-        status=422 if problem else 200,
+        status=422 if where.problem else 200,
         form=form,
-        problem=problem,
-        place=place,
-        alternatives=alternatives,
-        centre=centre,
+        where=where,
+        problem=where.problem,
+        place=where.place,
+        centre=where.centre,
         results=results,
+        more_url=_with_param(params, "k", str(k + finder_query.RESULTS)) + f"#r-{k + 1}"
+        if more
+        else None,
+        swapped_url=_with_param(params, "q", where.swapped) + "#results-title"
+        if where.swapped
+        else None,
+        search_url=lambda text: _with_param(params, "q", text) + "#results-title",
+        from_query=f"?from={where.centre[0]:.5f},{where.centre[1]:.5f}" if where.centre else "",
         services=[
             (code, presenters.SERVICE_ICONS[code], SERVICES[code][lang]) for code in FINDER_SERVICES
         ],
         categories=list(presenters.category_labels(_).items()),
-        map_data={"centre": centre, "points": map_points},
+        map_data=map_data(where.centre, results),
     )
 
 

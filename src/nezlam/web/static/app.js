@@ -44,7 +44,14 @@
     });
   });
 
-  // The map: loaded only when asked for (Leaflet is served by this server, not a CDN).
+  // After a search, land on the results, so a screen reader starts at "Nearest points · …":
+  // the form's action carries #results-title (the browser scrolls there and focuses it, script
+  // or not); a search without it ("use my location") is focused here.
+  var heading = document.getElementById("results-title");
+  if (heading && /[?&](q|lat)=/.test(location.search) && !location.hash) heading.focus();
+
+  // The map: loaded only when asked for (Leaflet is served by this server, not a CDN), below the
+  // first cards so that it never pushes the list away.
   var mapButton = document.getElementById("show-map"), data = document.getElementById("map-data");
   if (mapButton && data) {
     var parsed = JSON.parse(data.textContent);
@@ -60,20 +67,41 @@
       document.head.appendChild(script);
     });
   }
+  function textElement(tag, text) {
+    // Names reach Leaflet's popups and icons as text nodes, never as HTML.
+    var element = document.createElement(tag);
+    element.textContent = text;
+    return element;
+  }
+  function escaped(text) { return textElement("span", text).innerHTML; }
   function drawMap(parsed) {
-    var element = document.getElementById("map");
+    var element = document.getElementById("map"), words = element.dataset;
     element.hidden = false;
-    var map = L.map(element).setView(parsed.centre, 14);
-    L.tileLayer(body.dataset.tiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-      maxZoom: 19, attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    var map = L.map(element, { zoomControl: false }).setView(parsed.centre, 14);
+    L.control.zoom({ zoomInTitle: words.zoomIn, zoomOutTitle: words.zoomOut }).addTo(map);
+    map.attributionControl.setPrefix(false);
+    var credit = words.contributors.split("OpenStreetMap");  // "учасники OpenStreetMap"
+    var tiles = L.tileLayer(body.dataset.tiles || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+      maxZoom: 19,
+      attribution: "&copy; " + escaped(credit[0]) + '<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>' + escaped(credit.slice(1).join("OpenStreetMap"))
+    });
+    tiles.once("tileerror", function () {
+      var note = document.getElementById("map-note");
+      if (note) { note.textContent = words.tilesFailed; note.hidden = false; }
+    });
+    tiles.addTo(map);
+    // "You are here": a ring under the numbered pins (a point a few metres away stays visible
+    // and clickable inside it), with its words above.
+    var here = L.marker(parsed.centre, {
+      icon: L.divIcon({ className: "here", iconSize: [40, 40] }), keyboard: false, interactive: false, zIndexOffset: -1000
     }).addTo(map);
-    L.circleMarker(parsed.centre, { radius: 6, color: "#1d3557" }).addTo(map);
+    here.bindTooltip(textElement("span", words.here), { permanent: true, direction: "top", offset: [0, -20] });
     var bounds = L.latLngBounds([parsed.centre]);
-    var colours = { ok: "#0a6b2d", warn: "#8a5300", bad: "#a4161a", unknown: "#444" };
     parsed.points.forEach(function (p) {
-      var marker = L.circleMarker([p.lat, p.lon], { radius: 9, color: colours[p.tone], fillOpacity: 0.8 }).addTo(map);
-      var link = document.createElement("a");
-      link.href = "/points/" + p.id; link.textContent = p.name + " — " + p.status;
+      var icon = L.divIcon({ className: "pin tone-" + p.tone, html: textElement("span", String(p.n)), iconSize: [28, 28] });
+      var marker = L.marker([p.lat, p.lon], { icon: icon, title: p.n + ". " + p.name, alt: p.n + ". " + p.name }).addTo(map);
+      var link = textElement("a", p.n + ". " + p.name + " — " + p.status);
+      link.href = "/points/" + encodeURIComponent(p.id);
       marker.bindPopup(link);
       bounds.extend([p.lat, p.lon]);
     });
