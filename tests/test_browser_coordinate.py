@@ -180,7 +180,7 @@ def test_dashboard_and_point_history_have_no_serious_accessibility_problems(
 ):
     # The pages forbid inline scripts (CSP); axe is injected as one, so this context lets it in.
     page = coordinator(locale={"uk": "uk-UA", "en": "en-GB"}[lang], bypass_csp=True)
-    for path in ("/coordinate", "/coordinate/points/point-a"):
+    for path in ("/coordinate", "/coordinate/points/point-a", "/coordinate/notifications"):
         page.goto(path)
         expect(page.locator("html")).to_have_attribute("lang", lang)
         if path == "/coordinate":
