@@ -138,6 +138,18 @@ def test_malformed_json_names_the_body_not_a_character_offset(app_client, networ
     assert error["problem"].startswith("is not valid JSON: ") and "character 18" in error["problem"]
 
 
+def test_a_body_that_is_not_text_is_malformed_json_too(app_client, network):
+    answer = app_client.post(
+        f"/api/v1/points/{network.point_a}/signals",
+        content=b"\xff\xfe\x17",
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422  # documented, unlike the framework's own 400
+    assert answer.json()["errors"] == [
+        {"field": "body", "problem": "is not valid JSON: it is not UTF-8 text"}
+    ]
+
+
 def anonymous_write_routes(app):
     """Every API write except the two anyone may send (a visitor's signal, signing in)."""
     found = []
@@ -151,7 +163,9 @@ def anonymous_write_routes(app):
     return sorted(set(found) - anyone)
 
 
-@pytest.mark.parametrize("body", [b'{"status": ', b'{"unknown": [1, 2, 3]}', b"[]"])
+@pytest.mark.parametrize(
+    "body", [b'{"status": ', b'{"unknown": [1, 2, 3]}', b"[]", b"\xff\xfe not text"]
+)
 def test_anonymous_writes_are_401_whatever_the_body(app_client, network, body):
     routes = anonymous_write_routes(app_client.app.app)
     assert len(routes) >= 10

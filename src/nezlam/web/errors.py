@@ -31,6 +31,10 @@ HTTP_PROBLEMS = {
 }
 
 
+# What FastAPI says (a 400) when a body is not even text; the API answers it as malformed JSON.
+UNREADABLE_BODY = "There was an error parsing the body"
+
+
 def error_body(status: int, errors: list[dict[str, str | None]]) -> dict[str, object]:
     return {"status": status, "errors": errors}
 
@@ -139,6 +143,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.detail == UNREADABLE_BODY:  # not text at all (not UTF-8): as malformed JSON
+            if needs_credentials(request):
+                return error_response(request, Unauthenticated(UNAUTHENTICATED))
+            problem = "is not valid JSON: it is not UTF-8 text"
+            return error_response(request, Refusal(422, problem, "body"))
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = allowed_methods(request)
