@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -28,8 +28,9 @@ from tests.test_browser import Site, db_url, open_context, site  # noqa: F401
 pytestmark = pytest.mark.slow
 
 USERNAME, PASSWORD = "olena", "a long operator passphrase"
-QUEUED = "У черзі — буде надіслано, щойно з'явиться зв'язок."
+QUEUED = "У черзі: {taps} — буде надіслано, щойно з'явиться зв'язок."
 SENT = "Надіслано. Збережено."
+QUEUE = f"nezlam-operate-queue:{USERNAME}"  # each person's taps apart
 CARD = "#p-point-a"
 KEPT = (  # whether any of the service worker's caches holds a copy of My points
     "caches.keys().then(names => Promise.all(names.map(n => caches.open(n)"
@@ -59,7 +60,7 @@ def sign_in(page: Page) -> None:
     page.goto("/operate")
     expect(page).to_have_url(re.compile(r"/login\?next=/operate$"))
     page.get_by_label("Ім'я користувача").fill(USERNAME)
-    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_label("Пароль", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Увійти").click()
     expect(page.get_by_role("heading", name="Мої пункти", level=1)).to_be_visible()
 
@@ -124,11 +125,24 @@ def test_a_status_tapped_offline_is_queued_and_delivered_once_when_the_connectio
 
     context.set_offline(True)
     card.get_by_role("button", name="Немає місць").click()
-    expect(card.get_by_role("status")).to_have_text(QUEUED)
-    expect(card.get_by_role("button", name="Немає місць")).to_have_attribute("aria-pressed", "true")
+    card.get_by_role("button", name="На одну людину більше").click()
+    card.get_by_role("button", name="На одну людину більше").click()
+    waiting = QUEUED.format(taps="«Немає місць», +2 людини")
+    expect(card.get_by_role("status")).to_have_text(waiting)
+    # The status line still says what the server knows, and so does the pressed button; the
+    # tapped one is marked as waiting.
+    expect(card.locator(".status strong")).to_have_text("Відчинено")
+    expect(card.get_by_role("button", name="Відчинено")).to_have_attribute("aria-pressed", "true")
+    expect(card.get_by_role("button", name="Немає місць")).not_to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(card.get_by_role("button", name="Немає місць")).to_have_class("queued")
+    expect(card.locator(".queue-note")).to_have_class("queue-note queued")
     page.reload()  # offline: the kept copy, and the queue still waiting
     expect(page.get_by_role("heading", name="Мої пункти", level=1)).to_be_visible()
-    expect(page.locator(CARD).get_by_role("status")).to_have_text(QUEUED)
+    expect(page.locator(CARD).get_by_role("status")).to_have_text(waiting)
+    expect(page.locator(CARD).locator(".count")).to_have_text("2")  # 0 counted, 2 waiting
+    expect(page.locator(CARD).get_by_role("button", name="Немає місць")).to_have_class("queued")
     # The page's own offline notice speaks of taps kept, not of search results.
     expect(page.locator("#offline")).to_contain_text("ваші натискання збережено")
     save_screenshots(page, "operator-offline-queued")
@@ -136,15 +150,16 @@ def test_a_status_tapped_offline_is_queued_and_delivered_once_when_the_connectio
 
     context.set_offline(False)
     expect(page.locator(CARD).get_by_role("status")).to_have_text(SENT)
+    expect(page.locator(CARD).locator(".queue-note")).to_have_class("queue-note sent")
     expect(page.locator(CARD).locator(".status strong")).to_have_text("Немає місць")
-    assert reports_by_operator(db) == [("full", False)]
+    assert reports_by_operator(db) == [("full", False), (None, False), (None, False)]
     assert operator_site.api("/api/v1/points/point-a")["properties"]["status"] == "full"
 
     page.reload()
     expect(page.get_by_role("heading", name="Мої пункти", level=1)).to_be_visible()
     page.wait_for_timeout(500)  # time enough for a resend, were anything still queued
-    assert page.evaluate("localStorage.getItem('nezlam-operate-queue')") == "[]"
-    assert reports_by_operator(db) == [("full", False)]
+    assert page.evaluate(f"localStorage.getItem('{QUEUE}')") == "[]"
+    assert reports_by_operator(db) == [("full", False), (None, False), (None, False)]
 
     page.get_by_role("button", name="Вийти").click()  # the kept copy leaves with the session
     expect(page).to_have_url(re.compile(r"/$"))
@@ -175,7 +190,7 @@ def test_an_update_whose_answer_was_lost_is_resent_and_stored_once(
     page.route("**/operate/point-a", arrive_then_lose_the_answer)
     card = page.locator(CARD)
     card.get_by_role("button", name="Зачинено").click()
-    expect(card.get_by_role("status")).to_have_text(QUEUED)
+    expect(card.get_by_role("status")).to_have_text(QUEUED.format(taps="«Зачинено»"))
     assert lost and reports_by_operator(db) == [("closed", False)]
 
     page.unroute("**/operate/point-a")
@@ -203,3 +218,88 @@ def test_my_points_and_edit_details_have_no_serious_accessibility_violations(
     expect(page.locator("#opening_hours-error")).to_be_visible()
     assert_accessible(page, f"edit details with an error ({lang})")
     save_screenshots(page, f"operator-edit-error-{lang}")
+
+
+def report_times(db: Database) -> list[tuple[datetime, datetime]]:
+    """(received, counted from) of each of the operator's reports, on the server's clock."""
+    with db.read() as session:
+        rows = session.execute(
+            sa.select(StatusReport.received_at, StatusReport.effective_at)
+            .join(User, User.id == StatusReport.reporter_user_id)
+            .where(User.username == USERNAME)
+            .order_by(StatusReport.id)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_taps_kept_when_the_session_ended_offline_are_sent_after_signing_in(
+    open_context: Callable[..., BrowserContext],  # noqa: F811
+    operator_site: Site,
+    db: Database,
+):
+    context = open_context()
+    context.clock.install()  # the phone's own clock, which moves on while the taps wait
+    page = context.new_page()
+    sign_in(page)
+    keep_a_copy_offline(page)
+    card = page.locator(CARD)
+    context.set_offline(True)
+    card.get_by_role("button", name="Немає місць").click()
+    card.get_by_role("button", name="На одну людину більше").click()
+    expect(card.get_by_role("status")).to_have_text(QUEUED.format(taps="«Немає місць», +1 людина"))
+    context.clear_cookies()  # the session ended meanwhile: 12 hours, or signed out elsewhere
+    page.clock.fast_forward("07:00:00")
+    context.set_offline(False)
+    note = page.locator(CARD).get_by_role("status")
+    expect(note).to_have_text("2 натискання чекають: увійдіть, щоб їх надіслати. Увійти")
+    kept = page.evaluate(f"JSON.parse(localStorage.getItem('{QUEUE}'))")
+    assert [entry["point"] for entry in kept] == ["point-a", "point-a"]
+    assert all({"key", "client_time"} <= {name for name, _ in e["fields"]} for e in kept)
+    assert reports_by_operator(db) == []
+    save_screenshots(page, "operator-sign-in-to-send")
+
+    note.get_by_role("link", name="Увійти").click()
+    expect(page).to_have_url(re.compile(r"/login\?next=/operate$"))
+    page.get_by_label("Ім'я користувача").fill(USERNAME)
+    page.get_by_label("Пароль", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Увійти").click()
+    expect(page.get_by_role("heading", name="Мої пункти", level=1)).to_be_visible()
+    expect(page.locator(CARD).get_by_role("status")).to_have_text(SENT)
+    assert reports_by_operator(db) == [("full", False), (None, False)]
+    # Dated by the taps, seven hours before they arrived: not "confirmed just now".
+    for received, counted in report_times(db):
+        assert timedelta(hours=6, minutes=59) < received - counted < timedelta(hours=7, minutes=5)
+    page.reload()
+    expect(page.get_by_role("heading", name="Мої пункти", level=1)).to_be_visible()
+    assert page.evaluate(f"localStorage.getItem('{QUEUE}')") == "[]"
+    assert len(reports_by_operator(db)) == 2  # each stored once
+
+
+def test_a_bad_fuel_number_is_said_beside_the_field_with_what_was_typed(
+    open_context: Callable[..., BrowserContext],  # noqa: F811
+    operator_site: Site,
+    db: Database,
+):
+    page = open_context(bypass_csp=True).new_page()  # axe is injected as an inline script
+    sign_in(page)
+    card = page.locator(CARD)
+    card.get_by_text("Живлення, обігрів, інтернет, пальне").click()
+    card.get_by_label("генератор", exact=True).check()
+    card.get_by_label("Пальне для генератора, л").fill("-20")
+    card.get_by_role("button", name="Зберегти").click()
+    fuel = card.get_by_label("Пальне для генератора, л")
+    expect(card.locator("#fuel-point-a-error")).to_have_text("Не може бути менше за 0.")
+    expect(fuel).to_have_value("-20")
+    expect(fuel).to_have_attribute("aria-invalid", "true")
+    expect(card.get_by_label("генератор", exact=True)).to_be_checked()
+    expect(card.locator("details")).to_have_attribute("open", "")
+    expect(card.get_by_role("status")).to_have_text("Не збережено: перевірте позначене поле нижче.")
+    expect(card).not_to_contain_text("вийшли з облікового запису")
+    assert reports_by_operator(db) == []
+    assert_accessible(page, "My points with a wrong fuel number")
+    save_screenshots(page, "operator-bad-fuel")
+    fuel.fill("37,5")
+    card.get_by_role("button", name="Зберегти").click()
+    expect(page.locator(CARD).get_by_role("status")).to_have_text(SENT)
+    expect(page.locator(CARD)).to_contain_text("пальне 37,5 л")
+    assert reports_by_operator(db) == [(None, False)]

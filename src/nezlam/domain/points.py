@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from nezlam.domain import opening_hours
+from nezlam.domain.errors import Invalid
 from nezlam.domain.vocabulary import (
     SERVICES,
     Category,
@@ -156,7 +157,13 @@ class PointFields(Strict):
     services: list[ServiceCode] = Field(None, max_length=100)  # type: ignore[assignment]
     capacity: Annotated[int, NotBoolean] | None = Field(None, ge=0, le=100_000)
     opening_hours: str | None = Field(
-        None, max_length=500, description="OpenStreetMap syntax, e.g. Mo-Fr 08:00-20:00; Su off"
+        None,
+        max_length=500,
+        description="OpenStreetMap syntax, e.g. Mo-Fr 08:00-20:00; Su off; or as people write "
+        "it (Пн-Пт 9-18; Нд вихідний; цілодобово), stored in OpenStreetMap syntax",
+    )
+    fuel_tank_litres: int | None = Field(
+        None, ge=1, le=100_000, description="the generator's tank: more fuel is refused"
     )
     notes: Notes | None = Field(None, examples=[NOTES_EXAMPLE])
     external_id: str | None = Field(None, min_length=1, max_length=200)
@@ -267,6 +274,44 @@ class ReportCreate(Strict):
     def confirms_status(self) -> bool:
         """A first-hand statement of the status: it counts as verification."""
         return self.verify or self.status is not None
+
+
+FUEL_CAP_LITRES = 5000  # with no tank size stated, more fuel than this is a typo
+CROWDING_LIMIT = 1.5  # more people than 1.5 × the places is a typo, not a crowd
+
+
+class Implausible(Invalid):
+    """A number no point can have: a report says so by the field, with the limit it passed."""
+
+    def __init__(self, problem: str, field: str, limit: int) -> None:
+        super().__init__(problem, field=field)
+        self.limit = limit
+
+
+def check_plausible(
+    fuel_litres: float | None,
+    occupancy: int | None,
+    *,
+    capacity: int | None,
+    tank_litres: int | None,
+    occupancy_field: str = "occupancy",
+) -> None:
+    """Refuse fuel above the tank (or above FUEL_CAP_LITRES when its size is not known) and
+    people inside far above the places: both are typos that would mislead coordinators."""
+    if fuel_litres is not None:
+        limit = tank_litres or FUEL_CAP_LITRES
+        if fuel_litres > limit:
+            said = "the tank holds" if tank_litres else "a tank without a stated size holds"
+            problem = f"{fuel_litres:g} l: more than {said} ({limit} l)"
+            raise Implausible(problem, "fuel_litres", limit)
+    if occupancy is not None and capacity:
+        limit = int(capacity * CROWDING_LIMIT)
+        if occupancy > limit:
+            raise Implausible(
+                f"{occupancy} people: more than {CROWDING_LIMIT:g} × the {capacity} places",
+                occupancy_field,
+                limit,
+            )
 
 
 class SignalCreate(Strict):

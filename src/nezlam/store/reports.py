@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from nezlam.domain.errors import Conflict, NotFound
 from nezlam.domain.freshness import effective_time
 from nezlam.domain.notifications import turned_into
-from nezlam.domain.points import ReportCreate
+from nezlam.domain.points import ReportCreate, check_plausible
 from nezlam.domain.reporting import REPORTED_FIELDS, apply_report
 from nezlam.store import audit, notifications
 from nezlam.store.actor import Actor
@@ -108,6 +108,18 @@ def add_report(
     before = {name: audit.plain(getattr(point, name)) for name in STATE_FIELDS}
     effective_at = effective_time(report.client_time, report.sent_at, now)
     outcome = apply_report(point, report, effective_at)
+    # Before anything is written (the change counter included): the API and the operator's
+    # page both pass here, so a typo is refused the same way on each, naming its field.
+    counted = report.occupancy
+    if counted is None and (report.occupancy_change or 0) > 0:  # one out is never refused
+        counted = outcome.changes.get("occupancy")
+    check_plausible(
+        report.fuel_litres,
+        counted,
+        capacity=point.capacity,
+        tank_litres=point.fuel_tank_litres,
+        occupancy_field="occupancy" if report.occupancy is not None else "occupancy_change",
+    )
     changes = outcome.changes
     changes["state_times"] = outcome.state_times
     changes["change_seq"] = next_change_seq(session)

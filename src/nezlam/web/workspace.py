@@ -13,15 +13,16 @@ import secrets
 from typing import Any
 from urllib.parse import quote
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from nezlam.domain.errors import DomainError, Forbidden, Invalid, TooManyRequests
+from nezlam.domain.errors import DomainError, Forbidden, Invalid, TooManyRequests, Unauthenticated
 from nezlam.domain.opening_hours import OpeningHoursError
 from nezlam.domain.permissions import Principal, can_edit_point
-from nezlam.domain.points import PointUpdate, ReportCreate
+from nezlam.domain.points import FUEL_CAP_LITRES, Implausible, PointUpdate
 from nezlam.domain.public import public_properties
 from nezlam.domain.vocabulary import SERVICES, Visibility
 from nezlam.report_writer import ReportJob
@@ -35,12 +36,19 @@ from nezlam.web.finder import page
 from nezlam.web.forms import done_redirect, gettext_for, words
 from nezlam.web.hours_words import hours_problem, read_hours
 from nezlam.web.landing import operated_only, safe_next, sign_in_and_land
+from nezlam.web.operate_forms import (
+    card_details,
+    implausible_words,
+    litres,
+    read_report,
+    suggests_full,
+    typed_details,
+)
 from nezlam.web.origin import is_cross_site
 from nezlam.web.session import SignedIn, check_csrf, form_sender, signed_in, to_login
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
-STATUSES = ("open", "standby", "full", "closed")
 NOTES_MAX = 1000  # characters per language: a few sentences on a card
 NOTE_LANGUAGES = ("uk", "en")
 
@@ -137,8 +145,9 @@ def operator_card(state: AppState, view: Any, lang: str, _: Any) -> dict[str, An
     feature = {"type": "Feature", "id": view.id, "geometry": None, "properties": properties}
     card = presenters.card(feature, now, lang, _)
     card["key"] = secrets.token_urlsafe(12)
-    card["fuel"] = view.fuel_litres
-    card["state"] = {"power": view.power, "heating": view.heating, "internet": view.internet}
+    card["fuel"] = litres(view.fuel_litres, lang)  # "140", "37,5": never "140.0"
+    card["details"] = card_details(view, lang)
+    card["suggest_full"] = suggests_full(view)
     card["hidden"] = view.visibility == Visibility.HIDDEN  # e.g. an application not yet approved
     return card
 
@@ -154,13 +163,18 @@ def status_labels(_: Any) -> list[tuple[str, str]]:
 
 @router.post("/operate/{point_id}")
 async def operate(request: Request, point_id: str) -> Response:
-    """One tap: "still current", a status, one person in or out, or the details form."""
+    """One tap: "still current", a status, one person in or out, or the details form. A wrong
+    number comes back beside its field, as typed (422); a session that ended sends the person
+    to sign in, and operate.js keeps the taps until then."""
     state: AppState = request.app.state.nezlam
     form = await request.form()
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return to_login("/operate")
-    report = report_for(str(form.get("action", "")), form)
+    lang, _ = words(request)
+    report, mistakes = read_report(str(form.get("action", "")), form, _)
+    if mistakes:
+        return await run_in_threadpool(details_again, request, point_id, form, mistakes)
     if report is None:
         return done_redirect("/operate", "invalid")
     now = state.clock()
@@ -175,51 +189,41 @@ async def operate(request: Request, point_id: str) -> Response:
     job = ReportJob(point_id, report, identify, key, now)
     try:
         await asyncio.wrap_future(state.report_writer.submit(job))
+    except Unauthenticated:
+        return to_login("/operate")
+    except Implausible as refused:
+        if report.occupancy_change is not None:  # the +1 button: no field to show it beside
+            return done_redirect("/operate", "crowded", anchor=f"p-{quote(point_id)}")
+        field, said = implausible_words(refused, lang, _)
+        return await run_in_threadpool(details_again, request, point_id, form, {field: said})
+    except Forbidden as refused:  # a page from before the last sign-in has an old token
+        return done_redirect("/operate", "outdated" if refused.field == "csrf" else "refused")
     except DomainError:
         return done_redirect("/operate", "refused")
     return done_redirect("/operate", "saved", anchor=f"p-{quote(point_id)}")
 
 
-def report_for(action: str, form: Any) -> ReportCreate | None:
-    """The report a button stands for; None for anything else (nothing is stored then)."""
-    fields: dict[str, Any] | None = None
-    if action == "verify":
-        fields = {"verify": True}
-    elif action == "details":
-        fields = details_fields(form)
-    elif action.startswith("status:") and action[7:] in STATUSES:
-        fields = {"status": action[7:]}
-    elif action in ("occupancy:+1", "occupancy:-1"):
-        # A step, not the count the page showed: two people counting at once both count.
-        fields = {"occupancy_change": 1 if action.endswith("+1") else -1}
-    if fields is None:
-        return None
-    if form.get("client_time"):  # sent by operate.js: when the tap was made (maybe offline)
-        fields["client_time"] = str(form.get("client_time"))
-    try:
-        return ReportCreate.model_validate(fields)
-    except ValueError:
-        return None
-
-
-def details_fields(form: Any) -> dict[str, Any]:
-    """Power, heating, internet, people inside and fuel, as the operator set them."""
-
-    def flag(name: str) -> bool | None:
-        return {"yes": True, "no": False}.get(str(form.get(name, "")))
-
-    def number(name: str) -> str | None:
-        value = str(form.get(name, "")).strip().replace(",", ".")
-        return value or None
-
-    fields = {
-        "power": str(form.get("power", "")) or None,
-        "heating": flag("heating"),
-        "internet": flag("internet"),
-        "occupancy": number("occupancy_exact"),
-        "fuel_litres": number("fuel_litres"),
-    }
-    return {name: value for name, value in fields.items() if value is not None}
+def details_again(request: Request, point_id: str, form: Any, mistakes: dict[str, str]) -> Response:
+    """The details form once more, as typed, with each mistake beside its field."""
+    who = signed_in(request)
+    if who is None:
+        return to_login("/operate")
+    state: AppState = request.app.state.nezlam
+    lang, _ = words(request)
+    with state.db.read() as session:
+        title = point_title(editable_point(session, who.principal, point_id), lang)
+    return page(
+        request,
+        "operate_details.html",
+        status=422,
+        point_id=point_id,
+        title=title,
+        csrf=who.csrf,
+        key=secrets.token_urlsafe(12),
+        values=typed_details(form),
+        errors=mistakes,
+        powers=list(presenters.power_labels(_).items()),
+    )
 
 
 # --- Editing a point's services, hours and contacts ----------------------------------------
@@ -238,6 +242,7 @@ def edit_form(request: Request, point_id: str) -> Response:
             "opening_hours": point.opening_hours or "",
             "phone": point.phone or "",
             "capacity": "" if point.capacity is None else str(point.capacity),
+            "fuel_tank_litres": str(point.fuel_tank_litres or ""),  # never 0: at least 1 l
             **{f"notes_{lang}": (point.notes or {}).get(lang, "") for lang in NOTE_LANGUAGES},
         }
         title = point_title(point, i18n.choose_language(request))
@@ -278,6 +283,7 @@ def typed_values(form: Any) -> dict[str, Any]:
         "opening_hours": str(form.get("opening_hours", "")).strip(),
         "phone": str(form.get("phone", "")).strip(),
         "capacity": str(form.get("capacity", "")).strip(),
+        "fuel_tank_litres": str(form.get("fuel_tank_litres", "")).strip(),
         **{f"notes_{lang}": str(form.get(f"notes_{lang}", "")).strip() for lang in NOTE_LANGUAGES},
     }
 
@@ -337,6 +343,7 @@ def point_update(point: Point, values: dict[str, Any], _: Any) -> PointUpdate:
             opening_hours=None if mistake else values["opening_hours"] or None,
             phone=values["phone"] or None,
             capacity=values["capacity"] or None,
+            fuel_tank_litres=values["fuel_tank_litres"] or None,
             notes=notes or None,
         )
     except ValidationError as invalid:
@@ -362,6 +369,7 @@ def field_message(name: str | None, problem: str, _: Any) -> str:
     messages = {
         "phone": _("A phone number: digits, spaces, +, brackets and dashes, 3 to 40 characters."),
         "capacity": _("A whole number of places, from 0 to 100000."),
+        "fuel_tank_litres": _("A whole number of litres, from 1 to 100000."),
         "services": _("Choose services from the list."),
     }
     return messages.get(name or "", _("Not valid: {problem}").format(problem=problem))
@@ -389,4 +397,5 @@ def edit_page(
         errors=errors,
         services=services,
         notes_max=NOTES_MAX,
+        fuel_cap=format_decimal(FUEL_CAP_LITRES, locale=lang),
     )
