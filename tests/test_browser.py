@@ -265,13 +265,26 @@ def test_visitor_says_it_is_full_and_coordinators_see_it(page, site):
     page.goto("/points/point-a")
     expect(page.get_by_role("heading", name=POINT_A, level=1)).to_be_visible()
     page.get_by_role("button", name="Немає місць").click()
-    expect(page.get_by_role("status").filter(has_text="Дякуємо")).to_have_text(
-        "Дякуємо. Координатори бачать повідомлення відвідувачів."
+    thanks = page.get_by_role("status").filter(has_text="Дякуємо")
+    expect(thanks).to_contain_text(
+        re.compile(r"Дякуємо: ви повідомили «Немає місць» о \d\d:\d\d\.")
     )
-    assert page.url.endswith("/points/point-a?signal=thanks")
+    expect(thanks).to_contain_text("Координатори бачать повідомлення відвідувачів.")
+    assert "/points/point-a?signal=thanks&kind=full&at=" in page.url
+    expect(page.locator(".visitors")).to_contain_text("«Немає місць» — 1")
     seen = site.api("/api/v1/points/point-a", who="coordinator_a")
     assert seen["properties"]["signals"]["full"] == 1
     assert seen["properties"]["signals"]["closed"] == 0
+    save_screenshots(page, "point-after-signal")
+    # A wrong tap is taken back, without JavaScript as with it.
+    with page.expect_navigation():
+        thanks.get_by_role("button", name="Скасувати: я натиснув(-ла) не ту кнопку").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Скасовано: ваше повідомлення більше не враховується."
+    )
+    undone = site.api("/api/v1/points/point-a", who="coordinator_a")
+    assert undone["properties"]["signals"]["full"] == 0
+    expect(page.locator(".visitors")).to_have_count(0)
 
 
 def test_poster_link_gives_a_pdf_naming_the_nearest_points(page, site):

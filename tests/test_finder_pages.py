@@ -98,7 +98,7 @@ def test_point_page_shows_details_and_takes_a_visitor_signal(app_client, network
     sent = app_client.post(
         f"/points/{network.point_a}/signal", data={"kind": "full"}, follow_redirects=False
     )
-    assert sent.status_code == 303 and sent.headers["location"].endswith("?signal=thanks")
+    assert sent.status_code == 303 and "?signal=thanks&kind=full&at=" in sent.headers["location"]
     again = app_client.post(f"/points/{network.point_a}/signal", data={"kind": "full"})
     assert "You already told us this recently" in again.text or "Ви вже повідомляли" in again.text
     counts = app_client.get(
@@ -183,3 +183,32 @@ def test_pages_forbid_inline_scripts_and_framing(app_client, network):
             attributes, body = script
             assert 'src="' in attributes or 'type="application/json"' in attributes
             assert body.strip() == "" or 'type="application/json"' in attributes
+
+
+def test_point_page_says_how_far_it_is_from_the_searched_place(app_client, network):
+    results = app_client.get("/", params=NEAR_A, headers={"Accept-Language": "en"}).text
+    assert 'href="/points/point-a?from=50.45100,30.52100"' in results
+    page = app_client.get(
+        "/points/point-a?from=50.45100,30.52100", headers={"Accept-Language": "en"}
+    )
+    assert "130 m from where you searched · ≈ 3 min walk" in text(page.text)
+    plain = app_client.get("/points/point-a", headers={"Accept-Language": "en"}).text
+    assert "from where you searched" not in plain
+    nonsense = app_client.get("/points/point-a?from=<b>,1", headers={"Accept-Language": "en"})
+    assert nonsense.status_code == 200 and "from where you searched" not in nonsense.text
+
+
+def test_point_page_gives_its_coordinates_and_an_openstreetmap_link(app_client, network):
+    html = app_client.get("/points/point-a", headers={"Accept-Language": "en"}).text
+    assert "50.45000, 30.52000" in text(html)
+    assert (
+        'href="https://www.openstreetmap.org/?mlat=50.45&amp;mlon=30.52#map=18/50.45/30.52"' in html
+    )
+
+
+def test_english_pages_write_addresses_and_organisations_in_latin_letters(app_client, network):
+    results = app_client.get("/", params=NEAR_A, headers={"Accept-Language": "en"}).text
+    card = results[results.index("Point point-a") :]
+    assert 'vul. Testova, 7 <span class="original" lang="uk">(вул. Тестова, 7)</span>' in card
+    ukrainian = app_client.get("/", params=NEAR_A).text
+    assert "vul. Testova" not in ukrainian and "вул. Тестова, 7" in ukrainian

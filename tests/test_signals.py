@@ -1,9 +1,13 @@
 """Visitor signals: no account, rate-limited, counted for coordinators, several flag a point,
 and nothing about the visitor is stored."""
 
+from urllib.parse import parse_qs, urlencode, urlsplit
+
 import sqlalchemy as sa
 
-from nezlam.store.tables import Base
+from nezlam.store.tables import Base, VisitorSignal
+
+EN = {"Accept-Language": "en"}
 
 
 def signal(client, point_id, kind):
@@ -75,3 +79,91 @@ def test_no_visitor_data_is_stored_anywhere(app_client, network, db):
     assert "testclient" not in text and "closed" in text
     columns = {c.name for c in Base.metadata.tables["visitor_signals"].columns}
     assert columns == {"id", "point_id", "kind", "received_at"}
+
+
+def tap(client, point_id, kind):
+    """The point page's own button: the form post, answered by a redirect."""
+    return client.post(f"/points/{point_id}/signal", data={"kind": kind}, follow_redirects=False)
+
+
+def receipt_of(answer) -> dict[str, str]:
+    query = parse_qs(urlsplit(answer.headers["location"]).query)
+    return {name: query[name][0] for name in ("kind", "at", "undo")}
+
+
+def test_the_page_says_what_was_recorded_and_when(app_client, network, clock):
+    answer = tap(app_client, network.point_a, "full")
+    page = app_client.get(answer.headers["location"], headers=EN).text
+    assert "Thank you: you reported “It is full” at 20:00." in page  # 18:00 UTC is 20:00 in Kyiv
+    assert "Undo: I tapped the wrong button" in page
+
+
+def test_a_visitor_takes_a_wrong_tap_back_within_five_minutes(app_client, network, clock, db):
+    receipt = receipt_of(tap(app_client, network.point_a, "closed"))
+    clock.advance(minutes=4)
+    undone = app_client.post(f"/points/{network.point_a}/signal/undo", data=receipt)
+    assert "Taken back" in app_client.get(undone.url, headers=EN).text
+    url = f"/api/v1/points/{network.point_a}"
+    counts = app_client.get(url, headers=network.headers("coordinator_a")).json()
+    assert counts["properties"]["signals"]["closed"] == 0
+    again = app_client.post(f"/points/{network.point_a}/signal/undo", data=receipt)
+    assert again.url.query == b"signal=invalid"  # once only
+    with db.read() as session:  # the history keeps both: the signal and its withdrawal
+        kinds = session.execute(sa.select(VisitorSignal.kind)).scalars().all()
+    assert sorted(kinds) == ["-closed", "closed"]
+
+
+def test_an_undo_after_five_minutes_or_with_a_forged_receipt_changes_nothing(
+    app_client, network, clock
+):
+    receipt = receipt_of(tap(app_client, network.point_a, "closed"))
+    forged = {**receipt, "kind": "full"}
+    assert app_client.post(f"/points/{network.point_a}/signal/undo", data=forged).url.query == (
+        b"signal=invalid"
+    )
+    clock.advance(minutes=6)
+    late = app_client.post(f"/points/{network.point_a}/signal/undo", data=receipt)
+    assert late.url.query == b"signal=late"
+    page = app_client.get(f"/points/{network.point_a}?" + urlencode(receipt) + "&signal=thanks")
+    assert "/signal/undo" not in page.text  # no button for what can no longer be undone
+    url = f"/api/v1/points/{network.point_a}"
+    counts = app_client.get(url, headers=network.headers("coordinator_a")).json()
+    assert counts["properties"]["signals"]["closed"] == 1
+
+
+def test_taking_back_the_signal_that_flagged_a_point_lowers_the_flag(app_client, network):
+    state = app_client.app.state.nezlam
+    receipts = []
+    for _ in range(state.settings.signal_flag_threshold):
+        state.signal_repeat._hits.clear()  # each a different visitor
+        receipts.append(receipt_of(tap(app_client, network.point_a, "closed")))
+    url = f"/api/v1/points/{network.point_a}"
+    assert app_client.get(url).json()["properties"]["flagged"] is True
+    app_client.post(f"/points/{network.point_a}/signal/undo", data=receipts[-1])
+    assert app_client.get(url).json()["properties"]["flagged"] is False
+
+
+def test_residents_see_what_visitors_said_beside_the_operators_status(app_client, network, clock):
+    state = app_client.app.state.nezlam
+    for kind in ("full", "full", "confirmed_open"):
+        state.signal_repeat._hits.clear()
+        tap(app_client, network.point_a, kind)
+    page = app_client.get(f"/points/{network.point_a}", headers=EN).text
+    said = page[page.index('<p class="visitors">') :]
+    said = said[: said.index("</p>")]
+    assert "Visitors in the last 2 h:" in said and "“It is full” — 2" in said
+    assert "“It is open” — 1" in said and "not the operator" in said
+    assert page.index('class="headline"') < page.index('<p class="visitors">')  # beside, after
+    clock.advance(hours=3)  # older than the window: no longer said
+    assert '<p class="visitors">' not in app_client.get(f"/points/{network.point_a}").text
+
+
+def test_undo_refuses_posts_from_other_sites(app_client, network):
+    receipt = receipt_of(tap(app_client, network.point_a, "closed"))
+    answer = app_client.post(
+        f"/points/{network.point_a}/signal/undo",
+        data=receipt,
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 403

@@ -229,11 +229,18 @@ def point_names(session: Session, point_ids: Iterable[str]) -> dict[str, dict[st
 
 
 def recent_signals(session: Session, point_id: str, limit: int = 50) -> list[VisitorSignal]:
-    """A point's latest visitor signals, newest first (they hold nothing about the visitor)."""
+    """A point's latest visitor signals, newest first (they hold nothing about the visitor);
+    not those a visitor took back, nor the withdrawals themselves."""
+    from nezlam.store.signals import WITHDRAWN, standing
+
     return list(
         session.execute(
             select(VisitorSignal)
-            .where(VisitorSignal.point_id == point_id)
+            .where(
+                VisitorSignal.point_id == point_id,
+                ~VisitorSignal.kind.startswith(WITHDRAWN),
+                standing(),
+            )
             .order_by(VisitorSignal.received_at.desc(), VisitorSignal.id.desc())
             .limit(limit)
         ).scalars()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nezlam.domain.vocabulary import NEGATIVE_SIGNALS
+from nezlam.store.signals import standing
 from nezlam.store.tables import Point, StatusReport, VisitorSignal
 
 SIGNAL_INBOX_WINDOW = timedelta(hours=48)
@@ -49,6 +50,7 @@ def negative_signals(
             Point.region.in_(regions),
             VisitorSignal.received_at > since,
             VisitorSignal.kind.in_([str(kind) for kind in NEGATIVE_SIGNALS]),
+            standing(),  # not one a visitor took back
         )
         .group_by(Point.id, VisitorSignal.kind)
     )

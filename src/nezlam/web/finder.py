@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import QueryParams
@@ -25,7 +26,7 @@ from nezlam.domain.points import POINT_ID_PATTERN
 from nezlam.domain.public import render_hits
 from nezlam.domain.vocabulary import SERVICES, Category, SignalKind, Visibility
 from nezlam.geo.spatial_index import Filters
-from nezlam.web import finder_query, i18n, presenters
+from nezlam.web import finder_query, i18n, presenters, signal_receipts
 from nezlam.web.api import query
 from nezlam.web.api.points import load_view, point_feature, record_signal
 from nezlam.web.state import AppState
@@ -288,10 +289,17 @@ def point_page(request: Request, point_id: str) -> HTMLResponse:
     except NotFound:
         return page(request, "not_found.html", status=404)
     item = presenters.card(feature, state.clock(), lang, _)
+    params = request.query_params
+    given = params.get("from")  # the results link's "lat,lon"
+    now, zone = state.clock(), item["props"].get("timezone")
     return page(
         request,
         "point.html",
         point=item,
+        receipt=signal_receipts.receipt_words(point_id, params, now, zone, _),
+        visitors_said=signal_receipts.visitors_said(state, point_id, _),
+        from_here=presenters.from_place(feature, given, lang, _, state.walking_m_per_min),
+        osm=presenters.osm_link(item["lat"], item["lon"]),
         signal=request.query_params.get("signal"),
         signals=list(presenters.signal_labels(_).items()),
     )
@@ -315,6 +323,22 @@ async def point_signal(request: Request, point_id: str) -> Response:
         outcome = "thanks" if answer["counted"] else "already"
     except DomainError as exc:
         outcome = "busy" if exc.status_code == 429 else "invalid"
+        answer = {}
+    receipt = signal_receipts.receipt_query(point_id, kind, answer)  # what was said, and undo
+    return RedirectResponse(f"/points/{point_id}?signal={outcome}{receipt}", status_code=303)
+
+
+@router.post("/points/{point_id}/signal/undo")
+async def point_signal_undo(request: Request, point_id: str) -> Response:
+    """ "Undo" on the thank-you: takes back the signal its receipt names, for a few minutes."""
+    from nezlam.web.origin import refuse_cross_site
+
+    state: AppState = request.app.state.nezlam
+    refuse_cross_site(request, state.settings.public_url)
+    form = await request.form()
+    outcome = "invalid"
+    if POINT_ID.match(point_id):
+        outcome = await run_in_threadpool(signal_receipts.undo, state, point_id, form)
     return RedirectResponse(f"/points/{point_id}?signal={outcome}", status_code=303)
 
 

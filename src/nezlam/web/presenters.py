@@ -17,6 +17,8 @@ from babel.numbers import format_decimal
 from nezlam.domain import opening_hours
 from nezlam.domain.vocabulary import SERVICES
 from nezlam.domain.walk_estimate import DETOUR_FACTOR
+from nezlam.geo.distance import haversine_m
+from nezlam.places.transliteration import transliterate
 
 Gettext = Callable[[str], str]
 
@@ -305,6 +307,43 @@ def offline_facts(props: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
+def latin(text: str | None, lang: str) -> str | None:
+    """The national transliteration of Cyrillic text for a page not in Ukrainian ("вул.
+    Хрещатик, 22" → "vul. Khreshchatyk, 22"); None when it would say nothing new."""
+    if not text or lang == "uk":
+        return None
+    latin_text = transliterate(text)
+    return latin_text if latin_text != text else None
+
+
+def from_place(
+    feature: dict[str, Any], given: str | None, lang: str, _: Gettext, m_per_min: float
+) -> str | None:
+    """ "1.2 km from where you searched · ≈ 18 min walk", from a results link's `from=lat,lon`;
+    None without it, for a point without a public position, or for nonsense."""
+    geometry = feature.get("geometry")
+    try:
+        lat, lon = (float(part) for part in (given or "").split(","))
+    except ValueError:
+        return None
+    if not geometry or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    point_lon, point_lat = geometry["coordinates"][:2]
+    metres = float(haversine_m(lat, lon, point_lat, point_lon))
+    where = _("{distance} from where you searched").format(distance=distance_text(metres, lang, _))
+    minutes = walking_minutes(metres, None, m_per_min) or 1
+    if minutes > 60:
+        return f"{where} · " + _("far away: more than an hour on foot")
+    return f"{where} · ≈ " + _("{n} min walk").format(n=minutes)
+
+
+def osm_link(lat: float | None, lon: float | None) -> str | None:
+    """The point on OpenStreetMap's own map: works in any browser, no app needed."""
+    if lat is None or lon is None:
+        return None
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+
+
 def card(
     feature: dict[str, Any],
     now: datetime,
@@ -335,6 +374,9 @@ def card(
         "tel": telephone(props.get("phone")),
         "power": power_label(props.get("power"), _),
         "place": props.get("address") or props.get("locality"),
+        # English pages: Latin letters first, the Cyrillic beside them as on Kyiv's signs.
+        "place_latin": latin(props.get("address") or props.get("locality"), lang),
+        "organisation_latin": latin(props.get("organisation"), lang),
         "protected": props.get("location_precision") == "locality",
         "facts": offline_facts(props, now),
     }

@@ -373,7 +373,7 @@ def post_signal(
     return Response(orjson.dumps(answer), status_code=202, media_type="application/json")
 
 
-def record_signal(state: AppState, client: str, point_id: str, kind: SignalKind) -> dict[str, bool]:
+def record_signal(state: AppState, client: str, point_id: str, kind: SignalKind) -> dict[str, Any]:
     """Count a visitor's signal, at most once per visitor, point and kind in the window.
     `client` (an address) is only hashed in memory by the rate limiters, never stored."""
     limiter = state.signal_volume
@@ -386,6 +386,7 @@ def record_signal(state: AppState, client: str, point_id: str, kind: SignalKind)
     repeat = state.signal_repeat
     if not repeat.allow(repeat.client_key(client, point_id, str(kind))):
         return {"counted": False}  # acknowledged, not counted twice
+    now = state.clock()
     with state.db.write() as session:
         flagged = signal_store.add_signal(
             session,
@@ -393,11 +394,12 @@ def record_signal(state: AppState, client: str, point_id: str, kind: SignalKind)
             kind,
             window=state.settings.signal_window,
             threshold=state.settings.signal_flag_threshold,
-            now=state.clock(),
+            now=now,
         )
         point = point_store.get_point(session, point_id)
     state.sync.apply_written([point])
-    return {"counted": True, "flagged": flagged}
+    # "at": when it was recorded, which the visitor's page says and its undo names
+    return {"counted": True, "flagged": flagged, "at": now.isoformat()}
 
 
 @router.get("/points/{point_id}/positions", summary="Where a mobile point has stood")
