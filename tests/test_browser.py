@@ -1,5 +1,5 @@
 """The resident's pages in a real Chromium, used as a person would: searching with and without
-JavaScript, "use my location", filters, the language switch, reloading offline, the visitor
+JavaScript, "use my location", filters, the language switch, the visitor
 buttons, the poster, the map; axe-core finds no serious accessibility problem; screenshots of
 the main screens land in test-output/screenshots/ for a reviewer.
 
@@ -227,38 +227,6 @@ def test_english_switch_is_remembered_on_other_pages(page, open_context):
     stranger = open_context().new_page()
     stranger.goto("/points/point-a")
     expect(stranger.locator("html")).to_have_attribute("lang", "uk")
-
-
-def cached(page: Page) -> bool:
-    # ignoreVary: the page varies on Accept-Language, which this script's own lookup lacks.
-    return page.evaluate("async () => !!(await caches.match(location.href, {ignoreVary: true}))")
-
-
-def test_reload_offline_shows_the_last_results_and_says_from_when(page):
-    page.goto(RESULTS)
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.reload()  # now through the service worker, which keeps a copy
-    for _ in range(50):
-        if page.evaluate("!!navigator.serviceWorker.controller") and cached(page):
-            break
-        page.wait_for_timeout(100)
-    else:
-        pytest.fail("the service worker did not control the page and keep a copy of it")
-    generated = page.locator("body").get_attribute("data-generated")
-    expect(page.locator("#offline")).to_be_hidden()
-
-    page.context.set_offline(True)
-    page.reload()
-    banner = page.locator("#offline")
-    expect(banner).to_be_visible()
-    expect(banner).to_have_text(f"Немає з'єднання — показано результати станом на {generated}")
-    assert re.fullmatch(r"\d\d:\d\d", generated or ""), generated
-    assert card_names(page)[:2] == [YURT, POINT_A]
-    save_screenshots(page, "offline-results")
-    # A search never made before cannot be answered offline: the last results stand in for it.
-    page.goto("/?lat=49.99&lon=36.23&f=1")
-    expect(page.get_by_role("heading", name=f"Найближчі пункти · {TYPED}")).to_be_visible()
-    expect(banner).to_be_visible()
 
 
 def test_visitor_says_it_is_full_and_coordinators_see_it(page, site):

@@ -1031,3 +1031,18 @@ def test_rows_without_coordinates_are_refused_or_placed_through_the_gazetteer(
     [point] = all_points(db)
     assert (point.lat, point.lon) == (51.4979, 31.2993)
     assert "placed by its address" in placed.warnings[0].problem
+
+
+def test_points_an_import_creates_get_ids_of_the_usual_form(db: Database, tmp_path: Path):
+    import re
+
+    from nezlam.domain.points import POINT_ID_PATTERN
+
+    path = write_csv(tmp_path / "ids.csv", generated_rows(300))
+
+    result = importer.import_file(db, path)
+
+    ids = [p.id for p in all_points(db)]
+    assert sorted(ids) == sorted(result.point_ids) and len(set(ids)) == 300
+    assert all(re.fullmatch(r"p-[abcdefghijkmnpqrstuvwxyz23456789]{10}", i) for i in ids)
+    assert all(re.match(POINT_ID_PATTERN, i) for i in ids)

@@ -18,7 +18,6 @@ from nezlam.interchange.importer import ImportResult, Options
 from nezlam.interchange.point_index import Entry, PointIndex
 from nezlam.interchange.problems import FILE_ROW, Problem
 from nezlam.store import point_import
-from nezlam.store import points as store
 from nezlam.store.actor import Actor
 from nezlam.store.db import Database
 
@@ -168,7 +167,7 @@ class ImportRun:
         if found is not None:
             point_id = found.point_id
         else:
-            point_id = point.id or (None if self.options.dry_run else store.new_point_id())
+            point_id = point.id or (None if self.options.dry_run else point_import.new_point_id())
         entry = found or Entry(point_id, point.lat, point.lon)
         entry.row = row
         self.index.add(entry, point.name["uk"], point.external_id, (point.lat, point.lon))

@@ -26,6 +26,7 @@ from nezlam.web import (
     health,
     inspections,
     needs,
+    offline,
     onboarding,
     openapi,
     people,
@@ -101,6 +102,7 @@ def create_app(
     for screen in (coordinate, coordinate_exports, calls, needs, inspections, onboarding, people):
         app.include_router(screen.router)
     app.include_router(coverage_page.router)
+    app.include_router(offline.router)  # the page for what a phone never saved; the icon
     app.include_router(points.router)
     app.include_router(feeds.router)
     app.include_router(accounts.router)

@@ -7,17 +7,7 @@
     navigator.serviceWorker.register("/sw.js").catch(function () {});
   }
 
-  // Offline: say so, and when the shown results are from.
-  var banner = document.getElementById("offline");
-  function showOffline() {
-    if (!navigator.onLine && banner) {
-      banner.textContent = body.dataset.offlineText.replace("{time}", body.dataset.generated);
-      banner.hidden = false;
-    }
-  }
-  window.addEventListener("offline", showOffline);
-  window.addEventListener("online", function () { if (banner) banner.hidden = true; });
-  showOffline();
+  // The offline banner and the re-ageing of the status words: static/freshness.js.
 
   // "Use my location": back to the same page, with coordinates and the chosen filters.
   var locate = document.getElementById("locate");
