@@ -7,6 +7,7 @@ read back with a PDF text extractor and a QR decoder, as a person with a phone w
 from __future__ import annotations
 
 import io
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from nezlam.domain.public import PointView, render_hits
 from nezlam.domain.vocabulary import ShownStatus
 from nezlam.geo.spatial_index import SpatialIndex
 from nezlam.poster import (
+    direction_words,
     nearest_features_for_poster,
     point_url,
     render_poster,
@@ -276,3 +278,71 @@ def test_poster_from_the_nearest_api_hides_a_protected_address(app_client, db, c
     assert "Канарейкова" not in text
     assert len(image_names(reader)) == len(found)
     assert f"{BASE}/points/front-line" in decoded_codes(reader)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "uk", "en"),
+    [
+        (50.4532, 30.5234, "на північ", "north"),
+        (50.4530, 30.5280, "на північний схід", "north-east"),
+        (50.4501, 30.5300, "на схід", "east"),
+        (50.4470, 30.5190, "на південний захід", "south-west"),
+        (50.4530, 30.5190, "на північний захід", "north-west"),
+    ],
+)
+def test_each_point_says_which_way_to_walk_from_the_door(lat, lon, uk, en):
+    assert direction_words(50.4501, 30.5234, lat, lon, "uk") == uk
+    assert direction_words(50.4501, 30.5234, lat, lon, "en") == en
+    assert direction_words(50.4501, 30.5234, 50.45011, 30.52341, "uk") is None  # at the door
+
+
+def test_the_direction_is_printed_beside_the_distance():
+    north_west = view("nw", "Пункт на північному заході", lat=50.4530, lon=30.5190)
+    text = text_of(poster(features([north_west], [440])))
+    assert "440 м · ≈ 8 хв пішки · на північний захід" in text
+    english = text_of(poster(features([north_west], [440]), lang="en"))
+    assert "440 m · ≈ 8 min walk · north-west" in english
+
+
+def test_standby_and_never_reported_points_say_what_that_means():
+    standby = text_of(poster(features(THREE[:1], [350], shown="standby")))
+    assert "Резервний пункт: відкривається за потреби — зателефонуйте" in standby
+    unknown = text_of(poster(features(THREE[:1], [350], shown="unknown")))
+    assert "Стан ще невідомий — зателефонуйте, перш ніж іти" in unknown
+    assert "Резервний" not in text_of(poster(features(THREE[:1], [350], shown="open")))
+
+
+def font_sizes(reader: PdfReader) -> list[float]:
+    """The sizes of every text run on the page (Tf operators), in points."""
+    return [
+        float(operands[1])
+        for operands, operator in ContentStream(reader.pages[0].get_contents(), reader).operations
+        if operator == b"Tf"
+    ]
+
+
+def test_body_text_is_large_enough_for_a_door():
+    sizes = font_sizes(poster(features(THREE, [350, 990, 3000])))
+    # Most text on the page is the points' place, hours, services and phone: their size.
+    assert Counter(sizes).most_common(1)[0][0] >= 12.5, Counter(sizes)
+    assert sizes.count(14.0) >= 3  # each point's distance and direction, bold
+
+
+def test_the_poster_page_names_its_place_from_the_gazetteer(client, db, clock):
+    from nezlam import demo
+
+    with db.write() as session:
+        demo.load(session, now=clock(), count=20)
+    client.app.state.nezlam.sync.load_all()
+    answer = client.get("/poster", params={"lat": "50.44190", "lon": "30.51330"})
+    text = text_of(PdfReader(io.BytesIO(answer.content)))
+    assert "Біля: вулиця Володимирська, 57, Київ" in text
+    assert "Біля: 50.44190" not in text
+    named = client.get("/poster", params={"lat": "50.4419", "lon": "30.5133", "place": "Юрта"})
+    assert "Біля: Юрта" in text_of(PdfReader(io.BytesIO(named.content)))
+    english = client.get("/poster", params={"lat": "50.4419", "lon": "30.5133", "lang": "en"})
+    assert "Near: vulytsia Volodymyrska, 57, Kyiv" in text_of(
+        PdfReader(io.BytesIO(english.content))
+    )
+    nowhere = client.get("/poster", params={"lat": "48.0", "lon": "2.0"})
+    assert "Біля: 48.00000, 2.00000" in text_of(PdfReader(io.BytesIO(nowhere.content)))

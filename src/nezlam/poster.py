@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import math
 import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -80,7 +81,25 @@ PHRASES: dict[str, tuple[str, str]] = {
         "these points are made up for trying Nezlam out and do not exist",
     ),
     "none": ("Поруч пунктів не знайдено", "No points found nearby"),
+    "standby": (
+        "Резервний пункт: відкривається за потреби — зателефонуйте",
+        "Standby point: opens when needed — call first",
+    ),
+    "unknown": (
+        "Стан ще невідомий — зателефонуйте, перш ніж іти",
+        "Status not reported yet — call before you go",
+    ),
 }
+# Eight directions from the poster's door, clockwise from north.
+COMPASS = {
+    "uk": ("на північ", "на північний схід", "на схід", "на південний схід",
+           "на південь", "на південний захід", "на захід", "на північний захід"),
+    "en": ("north", "north-east", "east", "south-east",
+           "south", "south-west", "west", "north-west"),
+}  # fmt: skip
+NEAR_DOOR_M = 30.0  # closer than this, a direction would only confuse
+# Type sizes (points): large enough to read on a door from a step away.
+NAME_PT, KEY_PT, BODY_PT, SMALL_PT = 16.0, 14.0, 12.5, 10.0
 LANGUAGES = ("uk", "en")
 TEXT = {lang: {key: pair[i] for key, pair in PHRASES.items()} for i, lang in enumerate(LANGUAGES)}
 WEEKDAYS = {
@@ -185,19 +204,35 @@ def _place_line(props: dict[str, Any], lang: str) -> Line:
             if props.get("location_precision") == "locality"
             else []
         )
-        return [Span(locality, 12), *note]
+        return [Span(locality, BODY_PT), *note]
     address = props["address"]
     place = address if locality.lower() in address.lower() else f"{address}, {locality}"
-    return [Span(place, 12)]
+    return [Span(place, BODY_PT)]
+
+
+def direction_words(
+    from_lat: float, from_lon: float, lat: float, lon: float, lang: str
+) -> str | None:
+    """Which way to walk from the door, in eight directions: "на північний захід"."""
+    if float(haversine_m(from_lat, from_lon, lat, lon)) < NEAR_DOOR_M:
+        return None
+    phi1, phi2 = math.radians(from_lat), math.radians(lat)
+    dlon = math.radians(lon - from_lon)
+    east = math.sin(dlon) * math.cos(phi2)
+    north = math.cos(phi1) * math.sin(phi2) - math.sin(phi1) * math.cos(phi2) * math.cos(dlon)
+    bearing = math.degrees(math.atan2(east, north)) % 360  # clockwise from north
+    return COMPASS[lang][int((bearing + 22.5) // 45) % 8]
 
 
 def _distance_line(
-    props: dict[str, Any], metres: float | None, lang: str, other: str | None
+    props: dict[str, Any], metres: float | None, lang: str, other: str | None, way: str | None
 ) -> Line:
     if metres is None:
         return []
     protected = props.get("location_precision") == "locality"
-    line = [Span(distance_words(metres, protected, lang), 12.5, bold=True)]
+    line = [Span(distance_words(metres, protected, lang), KEY_PT, bold=True)]
+    if way:
+        line.append(Span(f" · {way}", KEY_PT, bold=True))
     if other:
         walk = distance_words(metres, protected, other).split(" · ", 1)[1]
         line.append(Span("   " + walk, 9.5, optional=True))
@@ -207,9 +242,9 @@ def _distance_line(
 def _contact_line(props: dict[str, Any], lang: str) -> Line:
     t, line = TEXT[lang], []
     if props.get("phone"):
-        line.append(Span(t["phone"].format(phone=props["phone"]) + "   ", 12, bold=True))
+        line.append(Span(t["phone"].format(phone=props["phone"]) + "   ", BODY_PT, bold=True))
     if props.get("capacity"):
-        line.append(Span(t["capacity"].format(n=props["capacity"]) + "   ", 10))
+        line.append(Span(t["capacity"].format(n=props["capacity"]) + "   ", SMALL_PT))
     verified = props.get("verified_at")
     # "Confirmed open" only while its hours agree: printed at night, a day-time point is not.
     if props.get("status") == "open" and verified and props.get("open_now") is not False:
@@ -357,14 +392,21 @@ def _point_lines(
         ctx.generated_at,
         ctx.lang,
     )
-    lines = page.wrap(name.split(), " ", Span("", 16, bold=True), width, 2)
+    lines = page.wrap(name.split(), " ", Span("", NAME_PT, bold=True), width, 2)
     lines.append(page.fit(_place_line(props, ctx.lang), width))
-    lines.append(page.fit(_distance_line(props, metres, ctx.lang, ctx.other), width))
-    lines += page.wrap(hours.split(" · "), " · ", Span("", 11), width, 2)
+    way = None
+    if feature.get("geometry"):
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        way = direction_words(ctx.lat, ctx.lon, lat, lon, ctx.lang)
+    lines.append(page.fit(_distance_line(props, metres, ctx.lang, ctx.other, way), width))
+    if props.get("status") in ("standby", "unknown"):  # what a poster can say about them
+        status = TEXT[ctx.lang][props["status"]]
+        lines += page.wrap(status.split(), " ", Span("", BODY_PT, bold=True), width, 2)
+    lines += page.wrap(hours.split(" · "), " · ", Span("", BODY_PT), width, 2)
     lines += page.wrap(
         _service_labels(props, ctx.lang),
         " · ",
-        Span("", 11),
+        Span("", BODY_PT),
         width,
         service_lines,
         more=TEXT[ctx.lang]["more"],
@@ -584,3 +626,14 @@ def nearest_features_for_poster(
         lang=lang,
         with_distance=True,
     )
+
+
+def place_name(db: Any, lat: float, lon: float, lang: str = "uk") -> str | None:
+    """What to call the poster's place when nobody said (the header's "Біля: …"): the nearest
+    address, street or place the gazetteer knows within a few hundred metres, else None."""
+    from nezlam.places.search import place_near
+
+    found = place_near(db, lat, lon)
+    if found is None:
+        return None
+    return str(found["label_en"] if lang == "en" else found["label"])

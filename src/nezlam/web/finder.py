@@ -345,7 +345,7 @@ async def point_signal_undo(request: Request, point_id: str) -> Response:
 @router.get("/poster")
 def poster(request: Request) -> Response:
     """An A4 PDF of the nearest points with QR codes, to hang on a door when phones are dead."""
-    from nezlam.poster import nearest_features_for_poster, render_poster
+    from nezlam.poster import nearest_features_for_poster, place_name, render_poster
 
     state: AppState = request.app.state.nezlam
     params = request.query_params
@@ -358,9 +358,11 @@ def poster(request: Request) -> Response:
     features = nearest_features_for_poster(
         state.index, state.settings, lat, lon, now=now, lang=lang
     )
+    # The place as the finder named it, else what the gazetteer calls the spot.
+    place = params.get("place") or place_name(state.db, lat, lon, lang)
     pdf = render_poster(
         features,
-        place_label=params.get("place") or None,
+        place_label=place,
         lat=lat,
         lon=lon,
         base_url=str(request.base_url).rstrip("/"),
