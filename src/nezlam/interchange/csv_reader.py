@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nezlam.domain.errors import Invalid
+from nezlam.interchange.spreadsheet import read_text
 
 DELIMITERS = (",", ";", "\t")
 CHUNK = 1 << 20
@@ -107,7 +108,9 @@ def _rows(text: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
             start, line = line, reader.line_num + 1
             if not any(cell.strip() for cell in cells) or is_hashtag_row(cells):
                 continue
-            yield start, {name: cell for name, cell in zip(header, cells, strict=False) if name}
+            # Our own exports put an apostrophe before formula-like text: take it back off.
+            row = {name: read_text(cell) for name, cell in zip(header, cells, strict=False)}
+            yield start, {name: cell for name, cell in row.items() if name}
     except csv.Error as exc:
         raise Invalid(
             f"not readable as CSV near line {reader.line_num}: {exc}", field="file"
