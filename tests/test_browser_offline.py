@@ -36,7 +36,7 @@ from nezlam.store import points
 from nezlam.store.actor import CLI
 from nezlam.store.db import Database
 from nezlam.web import i18n, presenters
-from tests.browser_support import PHONE, save_screenshots
+from tests.browser_support import PHONE, assert_accessible, save_screenshots
 from tests.conftest import REGION_A, Network, point_create
 from tests.servers import Server, running_server
 from tests.test_browser import HERE, RESULTS, TYPED, card_names
@@ -142,7 +142,7 @@ def saved_words(made: datetime) -> str:
 
 
 def test_the_offline_copy_eleven_hours_later_says_what_the_server_would(open_page, served):
-    page = open_page()
+    page = open_page(bypass_csp=True)  # axe is injected as an inline script
     made = keep_offline(page)
     expect(card(page, "point-a").locator(".headline")).to_have_text("Відчинено")
     expect(card(page, DAYTIME).locator(".headline")).to_have_text("Відчинено")
@@ -164,6 +164,7 @@ def test_the_offline_copy_eleven_hours_later_says_what_the_server_would(open_pag
     expect(page.locator("#offline")).to_have_text(
         f"Немає з'єднання — показано результати, збережені {saved_words(made)} (11 годин тому)"
     )
+    assert_accessible(page, "the offline copy, 11 hours later")
     save_screenshots(page, "offline-11-hours-later")
 
 
@@ -204,7 +205,7 @@ def test_a_stalled_server_still_gets_the_kept_copy_within_three_seconds(open_pag
 
 
 def test_a_point_page_never_opened_says_it_was_not_saved_under_its_own_address(open_page, served):
-    page = open_page()
+    page = open_page(bypass_csp=True)  # axe is injected as an inline script
     keep_offline(page)
     # The results' point pages are kept with them (the first ten).
     page.wait_for_function(f"({POINT_KEPT})('/points/point-a')")
@@ -216,6 +217,7 @@ def test_a_point_page_never_opened_says_it_was_not_saved_under_its_own_address(o
     )
     expect(page.get_by_role("heading", name="Знайти тепле місце зі світлом")).to_have_count(0)
     expect(page.locator("#offline")).to_be_hidden()
+    assert_accessible(page, "the page for what was not saved")
     save_screenshots(page, "offline-not-saved")
     page.goto("/points/point-a")  # listed in the results: kept, it opens
     expect(page.get_by_role("heading", name="Пункт point-a", level=1)).to_be_visible()
