@@ -10,6 +10,7 @@ SQLite only, on the `network` points and a small demo network (tests/test_browse
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -122,3 +123,21 @@ def test_typed_coordinates_the_wrong_way_round_offer_the_right_way(page):
         notice.get_by_role("link", name="50.4419, 30.5133").click()
     assert card_names(page)[0] == YURT
     expect(page.get_by_label("Адреса, місце або координати")).to_have_value(TYPED)
+
+
+def colour_emoji_font() -> bool:
+    listed = subprocess.run(["fc-list"], capture_output=True, text=True, check=False).stdout
+    return "emoji" in listed.lower()
+
+
+def test_service_icons_drawn_as_boxes_are_hidden_and_the_words_stay(page):
+    if colour_emoji_font():
+        pytest.skip("this machine has a colour-emoji font: its icons are drawn, so they stay")
+    page.goto(RESULTS)
+    expect(page.locator("html")).to_have_class(re.compile(r"\bno-emoji\b"))
+    first = page.locator("ol.results .services li").first
+    expect(first.locator("[aria-hidden]")).to_be_hidden()
+    expect(first).to_contain_text("Обігрів")  # the service's words are still there
+    page.get_by_text("Послуги та види пунктів").click()
+    expect(page.locator(".check .icon").first).to_be_hidden()
+    expect(page.get_by_label("Обігрів")).to_be_visible()

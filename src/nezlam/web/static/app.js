@@ -9,6 +9,25 @@
 
   // The offline banner and the re-ageing of the status words: static/freshness.js.
 
+  // Service icons are emoji and only decorative: the words beside them carry the meaning. A
+  // phone without a colour-emoji font draws them as empty boxes, which look like a fault:
+  // then they are hidden. (Tested by drawing one: a colour font paints coloured pixels.)
+  function emojiInColour() {
+    var canvas = document.createElement("canvas"), pen = canvas.getContext && canvas.getContext("2d");
+    if (!pen) return true;
+    canvas.width = canvas.height = 20;
+    pen.textBaseline = "top"; pen.font = "16px sans-serif";
+    pen.fillText("\ud83d\udd25", 0, 0);
+    var px = pen.getImageData(0, 0, 20, 20).data;
+    for (var i = 0; i < px.length; i += 4) {
+      if (px[i + 3] && (Math.abs(px[i] - px[i + 1]) > 40 || Math.abs(px[i + 1] - px[i + 2]) > 40)) return true;
+    }
+    return false;
+  }
+  if (document.querySelector(".services, .check .icon") && !emojiInColour()) {
+    document.documentElement.classList.add("no-emoji");
+  }
+
   // "Use my location": back to the same page, with coordinates and the chosen filters.
   var locate = document.getElementById("locate");
   if (locate && "geolocation" in navigator) {
