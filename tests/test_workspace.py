@@ -323,7 +323,7 @@ def test_the_sign_in_page_can_show_the_password_and_says_what_to_do_if_forgotten
     assert "Forgot your password?" in page and "one-time link" in page
     assert people.get("/static/login.js").status_code == 200
     uk = people.get("/login", headers={"Accept-Language": "uk"}).text
-    assert "Забули пароль?" in uk and "Показати пароль" in uk
+    assert "Забули пароль?" in uk and "Показати введене" in uk
 
 
 def test_with_gloves_the_password_can_be_shown_and_the_form_still_signs_in(people, browser):
@@ -347,8 +347,8 @@ def test_with_gloves_the_password_can_be_shown_and_the_form_still_signs_in(peopl
         context.route("**/*", answer)
         page = context.new_page()
         page.goto("/login")
-        box = page.get_by_label("Show the password")
-        password = page.locator("#password")
+        box = page.get_by_label("Show what is typed")
+        password = page.get_by_label("Password")  # its label alone names it, as before
         assert box.is_visible() and password.get_attribute("type") == "password"
         page.get_by_label("Username").fill("taras")
         password.fill("a long passphrase")
