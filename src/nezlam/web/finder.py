@@ -62,6 +62,8 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         path=request.url.path,
         assets_version=assets_version(),
         tile_url=state.settings.tile_url,
+        # The offline copy re-ages its words on the device with the server's own thresholds.
+        freshness_limits=(state.settings.stale_after, state.settings.no_response_after),
         **context,
     )
     response = HTMLResponse(html, status_code=status)
