@@ -62,7 +62,20 @@ NUMERIC_RANGES = [
     ("NEZLAM_NO_RESPONSE_AFTER", "2m", "30d", "59s", "31d"),
     ("NEZLAM_SIGNAL_WINDOW", "1m", "7d", "59s", "8d"),
     ("NEZLAM_CALL_CLAIM_FOR", "1s", "24h", "0.5s", "25h"),
+    ("NEZLAM_WALKING_SNAP_M", "10", "5000", "9", "5001"),
 ]
+
+
+def test_the_range_table_names_every_numeric_setting():
+    """A numeric setting added to Settings.from_env without a line above fails here."""
+    import inspect
+    import re
+
+    from nezlam import config
+
+    source = inspect.getsource(config.Settings.from_env)
+    read = set(re.findall(r'env_(?:int|duration|speed|snap_metres)\(\s*"(NEZLAM_\w+)"', source))
+    assert read == {row[0] for row in NUMERIC_RANGES}
 
 
 @pytest.mark.parametrize(("name", "lowest", "highest", "below", "above"), NUMERIC_RANGES)
