@@ -118,3 +118,14 @@ def test_the_public_url_is_an_origin(monkeypatch):
         monkeypatch.setenv("NEZLAM_PUBLIC_URL", bad)
         with pytest.raises(ConfigError, match="NEZLAM_PUBLIC_URL"):
             Settings.from_env()
+
+
+@pytest.mark.parametrize("port", ["99999", "0"])
+def test_serve_refuses_a_bad_port_option_too(tmp_path, port):
+    from typer.testing import CliRunner
+
+    from nezlam.cli import app
+
+    env = {"NEZLAM_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}
+    result = CliRunner().invoke(app, ["serve", "--port", port], env=env)
+    assert result.exit_code == 2 and "--port" in result.output

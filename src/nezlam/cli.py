@@ -111,7 +111,7 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 @app.command()
 def serve(
     host: str = typer.Option(None, help="address to listen on [NEZLAM_HOST, 127.0.0.1]"),
-    port: int = typer.Option(None, help="port [NEZLAM_PORT, 8000]"),
+    port: int = typer.Option(None, min=1, max=65535, help="port [NEZLAM_PORT, 8000]"),
     workers: int = typer.Option(1, min=1, help="worker processes"),
     log_level: str = typer.Option("info"),
 ) -> None:
