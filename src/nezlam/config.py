@@ -134,6 +134,17 @@ def default_database_url() -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
+def env_secret_key(name: str) -> str | None:
+    """A signing secret (or `NAME_FILE`): long enough not to be guessed, or not set at all."""
+    value = env_str(name, "").strip()
+    if value and len(value) < 32:
+        raise ConfigError(
+            f"{name}: at least 32 characters, e.g. the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return value or None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
@@ -168,6 +179,11 @@ class Settings:
     # Where `nezlam coverage` writes and the coordinators' coverage page reads.
     coverage_dir: Path = Path("var") / "coverage"
     siting_dir: Path = Path("var") / "siting"  # where `nezlam site` writes, likewise
+    # What signs what the server hands out and must recognise later (a visitor's undo link).
+    # Unset, every worker on this machine shares a random key kept in `secret_file`; servers
+    # on several machines set the same NEZLAM_SECRET_KEY.
+    secret_key: str | None = None
+    secret_file: Path = Path("var") / "secret.key"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -216,4 +232,5 @@ class Settings:
             walking_snap_m=env_snap_metres("NEZLAM_WALKING_SNAP_M", 400.0),
             coverage_dir=Path(env_str("NEZLAM_COVERAGE_DIR", "") or cls.coverage_dir),
             siting_dir=Path(env_str("NEZLAM_SITING_DIR", "") or cls.siting_dir),
+            secret_key=env_secret_key("NEZLAM_SECRET_KEY"),
         )

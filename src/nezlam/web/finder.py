@@ -293,12 +293,12 @@ def point_page(request: Request, point_id: str) -> HTMLResponse:
     item = presenters.card(feature, state.clock(), lang, _)
     params = request.query_params
     given = params.get("from")  # the results link's "lat,lon"
-    now, zone = state.clock(), item["props"].get("timezone")
+    zone = item["props"].get("timezone")
     return page(
         request,
         "point.html",
         point=item,
-        receipt=signal_receipts.receipt_words(point_id, params, now, zone, _),
+        receipt=signal_receipts.receipt_words(state, point_id, params, zone, _),
         visitors_said=signal_receipts.visitors_said(state, point_id, _),
         from_here=presenters.from_place(feature, given, lang, _, state.walking_m_per_min),
         osm=presenters.osm_link(item["lat"], item["lon"]),
@@ -326,7 +326,8 @@ async def point_signal(request: Request, point_id: str) -> Response:
     except DomainError as exc:
         outcome = "busy" if exc.status_code == 429 else "invalid"
         answer = {}
-    receipt = signal_receipts.receipt_query(point_id, kind, answer)  # what was said, and undo
+    # What was said, and a way to undo it.
+    receipt = signal_receipts.receipt_query(state.signing_key, point_id, kind, answer)
     return RedirectResponse(f"/points/{point_id}?signal={outcome}{receipt}", status_code=303)
 
 

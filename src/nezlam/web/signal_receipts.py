@@ -3,10 +3,9 @@
 beside the operator's status, never instead of it.
 
 The redirect after a tap carries the kind, the moment it was recorded and an HMAC of (point,
-kind, moment) under a key this process made at start. Nothing about the visitor is stored, and
-nobody can forge a receipt for another visitor's signal. (With several worker processes a
-receipt made by one is refused by another: the signal then simply stays, as it would once the
-few minutes are over.)
+kind, moment) under the server's signing key (`AppState.signing_key`: NEZLAM_SECRET_KEY, or a
+key file every worker on the machine shares). Nothing about the visitor is stored, and nobody
+can forge a receipt for another visitor's signal.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,29 +26,31 @@ from nezlam.store import signals as signal_store
 from nezlam.web.presenters import Gettext, signal_labels
 from nezlam.web.state import AppState
 
-KEY = secrets.token_bytes(32)
 UNDO_FOR = timedelta(minutes=5)
 
 
-def token(point_id: str, kind: str, at: str) -> str:
-    digest = hmac.new(KEY, f"{point_id}|{kind}|{at}".encode(), hashlib.sha256).digest()
+def token(key: bytes, point_id: str, kind: str, at: str) -> str:
+    message = f"signal-receipt|{point_id}|{kind}|{at}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:18]).decode()
 
 
-def receipt_query(point_id: str, kind: str, answer: Mapping[str, Any]) -> str:
+def receipt_query(key: bytes, point_id: str, kind: str, answer: Mapping[str, Any]) -> str:
     """The redirect's extra parameters for a counted signal: "&kind=…&at=…&undo=…"."""
     at = answer.get("at")
     if not answer.get("counted") or not isinstance(at, str):
         return ""
-    return "&" + urlencode({"kind": kind, "at": at, "undo": token(point_id, kind, at)})
+    return "&" + urlencode({"kind": kind, "at": at, "undo": token(key, point_id, kind, at)})
 
 
-def read_receipt(point_id: str, params: Mapping[str, Any]) -> tuple[SignalKind, datetime] | None:
+def read_receipt(
+    key: bytes, point_id: str, params: Mapping[str, Any]
+) -> tuple[SignalKind, datetime] | None:
     """(kind, moment) of a genuine receipt in `params` (the query or the undo form), else None."""
     kind, at, given = (str(params.get(name, "")) for name in ("kind", "at", "undo"))
     if kind not in {k.value for k in SignalKind}:
         return None
-    if not hmac.compare_digest(token(point_id, kind, at), given):
+    if not hmac.compare_digest(token(key, point_id, kind, at), given):
         return None
     try:
         moment = datetime.fromisoformat(at)
@@ -60,10 +60,11 @@ def read_receipt(point_id: str, params: Mapping[str, Any]) -> tuple[SignalKind, 
 
 
 def receipt_words(
-    point_id: str, params: Mapping[str, Any], now: datetime, timezone: str | None, _: Gettext
+    state: AppState, point_id: str, params: Mapping[str, Any], timezone: str | None, _: Gettext
 ) -> dict[str, Any] | None:
     """What the thank-you says, and whether its undo button is still offered."""
-    found = read_receipt(point_id, params)
+    found = read_receipt(state.signing_key, point_id, params)
+    now = state.clock()
     if found is None:
         return None
     kind, moment = found
@@ -78,7 +79,7 @@ def receipt_words(
 
 def undo(state: AppState, point_id: str, form: Mapping[str, Any]) -> str:
     """Take back the signal a genuine, recent receipt names: "undone", "late" or "invalid"."""
-    found = read_receipt(point_id, form)
+    found = read_receipt(state.signing_key, point_id, form)
     if found is None:
         return "invalid"
     kind, moment = found

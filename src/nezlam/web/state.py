@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +28,41 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def signing_key(settings: Settings) -> bytes:
+    """NEZLAM_SECRET_KEY, or the machine's key file, made once by whichever worker starts first:
+    written whole beside it, then linked into place (the others read it). Without a usable
+    file, a key of this process alone: its receipts are then refused by the other workers,
+    which is safe, only less kind."""
+    if settings.secret_key:
+        return hashlib.sha256(settings.secret_key.encode()).digest()
+    path = settings.secret_file
+    try:
+        if not path.exists():
+            _create_key_file(path)
+        key = path.read_bytes()
+    except OSError as exc:
+        log.warning("cannot keep a signing key in %s (%s); using one of this process", path, exc)
+        return secrets.token_bytes(32)
+    if len(key) < 32:
+        log.warning("%s holds fewer than 32 bytes; using a key of this process", path)
+        return secrets.token_bytes(32)
+    return key
+
+
+def _create_key_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secrets.token_bytes(32))
+    try:
+        os.link(draft, path)  # atomic, and refused if another worker was first
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+
+
 @dataclass
 class AppState:
     settings: Settings
@@ -37,6 +75,9 @@ class AppState:
     report_writer: ReportWriter
     login_attempts: RateLimiter
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Signs what the server hands out and checks later (a visitor's undo link): shared by every
+    # worker, so a receipt made by one is honoured by another.
+    signing_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     walking: Walking | None = None  # with a street network: walking distances
     streets_stamp: FileStamp | None = None  # the street network file as last loaded
 
@@ -63,6 +104,7 @@ class AppState:
             login_attempts=RateLimiter(10, 900),
             signal_repeat=RateLimiter(1, settings.signal_window.total_seconds()),
             signal_volume=RateLimiter(settings.signals_per_client_per_hour, 3600),
+            signing_key=signing_key(settings),
             walking=load_walking(settings.streets_file, index, settings.walking_snap_m),
             streets_stamp=file_stamp(settings.streets_file),
         )
