@@ -90,6 +90,7 @@ def test_poster_from_the_command_line_names_the_nearest_points(db_url, tmp_path)
     assert result.exit_code == 0, result.output
     text = " ".join(page.extract_text() for page in PdfReader(target).pages)
     assert "Юрта незламності в парку Шевченка" in text
+    assert "Біля: вулиця Володимирська, 57, Київ" in text  # named as GET /poster names it
 
 
 def test_export_in_an_unknown_format_says_so_in_one_line_and_exits_2(db_url):

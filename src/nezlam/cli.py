@@ -206,7 +206,7 @@ def poster(
     """Print an A4 poster (PDF) of the nearest points with QR codes to their pages."""
     from nezlam.geo.spatial_index import SpatialIndex
     from nezlam.index_sync import IndexSync
-    from nezlam.poster import nearest_features_for_poster, render_poster
+    from nezlam.poster import nearest_features_for_poster, place_name, render_poster
     from nezlam.store.tables import utcnow
 
     config = settings()
@@ -217,7 +217,7 @@ def poster(
     output.write_bytes(
         render_poster(
             features,
-            place_label=place,
+            place_label=place or place_name(database(), lat, lon, lang),  # as GET /poster
             lat=lat,
             lon=lon,
             base_url=base_url.rstrip("/"),
