@@ -136,3 +136,19 @@ def test_a_visitors_flag_newer_than_the_tap_still_stands(app_client, network, cl
     assert point(app_client, network)["properties"]["flagged"] is True
     report(app_client, network, {"verify": True})  # answered now
     assert point(app_client, network)["properties"]["flagged"] is False
+
+
+def test_the_coordinators_history_shows_when_a_late_tap_was_made_and_when_it_arrived(
+    app_client, network, clock, db
+):
+    import re
+
+    from tests.conftest import sign_in_as
+
+    tapped = clock() - timedelta(hours=7)
+    report(app_client, network, {"status": "open", "client_time": z(tapped)})
+    sign_in_as(app_client, db, "coordinator_a", clock())
+    page = app_client.get("/coordinate/points/point-a", headers={"Accept-Language": "en"}).text
+    history = page[page.index('id="reports-title"') :]
+    row = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", history.split("</tr>")[1]))
+    assert "7 hours ago" in row and "arrived 1 minute ago" in row

@@ -7,7 +7,7 @@ Shared by the dashboard (`web.coordinate`), its exports and the point page.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -78,6 +78,7 @@ def outcome_words(_: Any) -> dict[str, str]:
 
 
 # --- A point's history ------------------------------------------------------------------------
+LATE_AFTER = timedelta(minutes=2)  # a report that arrived this long after its tap says so
 
 
 def report_item(report: Any, authors: dict[int, str], words: ChangeWords) -> dict[str, Any]:
@@ -86,8 +87,11 @@ def report_item(report: Any, authors: dict[int, str], words: ChangeWords) -> dic
         for name in ("status", "power", "heating", "internet", "occupancy", "fuel_litres")
         if getattr(report, name) is not None
     ]
+    tapped = report.effective_at or report.received_at
+    late = report.received_at - tapped >= LATE_AFTER  # queued offline, or a device far behind
     return {
-        "at": moment(report.received_at, words.now, words.lang),
+        "at": moment(tapped, words.now, words.lang),
+        "arrived": moment(report.received_at, words.now, words.lang) if late else None,
         "by": authors.get(report.reporter_user_id or -1) or report.source,
         "verify": report.verify,
         "said": said,

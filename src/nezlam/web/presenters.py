@@ -50,8 +50,11 @@ def span(moment: datetime | None, now: datetime, lang: str) -> str:
 
 
 def ago(moment: datetime | None, now: datetime, lang: str) -> str:
-    """ "12 minutes ago", "12 хвилин тому": the language's own way to say it."""
+    """ "12 minutes ago", "12 хвилин тому": the language's own way to say it. Under a minute is
+    "1 minute ago": Babel would call no time at all "in 0 seconds"."""
     delta = max(now - moment, timedelta(0)) if moment else timedelta(0)
+    if delta < timedelta(minutes=1):
+        return format_timedelta(-timedelta(minutes=1), locale=lang, add_direction=True)
     return format_timedelta(-delta, locale=lang, threshold=1.1, add_direction=True)
 
 
