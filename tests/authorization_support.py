@@ -274,6 +274,21 @@ def fresh_task(world: World) -> int:
         return int(session.execute(query).scalar_one())
 
 
+def signal_undo(world: World, role: str) -> Attempt:
+    """A visitor's undo of a signal just recorded, with the receipt the point page gave them:
+    holding that receipt is what lets anyone (no account) take the signal back."""
+    from nezlam.domain.vocabulary import SignalKind
+    from nezlam.web import signal_receipts
+    from nezlam.web.api.points import record_signal
+
+    state = world.client.app.state.nezlam
+    point_id = world.new_point()
+    answer = record_signal(state, world.unique("visitor"), point_id, SignalKind.FULL)
+    at = str(answer["at"])
+    undo = signal_receipts.token(state.signing_key, point_id, "full", at)
+    return form(f"/points/{point_id}/signal/undo", kind="full", at=at, undo=undo)
+
+
 def fresh_application(world: World) -> int:
     name = world.unique("yurt")
     data = onboarding.ApplicationCreate(

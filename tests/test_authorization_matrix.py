@@ -52,6 +52,7 @@ from tests.authorization_support import (
     refused,
     reset_form,
     revoke_on_users_screen,
+    signal_undo,
     signed_in_writes,
     write_routes,
 )
@@ -87,6 +88,9 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
             lambda w, r: form(f"/points/{w.new_point()}/signal", kind="full"),
             EVERYONE,
         ),
+    ),
+    ("POST", "/points/{point_id}/signal/undo"): (
+        Case("undo of one's own visitor signal, with its receipt", signal_undo, EVERYONE),
     ),
     ("POST", "/api/v1/points/{point_id}/signals"): (
         Case(
