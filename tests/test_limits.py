@@ -3,6 +3,7 @@ in the input models the API, the import and the forms share; request bodies capp
 are read; and the nearest answer compressed for a phone that accepts it."""
 
 import asyncio
+import concurrent.futures
 import json
 
 import pytest
@@ -269,7 +270,10 @@ def test_no_more_than_the_limit_and_one_chunk_is_ever_read(app_client, network):
         "server": ("testserver", 80),
         "state": {},
     }
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: a browser test earlier in the run may keep an event loop running
+    # in this one (Playwright's synchronous API), and asyncio.run refuses to nest.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 413
     assert sum(pulled) <= SIGNAL_LIMIT + chunk
 

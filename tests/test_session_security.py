@@ -152,7 +152,7 @@ def test_a_visitor_signal_from_the_points_page_is_counted(olena, db):
         headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"},
         follow_redirects=False,
     )
-    assert answer.status_code == 303 and answer.headers["location"].endswith("signal=thanks")
+    assert answer.status_code == 303 and "signal=thanks&" in answer.headers["location"]
     assert signal_counts(db, "point-a") == 1
 
 

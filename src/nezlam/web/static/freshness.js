@@ -45,9 +45,11 @@
     }
   }
   function since(moment, now) { return moment === null ? 0 : Math.max(now - moment, 0) / 1000; }
-  function ago(moment, now) { // "7 годин тому"; nothing passed is Babel's "in 0 seconds"
-    var seconds = since(moment, now), unit = unitOf(seconds);
-    return relative.format(seconds > 0 ? -unit[1] : 0, unit[0]);
+  function ago(moment, now) { // "7 годин тому"; under a minute "1 хвилину тому" (presenters.ago)
+    var seconds = since(moment, now);
+    if (seconds < 60) return relative.format(-1, "minute");
+    var unit = unitOf(seconds);
+    return relative.format(-unit[1], unit[0]);
   }
   function span(moment, now) { // "7 годин"
     var unit = unitOf(since(moment, now));
