@@ -246,3 +246,20 @@ def test_each_limit_parameter_is_checked_as_documented(app_client, network):
             assert str(highest * 10) not in error["problem"], path  # the feeds said 200000
             checked.append(path)
     assert "/api/v1/points" in checked and "/api/v1/feeds/points.csv" in checked
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/feeds/points.csv",
+        "/api/v1/feeds/points.hxl.csv",
+        "/api/v1/feeds/points.geojson",
+        "/api/v1/points/nearest?lat=50.45&lon=30.52",
+        "/api/v1/points/point-a",
+        "/static/app.js",
+        "/",
+    ],
+)
+def test_every_answer_forbids_sniffing_its_type(app_client, path):
+    """A feed holds text anyone may have typed: a browser must never take it for a page."""
+    assert app_client.get(path).headers["x-content-type-options"] == "nosniff"

@@ -31,6 +31,7 @@ GZIP_LEVEL = 3  # within 5 % of level 9's size on these small answers, at under 
 _GEOJSON_TYPE = GEOJSON.encode()
 _JSON_TYPE = b"application/json"
 _VARY = (b"vary", b"Accept-Encoding")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")  # as every other answer (web/hygiene.py)
 _GZIP = (b"content-encoding", b"gzip")
 
 Scope = dict[str, Any]
@@ -86,7 +87,7 @@ class FastPath:
             body = orjson.dumps(error_body(status, [{"field": exc.field, "problem": exc.problem}]))
             headers = [(b"content-type", _JSON_TYPE), *self._error_headers]
         else:
-            status, headers = 200, [(b"content-type", _GEOJSON_TYPE), _VARY]
+            status, headers = 200, [(b"content-type", _GEOJSON_TYPE), _VARY, _NOSNIFF]
             if gzip_ok and len(body) >= GZIP_MIN_BYTES:
                 body = gzipped(body)
                 headers.append(_GZIP)

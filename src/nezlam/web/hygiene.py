@@ -5,6 +5,8 @@
   declared with GET do not take HEAD by themselves; monitors and caches ask with it.
 - Error answers (4xx, 5xx) carry the security headers the pages carry (`finder.security_headers`):
   a JSON 404 or a 413 can be framed or sniffed like any page otherwise.
+- Every answer says `X-Content-Type-Options: nosniff`: a feed or an export, whose text anyone
+  may have typed, is never taken by a browser for a page or a script.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ class Hygiene:
 
         async def tidy(message: dict[str, Any]) -> None:
             kind = message["type"]
-            if kind == "http.response.start" and message["status"] >= 400:
-                message = {**message, "headers": self._with_security(message.get("headers", []))}
+            if kind == "http.response.start":
+                extra = self._security if message["status"] >= 400 else NOSNIFF
+                message = {**message, "headers": _with(message.get("headers", []), extra)}
             elif head and kind in ("http.response.body", "http.response.pathsend"):
                 if message.get("more_body"):
                     return  # the body of a HEAD answer is never sent, only its end
@@ -44,6 +47,11 @@ class Hygiene:
 
         await self.app(scope, receive, tidy)
 
-    def _with_security(self, headers: Any) -> list[tuple[bytes, bytes]]:
-        present = {name.lower() for name, _value in headers}
-        return list(headers) + [(n, v) for n, v in self._security if n not in present]
+
+NOSNIFF = [(b"x-content-type-options", b"nosniff")]
+
+
+def _with(headers: Any, extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` and those of `extra` that it does not set already."""
+    present = {name.lower() for name, _value in headers}
+    return list(headers) + [(n, v) for n, v in extra if n not in present]
