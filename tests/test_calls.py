@@ -188,14 +188,17 @@ def second_coordinator_a(kyiv, db):
 def test_a_claim_in_flight_is_never_handed_to_another_coordinator(second_coordinator_a, db, clock):
     """The first coordinator's batch is locked but not committed when the second claims
     (PostgreSQL skips the locked points; SQLite makes the second wait its turn)."""
-    first_claimed, results = threading.Event(), {}
+    first_claimed, second_done, results = threading.Event(), threading.Event(), {}
 
     def first():
         with db.write() as session:
             who = principal(db, "coordinator_a")
             results["first"] = calls.claim_batch(session, who, [REGION_A], 2, clock(), RULES)
             first_claimed.set()
-            threading.Event().wait(0.5)  # still holding the batch, uncommitted
+            # Still holding the batch, uncommitted, until the second has claimed around it
+            # (PostgreSQL). On SQLite the second waits for this commit, which cannot be seen
+            # from here: there the wait runs out after half a second.
+            second_done.wait(0.5)
 
     thread = threading.Thread(target=first)
     thread.start()
@@ -203,6 +206,7 @@ def test_a_claim_in_flight_is_never_handed_to_another_coordinator(second_coordin
     results["second"] = [
         point_id for _id, point_id in claim(db, clock, who=second_coordinator_a, size=10)
     ]
+    second_done.set()
     thread.join()
     firsts = [c.point_id for c in results["first"]]
     assert firsts == POOL_ORDER[:2]
