@@ -23,7 +23,7 @@ from nezlam.cli import app
 from nezlam.config import Settings
 from nezlam.domain.opening_hours import is_open
 from nezlam.domain.points import PointCreate
-from nezlam.interchange import csv_reader, importer
+from nezlam.interchange import formats, importer
 from nezlam.interchange.exporter import export_public
 from nezlam.interchange.mapping import mapping_from_dict
 from nezlam.store import audit, points
@@ -531,7 +531,7 @@ def test_export_rows_read_back_as_records_with_their_numbers(
 ):
     exported = export_public(settings, db, "hxl")
 
-    records = list(csv_reader.read(exported))
+    records = list(formats.csv.read(exported))
 
     # Line 1 is the header, line 2 the HXL hashtags.
     assert [row for row, _record in records] == [3, 4]

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from nezlam.cli import app
 from nezlam.domain.errors import Invalid
-from nezlam.interchange import importer, kml_reader, placemark_text
+from nezlam.interchange import formats, importer, placemark_text
 from nezlam.store import points
 from nezlam.store.db import Database
 
@@ -258,21 +258,21 @@ EXTERNAL = """<?xml version="1.0"?>
 @pytest.mark.parametrize("hostile", [BILLION_LAUGHS, EXTERNAL], ids=["entities", "external"])
 def test_kml_with_entities_or_external_references_is_refused(hostile: str):
     with pytest.raises(Invalid) as refused:
-        list(kml_reader.read(hostile.encode()))
+        list(formats.kml.read(hostile.encode()))
 
     assert refused.value.field == "file"
     assert "refused" in refused.value.problem
 
 
 def test_a_kmz_larger_than_the_cap_unpacked_is_refused(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(kml_reader, "MAX_KML_BYTES", 10_000)
+    monkeypatch.setattr(formats.kml, "MAX_KML_BYTES", 10_000)
     body = "".join(placemark(f"Пункт {n}", None, point(30.7, 46.4)) for n in range(500))
     packed = io.BytesIO()
     with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("doc.kml", KML.format(body=body))
 
     with pytest.raises(Invalid, match="larger than"):
-        list(kml_reader.read(packed.getvalue()))
+        list(formats.kml.read(packed.getvalue()))
 
 
 def test_cli_imports_a_map_and_lists_its_layers(db: Database, tmp_path: Path):

@@ -11,7 +11,7 @@ from nezlam.domain.points import PointCreate
 from nezlam.interchange import mapping as mappings
 from nezlam.interchange import row_check
 from nezlam.interchange.far_points import Spread
-from nezlam.interchange.formats import Importer
+from nezlam.interchange.formats.interface import Reader
 from nezlam.interchange.import_organisations import Organisations
 from nezlam.interchange.import_writes import Abort, ChunkWriter, Pending
 from nezlam.interchange.importer import ImportResult, Options
@@ -44,7 +44,7 @@ class ImportRun:
         db: Database,
         options: Options,
         mapping: mappings.Mapping,
-        reader: Importer,
+        reader: Reader,
         result: ImportResult,
     ) -> None:
         self.db, self.options, self.mapping = db, options, mapping

@@ -27,13 +27,13 @@ from typing import Any, Protocol
 
 from nezlam.domain.errors import Invalid
 from nezlam.interchange import mapping as mappings
-from nezlam.interchange.formats import IMPORTERS, Importer
+from nezlam.interchange.formats import READERS, Reader
 from nezlam.interchange.geocoding import Geocoder
 from nezlam.interchange.problems import FILE_ROW, Problem, ProblemLog
 from nezlam.store.db import Database
 
 CHUNK = 1_000  # rows between flushes: bounded memory, few round trips
-DEFAULT_IMPORTER = Importer("records", (), lambda _source, _encoding: iter(()), "row")
+DEFAULT_READER = Reader("records", (), lambda _source, _encoding: iter(()), "row")
 
 
 class Tracker(Protocol):
@@ -95,17 +95,15 @@ class ImportResult:
 
 def format_for(path: Path, format: str | None) -> str:
     if format:
-        if format not in IMPORTERS:
-            raise Invalid(
-                f"unknown format {format!r}; known: {', '.join(IMPORTERS)}", field="format"
-            )
+        if format not in READERS:
+            raise Invalid(f"unknown format {format!r}; known: {', '.join(READERS)}", field="format")
         return format
     suffix = path.name.lower().rsplit(".", 1)[-1]
-    for importer in IMPORTERS.values():
-        if suffix in importer.suffixes:
-            return importer.name
+    for reader in READERS.values():
+        if suffix in reader.suffixes:
+            return reader.name
     raise Invalid(
-        f"cannot tell the format of {path.name}; give --format ({', '.join(IMPORTERS)})",
+        f"cannot tell the format of {path.name}; give --format ({', '.join(READERS)})",
         field="format",
     )
 
@@ -124,7 +122,7 @@ def import_file(
     """Import the points of one file, streamed. Raises a DomainError when the file (or the
     mapping) cannot be read at all; problems with rows are in the result. `options` are those
     of `Options`."""
-    reader = IMPORTERS[format_for(path, format)]
+    reader = READERS[format_for(path, format)]
     mapping = mappings.load_mapping(mapping_path) if mapping_path else mappings.NATIVE
     if not path.is_file():
         raise Invalid(f"cannot read {path}: no such file", field="file")
@@ -146,7 +144,7 @@ def import_records(
     records: Iterable[tuple[int, dict[str, Any]]],
     mapping: mappings.Mapping = mappings.NATIVE,
     *,
-    reader: Importer = DEFAULT_IMPORTER,
+    reader: Reader = DEFAULT_READER,
     default_region: str | None = None,
     progress: Tracker | None = None,
     total: int | None = None,

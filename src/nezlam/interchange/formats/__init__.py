@@ -1,16 +1,21 @@
-"""The small interfaces every import and export format implements, and their registries."""
+"""The import and export formats, one module each, and the one place they are registered.
+
+A format module defines `READER` (an `interface.Reader`) or a writer, or both; listing it in
+`MODULES` is all it takes for `nezlam import` to read it."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import orjson
 
-from nezlam.interchange import csv_reader, geojson_reader, json_reader, kml_reader, spreadsheet
+from nezlam.interchange import spreadsheet
+from nezlam.interchange.formats import csv, geojson, json, kml
+from nezlam.interchange.formats.interface import Reader
 from nezlam.interchange.rows import COLUMN_NAMES, COLUMNS, feature_to_row
 
 
@@ -51,31 +56,8 @@ EXPORTERS: dict[str, Exporter] = {
 }
 
 
-@dataclass(frozen=True)
-class Importer:
-    name: str
-    suffixes: tuple[str, ...]
-    read: Callable[[bytes | Path, str | None], Iterator[tuple[int, dict[str, Any]]]]
-    """read(file or its bytes, encoding or None to detect) -> (row number, raw record), streamed
+MODULES: tuple[ModuleType, ...] = (csv, geojson, json, kml)
 
-    Row numbers are 1-based and count records as a person sees them: the CSV line (the header
-    is line 1), the Nth JSON object, GeoJSON feature or KML placemark."""
-    row_word: str = "row"
-    """What a row is called in messages: line, feature, item, placemark."""
-    layered: bool = False
-    """A map shows one place in several layers: a repeated place is merged, not refused."""
-    estimate: Callable[[Path], int | None] | None = None
-    """About how many records a file holds, cheaply, for a progress bar."""
-
-
-IMPORTERS: dict[str, Importer] = {
-    importer.name: importer
-    for importer in (
-        Importer(
-            "csv", ("csv", "txt", "hxl"), csv_reader.read, "line", False, csv_reader.estimate_rows
-        ),
-        Importer("geojson", ("geojson",), geojson_reader.read, "feature"),
-        Importer("json", ("json",), json_reader.read, "item"),
-        Importer("kml", ("kml", "kmz"), kml_reader.read, "placemark", True),
-    )
+READERS: dict[str, Reader] = {
+    module.READER.name: module.READER for module in MODULES if hasattr(module, "READER")
 }

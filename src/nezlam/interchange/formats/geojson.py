@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nezlam.domain.errors import Invalid
+from nezlam.interchange.formats.interface import Reader
 from nezlam.interchange.json_document import load
 from nezlam.interchange.record import Record
 
@@ -50,3 +51,6 @@ def record_of(feature: dict[str, Any]) -> Record:
 
 def read(source: bytes | Path, encoding: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     yield from records_of(load(source, encoding))
+
+
+READER = Reader("geojson", ("geojson",), read, "feature")

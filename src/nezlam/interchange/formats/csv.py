@@ -4,7 +4,7 @@ mark) or Windows-1251, separated by commas or, as Excel does in a Ukrainian loca
 The file is streamed: a row at a time, never the whole file in memory. A row is numbered by the
 line it starts on, as a spreadsheet numbers it: the header is line 1, the first row line 2. A
 row of HXL hashtags (as our `hxl` export writes) still counts as a line but yields nothing, and
-so do blank lines.
+so do blank lines. HXL files (a CSV with such a row) are read here too.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nezlam.domain.errors import Invalid
+from nezlam.interchange.formats.interface import Reader
 from nezlam.interchange.spreadsheet import read_text
 
 DELIMITERS = (",", ";", "\t")
@@ -128,3 +129,6 @@ def estimate_rows(path: Path) -> int | None:
     except OSError:
         return None
     return max(lines, 1)
+
+
+READER = Reader("csv", ("csv", "txt", "hxl"), read, "line", estimate=estimate_rows)

@@ -28,6 +28,7 @@ from defusedxml.ElementTree import iterparse
 
 from nezlam.domain.errors import Invalid
 from nezlam.interchange import placemark_text
+from nezlam.interchange.formats.interface import Reader
 from nezlam.interchange.mapping import SIMPLE_FIELDS
 from nezlam.interchange.record import Record
 
@@ -183,3 +184,6 @@ def position(placemark: Element, fields: dict[str, Any]) -> tuple[tuple[str, str
 
 
 GEOMETRIES = frozenset({"Point", "LineString", "LinearRing", "Polygon", "MultiGeometry", "Track"})
+
+
+READER = Reader("kml", ("kml", "kmz"), read, "placemark", layered=True)

@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from nezlam.domain.errors import Invalid
-from nezlam.interchange import geojson_reader
+from nezlam.interchange.formats import geojson
+from nezlam.interchange.formats.interface import Reader
 from nezlam.interchange.json_document import load
 
 
 def read(source: bytes | Path, encoding: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     document = load(source, encoding)
     if isinstance(document, dict) and document.get("type") in ("FeatureCollection", "Feature"):
-        yield from geojson_reader.records_of(document)
+        yield from geojson.records_of(document)
         return
     items = document.get("points") if isinstance(document, dict) else document
     if not isinstance(items, list):
@@ -24,3 +25,6 @@ def read(source: bytes | Path, encoding: str | None = None) -> Iterator[tuple[in
         if not isinstance(item, dict):
             raise Invalid(f"item {row} is not an object", field="file")
         yield row, item
+
+
+READER = Reader("json", ("json",), read, "item")
