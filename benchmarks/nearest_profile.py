@@ -29,14 +29,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import harness
-import orjson
 import synthetic
 from reference_apps import hello
 
 from nezlam.config import Settings
 from nezlam.geo.distance import unit_vectors
+from nezlam.reading import answers, features
+from nezlam.reading.point_public import Asker
 from nezlam.web.api import query
-from nezlam.web.api.points import collection, render
 from nezlam.web.app import create_app
 from nezlam.web.state import AppState
 
@@ -72,18 +72,21 @@ def stages(state: AppState, qs: list[bytes]) -> list[tuple[str, Callable[[int], 
         return lat, lon, k, query.language(p, None), query.filters(p)
 
     def rendered(i: int) -> Any:
-        snap, hits = search(i)
-        return render(state, snap, hits, "uk", with_distance=True)
+        asker = Asker("uk", now, coords[i])
+        answer = answers.nearest(state.index, None, asker, 5, query.filters(params[i]))
+        return [features.feature_json(point) for point in answer.points]
 
     def body(i: int) -> bytes:
         lat, lon, k, lang, filters = parse(i)
-        snap, hits = state.index.nearest(lat, lon, k, filters, state.clock())
-        return orjson.dumps(collection(snap, render(state, snap, hits, lang, True), state))
+        answer = answers.nearest(
+            state.index, None, Asker(lang, state.clock(), (lat, lon)), k, filters
+        )
+        return answers.collection_json(answer, state.settings)
 
     return [
         ("bare cKDTree.query(k=5) (baseline)", lambda i: tree.query(centres[i], k=5)),
         ("+ the index: filters, freshness, open-now", search),
-        ("+ render 5 features (render_hits)", rendered),
+        ("+ the read side: 5 public views, serialised", rendered),
         ("+ parse parameters, collection, orjson", body),
     ]
 

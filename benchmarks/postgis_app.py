@@ -28,7 +28,7 @@ from fastapi import FastAPI, Request, Response
 from psycopg.types.json import set_json_loads
 
 from nezlam.domain import opening_hours
-from nezlam.domain.public import iso
+from nezlam.domain.point_view import iso
 from nezlam.domain.vocabulary import SERVICE_BITS
 
 APPLICATION_NAME = "nezlam-bench-postgis"

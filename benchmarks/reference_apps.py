@@ -19,8 +19,9 @@ import orjson
 from fastapi import FastAPI, Response
 
 from nezlam.config import Settings
+from nezlam.reading import answers
+from nezlam.reading.point_public import Asker
 from nezlam.web.api import query
-from nezlam.web.api.points import collection, render
 from nezlam.web.state import AppState
 
 hello = FastAPI()
@@ -60,8 +61,8 @@ def bare_nearest() -> Callable[[Scope, Any, Send], Awaitable[None]]:
         lon = query.number(params, "lon", -180, 180)
         k = query.integer(params, "k", 1, 100, 5)
         lang = query.language(params, None)
-        snap, hits = state.index.nearest(lat, lon, k, query.filters(params), state.clock())
-        body = collection(snap, render(state, snap, hits, lang, with_distance=True), state)
-        await respond(send, 200, orjson.dumps(body))
+        asker = Asker(lang, state.clock(), (lat, lon))
+        answer = answers.nearest(state.index, None, asker, k, query.filters(params))
+        await respond(send, 200, orjson.dumps(answers.collection(answer, state.settings)))
 
     return app

@@ -26,7 +26,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
-from nezlam.siting import CoveringProblem, exact, solve
+from nezlam.siting.exact import exact
+from nezlam.siting.problem import CoveringProblem
+from nezlam.siting.solve import solve
 
 GOAL_RATIO = 0.99
 GOAL_SECONDS = 2.0

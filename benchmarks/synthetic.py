@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from nezlam.domain.public import PointView
+from nezlam.domain.point_view import PointView, coarse_position
 from nezlam.domain.vocabulary import SERVICE_BITS, SERVICES
-from nezlam.geo.distance import coarse_position
 
 SOUTH, NORTH, WEST, EAST = 44.4, 52.4, 22.1, 40.2  # Ukraine's bounding box, degrees WGS84
 KYIV = (50.4501, 30.5234)

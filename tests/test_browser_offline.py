@@ -31,7 +31,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from nezlam import demo
 from nezlam.domain import opening_hours
 from nezlam.domain.freshness import shown_status
-from nezlam.domain.public import iso
+from nezlam.domain.point_view import iso
 from nezlam.store import points
 from nezlam.store.actor import CLI
 from nezlam.store.db import Database

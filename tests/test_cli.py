@@ -134,7 +134,7 @@ def test_progress_is_a_line_every_few_seconds_when_standard_error_is_not_a_termi
 
     from rich.console import Console
 
-    from nezlam.interchange.cli import LineTracker
+    from nezlam.commands.points import LineTracker
 
     out = io.StringIO()
     now = [0.0]

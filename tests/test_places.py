@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from nezlam.commands.places import app as places_app
 from nezlam.config import Settings
 from nezlam.geo import osm
 from nezlam.geo.distance import haversine_m
 from nezlam.places import store
-from nezlam.places.cli import places_app
 from nezlam.places.matching import house_key, name_keys, readings
 from nezlam.places.osm_import import import_file, read_places
 from nezlam.places.records import PlaceKind, PlaceRecord

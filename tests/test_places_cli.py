@@ -3,7 +3,7 @@
 from typer.testing import CliRunner
 
 from nezlam.cli import app
-from nezlam.places.cli import counted
+from nezlam.commands.places import counted
 from tests.test_places import TINY_OSM
 
 

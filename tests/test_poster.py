@@ -1,7 +1,8 @@
 """The printable poster: an A4 page of the nearest points, each with a QR code to its page.
 
-Posters are rendered from real public Features (PointView + render_hits, or the nearest API) and
-read back with a PDF text extractor and a QR decoder, as a person with a phone would read them.
+Posters are rendered from real public Features (the read side's view of a PointView, or the
+nearest API) and read back with a PDF text extractor and a QR decoder, as a person with a phone
+would read them.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import zxingcpp
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from nezlam.config import Settings
-from nezlam.domain.public import PointView, render_hits
+from nezlam.domain.point_view import PointView
 from nezlam.domain.vocabulary import ShownStatus
 from nezlam.geo.spatial_index import SpatialIndex
 from nezlam.poster import (
@@ -28,13 +28,14 @@ from nezlam.poster import (
     walking_minutes,
     weekly_hours,
 )
+from nezlam.reading.features import feature
+from nezlam.reading.point_public import Asker, found_public
 from tests.conftest import point_create
 from tests.test_spatial_index import view as index_view
 
 NOW = datetime(2026, 11, 24, 12, 5, tzinfo=UTC)  # 14:05 in Kyiv
 BASE = "https://nezlam.example.org"
 STALE, SILENT = timedelta(hours=6), timedelta(hours=24)
-SHOWN = {status.value: i for i, status in enumerate(ShownStatus)}
 MM_PER_PT = 25.4 / 72
 
 
@@ -60,16 +61,11 @@ def view(point_id: str, name: str, **changes: object) -> PointView:
 def features(
     views: list[PointView], metres: list[float], shown: str = "open"
 ) -> list[dict[str, object]]:
-    hits = [(i, m, SHOWN[shown], True) for i, m in enumerate(metres)]
-    return render_hits(
-        views,
-        hits,
-        now=NOW,
-        stale_after=STALE,
-        no_response_after=SILENT,
-        lang="uk",
-        with_distance=True,
-    )
+    asker = Asker("uk", NOW)
+    status = ShownStatus(shown)
+    return [
+        feature(found_public(v, asker, status, True, m)) for v, m in zip(views, metres, strict=True)
+    ]
 
 
 def poster(points: list[dict[str, object]], **options: object) -> PdfReader:
@@ -243,9 +239,7 @@ def test_nearest_features_for_poster_come_from_the_index_nearest_first():
     index.replace_all(
         [view("far", "Далекий", lat=50.50), view("near", "Близький", lat=50.451)], seq=1
     )
-    found = nearest_features_for_poster(
-        index, Settings(database_url="sqlite://"), 50.45, 30.52, now=NOW, k=6
-    )
+    found = nearest_features_for_poster(index, 50.45, 30.52, now=NOW, k=6)
     assert [f["id"] for f in found] == ["near", "far"]
     assert found[0]["properties"]["distance_m"] == pytest.approx(111, abs=2)
 

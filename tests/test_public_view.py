@@ -1,12 +1,12 @@
 """The hot path's byte renderer says exactly what the readable one says."""
 
 import json
-from datetime import timedelta
 
 import pytest
 
-from nezlam.domain.public import feature, feature_json, public_properties
 from nezlam.domain.vocabulary import ShownStatus
+from nezlam.reading.features import feature, feature_json
+from nezlam.reading.point_public import Asker, found_public
 from tests.test_spatial_index import NOW, view
 
 
@@ -25,20 +25,8 @@ from tests.test_spatial_index import NOW, view
 def test_feature_json_matches_the_readable_rendering(extra, lang, distance):
     point = view("p1", 50.4501, 30.5234, **extra)
     for shown, is_open in ((ShownStatus.OPEN, True), (ShownStatus.UNCONFIRMED, None)):
-        readable = feature(
-            point,
-            public_properties(
-                point,
-                now=NOW,
-                stale_after=timedelta(hours=6),
-                no_response_after=timedelta(hours=24),
-                lang=lang,
-                shown=shown,
-                distance_m=distance,
-                is_open=is_open,
-                compute_open=False,
-            ),
-        )
-        fast = feature_json(point, lang, shown, is_open, distance)
+        public = found_public(point, Asker(lang, NOW), shown, is_open, distance)
+        readable = feature(public)
+        fast = feature_json(public)
         assert json.loads(fast) == readable
         assert list(json.loads(fast)["properties"]) == list(readable["properties"])  # same order

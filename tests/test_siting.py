@@ -22,19 +22,18 @@ from typer.testing import CliRunner
 from nezlam.cli import app
 from nezlam.geo.distance import haversine_m
 from nezlam.geo.streets import from_edges
-from nezlam.siting import (
-    CoveringProblem,
-    MedianProblem,
-    exact,
+from nezlam.siting.build import network_distances
+from nezlam.siting.exact import exact
+from nezlam.siting.greedy import (
     gain_bound,
     greedy_lazy,
     greedy_plain,
-    solve,
+    perturbed_search,
     swap_search,
 )
-from nezlam.siting.build import network_distances
-from nezlam.siting.greedy import perturbed_search
 from nezlam.siting.inputs import InputError, Places, read_distance_table, read_places
+from nezlam.siting.problem import CoveringProblem, MedianProblem
+from nezlam.siting.solve import solve
 from tests import test_coverage
 from tests.test_coverage import MONACO
 

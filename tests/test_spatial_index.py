@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from nezlam.domain.freshness import shown_status
-from nezlam.domain.public import PointView
+from nezlam.domain.point_view import PointView, coarse_position
 from nezlam.domain.vocabulary import SERVICES, ShownStatus
-from nezlam.geo.distance import coarse_position, haversine_m
+from nezlam.geo.distance import haversine_m
 from nezlam.geo.spatial_index import SHOWN_CODES, Filters, SpatialIndex
 
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)

@@ -1,5 +1,6 @@
-"""Signed webhooks, sent over real HTTP to a receiver on 127.0.0.1 (the only thing faked: the
-outside world), retried with backoff on the fake clock, each delivery sent once."""
+"""Signed webhooks, the first channel, sent over real HTTP to a receiver on 127.0.0.1 (the only
+thing faked: the outside world) by the dispatcher every channel shares, retried with backoff on
+the fake clock, each delivery sent once."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from nezlam import webhooks
+from nezlam.channels import retry
+from nezlam.channels.dispatcher import PER_ROUND, Dispatcher, Round, deliver_due, lease_for
+from nezlam.channels.webhooks import WebhookChannel
 from nezlam.cli import app as cli_app
 from nezlam.domain.notifications import WebhookCreate
 from nezlam.domain.points import ReportCreate
@@ -31,6 +34,7 @@ from nezlam.store.tables import Webhook, WebhookDelivery
 from tests.conftest import REGION_A, point_create
 
 SECRET = "s3cret-for-tests-only"
+LEASE = lease_for(WebhookChannel(), PER_ROUND)
 
 
 @dataclass
@@ -108,7 +112,7 @@ def verify(received: Received, secret: str = SECRET) -> dict:
 def test_a_point_turning_full_is_posted_signed(db, network, clock, receiver):
     add_webhook(db, receiver.url)
     turn(db, network.point_a, clock, status="full", occupancy=40)
-    done = webhooks.deliver_due(db, clock())
+    done = deliver_due(db, clock())
     assert len(done.delivered) == 1 and len(receiver.received) == 1
     got = receiver.received[0]
     body = verify(got)
@@ -126,7 +130,7 @@ def test_a_point_turning_full_is_posted_signed(db, network, clock, receiver):
     assert (stored.status, stored.attempts, stored.delivered_at) == ("delivered", 1, clock())
     assert stored.locked_until is None
     clock.advance(hours=2)
-    assert webhooks.deliver_due(db, clock()).delivered == [] and len(receiver.received) == 1
+    assert deliver_due(db, clock()).delivered == [] and len(receiver.received) == 1
 
 
 def test_a_protected_point_gives_no_address_or_coordinates(db, network, clock, receiver):
@@ -139,7 +143,7 @@ def test_a_protected_point_gives_no_address_or_coordinates(db, network, clock, r
         )
     add_webhook(db, receiver.url)
     turn(db, "point-p", clock, power="none")
-    webhooks.deliver_due(db, clock())
+    deliver_due(db, clock())
     point = verify(receiver.received[0])["point"]
     assert point["locality"] == "Київ" and point["power"] == "none"
     assert not {"lat", "lon", "address"} & set(point)
@@ -153,24 +157,24 @@ def test_a_failing_receiver_gets_it_after_the_backoff_then_never_again(
     add_webhook(db, receiver.url)
     turn(db, network.point_a, clock, status="closed")
     start = clock()
-    assert len(webhooks.deliver_due(db, clock()).retrying) == 1
+    assert len(deliver_due(db, clock()).retrying) == 1
     assert delivery(db).last_error == "HTTP 500"
     first_wait = delivery(db).next_attempt_at - start
     assert timedelta(seconds=30) <= first_wait <= timedelta(seconds=37.5)
 
     clock.advance(seconds=29)  # not yet
-    assert webhooks.deliver_due(db, clock()) == webhooks.Round()
+    assert deliver_due(db, clock()) == Round()
     assert len(receiver.received) == 1
     clock.now = start + first_wait
-    assert len(webhooks.deliver_due(db, clock()).retrying) == 1
+    assert len(deliver_due(db, clock()).retrying) == 1
     second_try = clock()
     second_wait = delivery(db).next_attempt_at - second_try
     assert timedelta(minutes=2) <= second_wait <= timedelta(minutes=2.5)
 
     clock.advance(seconds=119)
-    assert webhooks.deliver_due(db, clock()).delivered == []
+    assert deliver_due(db, clock()).delivered == []
     clock.now = second_try + second_wait
-    assert len(webhooks.deliver_due(db, clock()).delivered) == 1
+    assert len(deliver_due(db, clock()).delivered) == 1
     assert len(receiver.received) == 3
     ids = {got.headers["X-Nezlam-Delivery"] for got in receiver.received}
     assert len(ids) == 1  # the same delivery, which the receiver can dedupe on
@@ -178,7 +182,7 @@ def test_a_failing_receiver_gets_it_after_the_backoff_then_never_again(
     stored = delivery(db)
     assert (stored.status, stored.attempts, stored.last_error) == ("delivered", 3, "HTTP 503")
     clock.advance(hours=5)
-    webhooks.deliver_due(db, clock())
+    deliver_due(db, clock())
     assert len(receiver.received) == 3
 
 
@@ -188,21 +192,21 @@ def test_a_receiver_that_always_fails_ends_failed_after_the_last_attempt(
     receiver.answers = [500] * 20
     add_webhook(db, receiver.url)
     turn(db, network.point_a, clock, status="full")
-    for _attempt in range(webhooks.MAX_ATTEMPTS):
-        webhooks.deliver_due(db, clock())
+    for _attempt in range(retry.MAX_ATTEMPTS):
+        deliver_due(db, clock())
         clock.advance(hours=1.5)  # longer than the longest wait
     stored = delivery(db)
-    assert (stored.status, stored.attempts) == ("failed", webhooks.MAX_ATTEMPTS)
+    assert (stored.status, stored.attempts) == ("failed", retry.MAX_ATTEMPTS)
     assert stored.last_error == "HTTP 500"
     clock.advance(days=1)
-    webhooks.deliver_due(db, clock())
-    assert len(receiver.received) == webhooks.MAX_ATTEMPTS
+    deliver_due(db, clock())
+    assert len(receiver.received) == retry.MAX_ATTEMPTS
 
 
 def test_an_unreachable_receiver_is_retried_with_the_reason(db, network, clock):
     add_webhook(db, "http://127.0.0.1:9/nobody-listens")
     turn(db, network.point_a, clock, status="full")
-    done = webhooks.deliver_due(db, clock(), timeout=2)
+    done = deliver_due(db, clock(), [WebhookChannel(timeout=2)])
     assert len(done.retrying) == 1
     assert "refused" in delivery(db).last_error.lower()
 
@@ -210,7 +214,7 @@ def test_an_unreachable_receiver_is_retried_with_the_reason(db, network, clock):
 def test_the_backoff_grows_fourfold_to_an_hour_and_never_undershoots():
     rng = random.Random(7)
     for attempts, base in [(1, 30), (2, 120), (3, 480), (4, 1920), (5, 3600), (7, 3600)]:
-        waits = [webhooks.retry_delay(attempts, rng).total_seconds() for _ in range(50)]
+        waits = [retry.retry_delay(attempts, rng).total_seconds() for _ in range(50)]
         assert base <= min(waits) and max(waits) <= base * 1.25
         assert max(waits) > min(waits)  # jittered: receivers coming back are not hit at once
 
@@ -220,7 +224,7 @@ def test_only_matching_webhooks_are_posted(db, network, clock, receiver):
     add_webhook(db, receiver.url + "?b", region="Харківська область")
     add_webhook(db, receiver.url + "?fuel", kinds=["low_fuel"])
     turn(db, network.point_a, clock, status="full")
-    webhooks.deliver_due(db, clock())
+    deliver_due(db, clock())
     assert [got.path for got in receiver.received] == ["/hook?all"]
     assert verify(receiver.received[0])["kind"] == "full"
 
@@ -232,12 +236,12 @@ def test_concurrent_rounds_send_each_delivery_once(db, db_url, network, clock, r
     for _hook in range(6):
         add_webhook(db, receiver.url)
     turn(db, network.point_a, clock, status="full", power="none")  # 2 kinds × 6 = 12 deliveries
-    rounds: list[webhooks.Round] = []
+    rounds: list[Round] = []
     start = threading.Barrier(3)
 
     def one_round() -> None:
         start.wait()
-        rounds.append(webhooks.deliver_due(db, clock(), limit=4))
+        rounds.append(deliver_due(db, clock(), limit=4))
 
     threads = [threading.Thread(target=one_round) for _ in range(3)]
     for thread in threads:
@@ -257,17 +261,17 @@ def test_a_delivery_whose_lease_ran_out_is_taken_by_another_round(db, network, c
     add_webhook(db, receiver.url)
     turn(db, network.point_a, clock, status="full")
     with db.write() as session:
-        assert len(store.claim_due(session, clock(), webhooks.LEASE, 10)) == 1
-    assert webhooks.deliver_due(db, clock()).delivered == []  # leased to the dead process
-    clock.advance(seconds=webhooks.LEASE.total_seconds())
-    assert len(webhooks.deliver_due(db, clock()).delivered) == 1
+        assert len(store.claim_due(session, clock(), LEASE, 10)) == 1
+    assert deliver_due(db, clock()).delivered == []  # leased to the dead process
+    clock.advance(seconds=LEASE.total_seconds())
+    assert len(deliver_due(db, clock()).delivered) == 1
     assert delivery(db).attempts == 2  # the lost attempt counts
 
 
 def test_the_dispatcher_thread_sends_and_stops(db, network, clock, receiver):
     add_webhook(db, receiver.url)
     turn(db, network.point_a, clock, status="full")
-    dispatcher = webhooks.Dispatcher(db, clock, interval=0.05)
+    dispatcher = Dispatcher(db, clock, interval=0.05)
     dispatcher.start()
     try:
         deadline = time.monotonic() + 10

@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 
-from nezlam.domain.public import PointView
+from nezlam.domain.point_view import PointView
 from nezlam.geo.spatial_index import SpatialIndex
 from nezlam.store.db import Database, current_change_seq
 from nezlam.store.points import iter_points, organisation_names

@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 import segno
 from fpdf import FPDF
 
-from nezlam.config import Settings
 from nezlam.domain import opening_hours
-from nezlam.domain.public import render_hits
 from nezlam.domain.vocabulary import SERVICES
+from nezlam.domain.walk_estimate import walking_minutes  # the same estimate as the finder's cards
 from nezlam.geo.distance import haversine_m
 from nezlam.geo.spatial_index import Filters, SpatialIndex
-from nezlam.web.presenters import walking_minutes  # the same estimate as the finder's cards
+from nezlam.reading import answers
+from nezlam.reading.point_public import Asker
 
 MAX_POINTS = 6  # with codes ≥ 25 mm and large type, six rows fill an A4 page
 DEFAULT_TIMEZONE = "Europe/Kyiv"
@@ -605,7 +605,6 @@ def render_poster(
 
 def nearest_features_for_poster(
     index: SpatialIndex,
-    settings: Settings,
     lat: float,
     lon: float,
     *,
@@ -616,16 +615,8 @@ def nearest_features_for_poster(
     """The k nearest public points to (lat, lon) as Features, as /api/v1/points/nearest has them.
 
     No status filter: a poster outlives any status, and the code on it shows the live one."""
-    snap, hits = index.nearest(lat, lon, k, Filters(), now)
-    return render_hits(
-        snap.views,
-        hits,
-        now=now,
-        stale_after=settings.stale_after,
-        no_response_after=settings.no_response_after,
-        lang=lang,
-        with_distance=True,
-    )
+    answer = answers.nearest(index, None, Asker(lang, now, (lat, lon)), k, Filters())
+    return answers.features(answer)
 
 
 def place_name(db: Any, lat: float, lon: float, lang: str = "uk") -> str | None:

@@ -1,7 +1,7 @@
 """Input shapes of the registry, validated once at the edge (API, import, CLI alike).
 
-Output shapes live in `nezlam.domain.public`: that is where a protected address is hidden, so
-nothing else has to remember to.
+What the public sees of a point is decided by the read side, `nezlam.reading`: that is where
+a protected address is hidden, so nothing else has to remember to.
 """
 
 from __future__ import annotations

@@ -10,12 +10,14 @@ as a walk of 4,627 minutes.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 DETOUR_FACTOR = 1.3  # streets are longer than the straight line (the finder's estimate, too)
 # An hour on foot at the usual 4.5 km/h: beyond it a point is not "nearby" for someone cold and
 # without transport, however it is measured.
 FAR_WALK_M = 4_500.0
+WALKING_M_PER_MIN = 4500 / 60  # 4.5 km/h, the default of NEZLAM_WALKING_SPEED_KMH
 
 
 def estimated_walk_m(straight_m: float, walking_m: float | None = None) -> float:
@@ -46,3 +48,15 @@ def answer_distance_by(answers: int, measured: int) -> str:
     if measured and measured == answers:
         return "walking"
     return "mixed" if measured else "straight_line"
+
+
+def walking_minutes(
+    metres: float | None, walking_m: float | None = None, m_per_min: float = WALKING_M_PER_MIN
+) -> int | None:
+    """Minutes on foot, rounded up: from the walk on the streets when it was measured, else
+    the straight line × the detour factor (an estimate, said as one)."""
+    if walking_m is not None:
+        return max(1, math.ceil(walking_m / m_per_min))
+    if metres is None:
+        return None
+    return max(1, math.ceil(metres * DETOUR_FACTOR / m_per_min))

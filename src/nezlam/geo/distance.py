@@ -37,12 +37,3 @@ def haversine_m(
     dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
-
-
-def coarse_position(lat: float, lon: float, step_deg: float = 0.1) -> tuple[float, float]:
-    """The centre of the grid cell (about 11 km × 7 km in Ukraine) that holds a position: what the
-    public is told of a protected point's whereabouts."""
-    return (
-        round((np.floor(lat / step_deg) + 0.5) * step_deg, 6),
-        round((np.floor(lon / step_deg) + 0.5) * step_deg, 6),
-    )

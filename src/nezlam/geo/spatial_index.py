@@ -25,12 +25,16 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from nezlam.domain import opening_hours
-from nezlam.domain.public import Hit, PointView
+from nezlam.domain.point_view import PointView
 from nezlam.domain.vocabulary import SERVICE_BITS, Category, ShownStatus, Status, Visibility
 from nezlam.geo.distance import EARTH_RADIUS_M, metres_to_chord, unit_vectors
 
+Hit = tuple[int, float, int, bool | None]
+"""An index answer: (row in the snapshot, metres, shown-status code, open now by hours)."""
+
 STATUS_CODES = {status.value: i for i, status in enumerate(Status)}  # open=0 … closed=3
-SHOWN_CODES = {status.value: i for i, status in enumerate(ShownStatus)}  # as SHOWN_BY_CODE
+SHOWN_CODES = {status.value: i for i, status in enumerate(ShownStatus)}
+SHOWN_BY_CODE = tuple(ShownStatus)  # a hit's shown-status code back to the status
 CATEGORY_CODES = {category.value: i for i, category in enumerate(Category)}
 OPEN, UNCONFIRMED = SHOWN_CODES["open"], SHOWN_CODES["unconfirmed"]
 NO_RESPONSE, UNKNOWN = SHOWN_CODES["no_response"], SHOWN_CODES["unknown"]

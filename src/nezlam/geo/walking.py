@@ -32,10 +32,9 @@ from datetime import datetime
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from nezlam.domain.public import Hit
 from nezlam.domain.walk_estimate import DETOUR_FACTOR
 from nezlam.geo.distance import haversine_m
-from nezlam.geo.spatial_index import SHOWN_CODES, Filters, Snapshot, SpatialIndex, _lookup
+from nezlam.geo.spatial_index import SHOWN_CODES, Filters, Hit, Snapshot, SpatialIndex, _lookup
 from nezlam.geo.streets import Reach, Snaps, StreetNetwork
 
 CANDIDATE_FACTOR = 3  # straight-line candidates per answer wanted

@@ -5,10 +5,12 @@ Excel, LibreOffice and Google Sheets read a cell that begins with `=`, `+`, `-` 
 formula, and some of them do after a leading tab or carriage return too; a point named
 `=HYPERLINK("http://evil","click")` would be a live link in a coordinator's sheet, and
 `+cmd|' /C calc'!A0` a DDE command (OWASP, "CSV injection"). Every CSV writer of the product
-writes through `csv_text`, which puts an apostrophe before such text: the spreadsheet then shows
-it as text, and the apostrophe tells a program reading the file what happened. XLSX has a cell
-type for text, so `xlsx_bytes` writes every text cell as a string (never a formula cell) and
-marks the risky ones with Excel's own quote prefix, which keeps them text even when edited.
+(the `csv` and `hxl` formats, and the coverage and siting tables) writes through `csv_chunks`,
+which puts an apostrophe before such text: the spreadsheet then shows it as text, and the
+apostrophe tells a program reading the file what happened. XLSX has a cell type for text, so
+the `xlsx` format writes every text cell as a string (never a formula cell) and asks
+`xlsx_text` whether to mark it with Excel's own quote prefix, which keeps it text even when
+edited.
 
 Numbers stay numbers: only `str` values are ever touched, so a longitude of -73.98 or a count is
 written as it is. The rule itself is `is_formula_like`, and nothing else decides it.
@@ -19,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -49,36 +51,28 @@ def read_text(value: str) -> str:
     return value
 
 
-def csv_text(rows: Iterable[Sequence[Any]]) -> str:
-    """Rows as CSV (RFC 4180 quoting, CRLF line ends), every text cell through `safe_text`."""
+def csv_chunks(rows: Iterable[Sequence[Any]], batch: int = 1_000) -> Iterator[str]:
+    """Rows as CSV (RFC 4180 quoting, CRLF line ends), every text cell through `safe_text`,
+    `batch` rows at a time: a large file is never one string."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows([safe_text(value) for value in row] for row in rows)
-    return out.getvalue()
+    for number, row in enumerate(rows, start=1):
+        writer.writerow([safe_text(value) for value in row])
+        if number % batch == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    if out.tell():
+        yield out.getvalue()
 
 
-def xlsx_bytes(sheet_name: str, rows: Iterable[Sequence[Any]]) -> bytes:
-    """Rows as a one-sheet workbook. Text is always a string cell, never a formula or an error
-    cell (openpyxl would guess those from a leading `=` or `#`); text that is formula-like is
-    also quote-prefixed, as Excel marks what was typed after an apostrophe."""
-    from openpyxl import Workbook  # imported on use: only this format needs it
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(sheet_name)
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def csv_text(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows as one CSV string (see `csv_chunks`)."""
+    return "".join(csv_chunks(rows))
 
 
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    if not isinstance(value, str):
-        return value  # numbers, booleans and empty cells: openpyxl types them right
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=XML_ILLEGAL.sub("\ufffd", value))
-    cell.data_type = "s"  # after the value: assigning it guesses a type again
-    if is_formula_like(value):
-        cell.quotePrefix = True
-    return cell
+def xlsx_text(value: str) -> tuple[str, bool]:
+    """What an XLSX string cell holds for `value` (characters XML cannot carry replaced), and
+    whether it is quote-prefixed: text that is formula-like, as Excel marks what was typed
+    after an apostrophe."""
+    return XML_ILLEGAL.sub("\ufffd", value), is_formula_like(value)

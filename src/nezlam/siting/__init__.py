@@ -1,19 +1,15 @@
 """Where to open the next points: maximal covering and p-median siting on walking distances.
 
-    problem = CoveringProblem(population, covers, covered)   # or MedianProblem(...)
+    from nezlam.siting.problem import CoveringProblem      # or MedianProblem(...)
+    from nezlam.siting.solve import solve
+    problem = CoveringProblem(population, covers, covered)
     solution = solve(problem, p=10)                           # exact when small, greedy else
     solution.sites, solution.gains, solution.objective, solution.gap
 
 `build` turns demand, candidates and a street network (or a distance table) into problems;
-`output` writes the ranked sites as CSV, GeoJSON and a PNG map.
+`output` writes the ranked sites as CSV, GeoJSON and a PNG map; `greedy` and `exact` are the
+solvers `solve` picks between; `choices` is what `nezlam site` offers.
+
+Nothing is imported here: the solvers load numpy, SciPy and HiGHS, and `nezlam --help` reads
+`choices` without them.
 """
-
-from nezlam.siting.exact import exact
-from nezlam.siting.greedy import gain_bound, greedy_lazy, greedy_plain, swap_search
-from nezlam.siting.problem import CoveringProblem, MedianProblem, Problem, Solution, ranked
-from nezlam.siting.solve import solve
-
-__all__ = [
-    "CoveringProblem", "MedianProblem", "Problem", "Solution", "exact", "gain_bound",
-    "greedy_lazy", "greedy_plain", "ranked", "solve", "swap_search",
-]  # fmt: skip

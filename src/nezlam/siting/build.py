@@ -125,3 +125,18 @@ def median_problem(
     existing_m: np.ndarray | None = None,
 ) -> MedianProblem:
     return MedianProblem(population, distances, existing_m, names)
+
+
+def problem_for(
+    objective: str,
+    population: np.ndarray,
+    distances: np.ndarray,
+    radius_m: float,
+    names: list[str],
+    existing_m: np.ndarray | None = None,
+) -> CoveringProblem | MedianProblem:
+    """The problem `objective` names: "mclp" (the most people within `radius_m`) or
+    "pmedian" (the shortest walks for everyone, whatever the radius)."""
+    if objective == "mclp":
+        return covering_problem(population, distances, radius_m, names, existing_m)
+    return median_problem(population, distances, names, existing_m)

@@ -1,4 +1,5 @@
-"""Where people live and where a point could open: read from CSV files or OpenStreetMap.
+"""Where people live and where a point could open: read from CSV files or OpenStreetMap, and
+the points open today, from the live index.
 
 CSV files are what coordinators have: a spreadsheet export of addresses with coordinates, a
 population grid. Columns are found by name, case-insensitively (`lat`/`latitude`,
@@ -18,20 +19,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nezlam.geo import osm
+from nezlam.siting.choices import OSM_CANDIDATES
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from nezlam.coverage.population import Demand
+    from nezlam.geo.spatial_index import Filters, SpatialIndex
 
 LAT = ("lat", "latitude")
 LON = ("lon", "long", "lng", "longitude")
 NAME = ("name", "id")
 POPULATION = ("population", "pop")
-# Buildings that are public, heated and known to everyone: where points are usually opened.
-OSM_CANDIDATES = (
-    ("amenity", "school"), ("amenity", "library"), ("amenity", "community_centre"),
-    ("amenity", "townhall"), ("amenity", "social_facility"), ("amenity", "kindergarten"),
-    ("amenity", "college"), ("amenity", "university"), ("amenity", "fire_station"),
-)  # fmt: skip
 
 
 class InputError(ValueError):
@@ -93,6 +92,15 @@ def places_from_demand(demand: Demand) -> Places:
         for i, (cell, label) in enumerate(zip(demand.cell, demand.label, strict=True))
     ]
     return Places(demand.lat, demand.lon, names, demand.population)
+
+
+def open_now_places(index: SpatialIndex, filters: Filters, now: datetime) -> Places:
+    """The points of the live index that pass `filters` at `now` (the points open now, as
+    `nezlam coverage` counts them), named by their ids."""
+    snap = index.snapshot
+    _snap, hits = index.within_bbox(-180.0, -90.0, 180.0, 90.0, filters, now, max(len(snap), 1))
+    rows = np.array([hit[0] for hit in hits], dtype=np.intp)
+    return Places(snap.lat[rows], snap.lon[rows], [snap.views[r].id for r in rows])
 
 
 def read_distance_table(

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import time
 
+from nezlam.siting.choices import METHODS
 from nezlam.siting.exact import exact, lp_model_size
 from nezlam.siting.greedy import gain_bound, greedy_lazy, perturbed_search, swap_search
 from nezlam.siting.problem import Problem, Solution, ranked
 
-METHODS = ("auto", "greedy", "exact")
 # Nonzeros in the MILP up to which `auto` proves optimality (a few seconds with HiGHS here).
 EXACT_UP_TO_NONZEROS = 200_000
 

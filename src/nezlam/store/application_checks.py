@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from nezlam.domain.public import pick_name
+from nezlam.domain.point_view import pick_name
 from nezlam.geo.distance import haversine_m
 from nezlam.places.transliteration import fold
 from nezlam.store.tables import Point

@@ -1,5 +1,5 @@
 """Notifications and webhook deliveries: written with the report that caused them, claimed by
-the dispatcher (`nezlam.webhooks`) one lease at a time.
+the channels' dispatcher (`nezlam.channels.dispatcher`) one lease at a time.
 
 A notification and its deliveries are inserted in the report's own transaction: an acknowledged
 report's notification survives a crash, and a refused or rolled-back report leaves none. A

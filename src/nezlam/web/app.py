@@ -12,7 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 
-from nezlam import __version__, webhooks
+from nezlam import __version__
+from nezlam.channels.dispatcher import Dispatcher
 from nezlam.config import Settings
 from nezlam.store import notifications as store_notifications
 from nezlam.store.db import Database
@@ -55,7 +56,7 @@ def create_app(
     settings = settings or Settings.from_env()
     state = AppState.build(settings, db)
     store_notifications.configure(settings.low_fuel_litres)
-    dispatcher = webhooks.Dispatcher(state.db, lambda: state.clock())
+    dispatcher = Dispatcher(state.db, lambda: state.clock())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import DomainError
 from nezlam.domain.freshness import shown_status
-from nezlam.domain.public import pick_name
+from nezlam.domain.point_view import pick_name
 from nezlam.domain.vocabulary import SERVICES
 from nezlam.store import onboarding
 from nezlam.store.application_checks import possible_duplicates

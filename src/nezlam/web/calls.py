@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Conflict, Invalid
 from nezlam.domain.freshness import shown_status
-from nezlam.domain.public import pick_name
+from nezlam.domain.point_view import pick_name
 from nezlam.domain.vocabulary import Status
 from nezlam.store import call_screen, calls
 from nezlam.store import signal_inbox as inbox

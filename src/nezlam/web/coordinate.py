@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
 from nezlam.domain.errors import Forbidden, Invalid
-from nezlam.domain.public import iso
+from nezlam.domain.point_view import iso
 from nezlam.domain.vocabulary import Power, ShownStatus
 from nezlam.store import audit, status_history
 from nezlam.store import dashboard as board

@@ -1,22 +1,23 @@
 """Exports of the coordinator's filtered view, all pages: CSV (for Excel), GeoJSON and XLSX.
 
-Every format writes the same records; a protected point's exact position and address go only
-to those who may see them (its coordinators), as on the dashboard.
+Every format writes the same records, through the writers of `nezlam.interchange.formats`
+(those of the feeds and `nezlam export`); a protected point's exact position and address go
+only to those who may see them (its coordinators), as on the dashboard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from nezlam.domain.permissions import PointScope, Principal, can_see_protected
-from nezlam.domain.public import iso
-from nezlam.geo.distance import coarse_position
-from nezlam.interchange import spreadsheet
+from nezlam.domain.point_view import iso
+from nezlam.domain.vocabulary import Visibility
+from nezlam.interchange.formats import WRITERS
+from nezlam.interchange.formats.interface import Column, Feature, Table, Writer
+from nezlam.reading import protection
 from nezlam.store import dashboard as board
 from nezlam.web.coordinate import load_scope
 from nezlam.web.coordinate_words import LOCAL, status_name
@@ -29,22 +30,21 @@ EXPORT_COLUMNS = (
     "reported_status", "updated_at_utc", "verified_at_utc", "occupancy", "capacity", "power",
     "fuel_litres", "flagged", "visibility",
 )  # fmt: skip
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-Writer = Callable[[list[dict[str, Any]]], bytes]  # records → the file's bytes
+COLUMNS = tuple(Column(name) for name in EXPORT_COLUMNS)
 
 
 def export_record(row: board.PointRow, principal: Principal, lang: str, _: Any) -> dict[str, Any]:
     """One point as every export format writes it. Exact position and address only for those
     who may see a protected point's (its coordinators)."""
     exact = can_see_protected(principal, PointScope(row.id, row.region, row.organisation_id))
-    protected = row.visibility == "locality_only" and not exact
-    lat, lon = coarse_position(row.lat, row.lon) if protected else (row.lat, row.lon)
+    hidden = row.visibility == Visibility.LOCALITY_ONLY and not exact
+    lat, lon, address = protection.masked_whereabouts(row.lat, row.lon, row.address, hidden)
     return {
         "id": row.id,
         "name": row.label(lang),
         "locality": row.locality,
         "region": row.region,
-        "address": None if protected else row.address,
+        "address": address,
         "lat": float(lat),
         "lon": float(lon),
         "status": row.shown.value,
@@ -72,55 +72,52 @@ def export_records(request: Request) -> tuple[list[dict[str, Any]], str] | Redir
     return records, f"nezlam-points-{scope.now.astimezone(LOCAL):%Y-%m-%d}"
 
 
-def attachment(request: Request, write: Writer, media_type: str, suffix: str) -> Response:
-    """The filtered view written by `write`, as a file to download; every format answers a
+def attachment(request: Request, writer: Writer) -> Response:
+    """The filtered view written by `writer`, as a file to download; every format answers a
     browser that is not signed in, or someone who is not a coordinator, the same way."""
     found = export_records(request)
     if isinstance(found, Response):
         return found
     records, stem = found
-    headers = {"Content-Disposition": f'attachment; filename="{stem}.{suffix}"'}
-    return Response(write(records), media_type=media_type, headers=headers)
+    headers = {"Content-Disposition": f'attachment; filename="{stem}.{writer.suffix}"'}
+    return Response(writer.write(table(records)), media_type=writer.media_type, headers=headers)
 
 
 @router.get("/coordinate/export.csv")
 def export_csv(request: Request) -> Response:
-    return attachment(request, csv_bytes, "text/csv; charset=utf-8", "csv")
+    return attachment(request, WRITERS["csv"])
 
 
 @router.get("/coordinate/export.geojson")
 def export_geojson(request: Request) -> Response:
-    return attachment(request, geojson_bytes, "application/geo+json", "geojson")
+    return attachment(request, WRITERS["geojson"])
 
 
 @router.get("/coordinate/export.xlsx")
 def export_xlsx(request: Request) -> Response:
-    return attachment(request, xlsx_bytes, XLSX, "xlsx")
+    return attachment(request, WRITERS["xlsx"])
 
 
-def table(records: list[dict[str, Any]]) -> list[list[Any]]:
-    """The header and a row per record, in EXPORT_COLUMNS order, for the spreadsheet writers."""
-    rows = [[record[name] for name in EXPORT_COLUMNS] for record in records]
-    return [list(EXPORT_COLUMNS), *rows]
+def feature(record: dict[str, Any]) -> Feature:
+    return {
+        "type": "Feature",
+        "id": record["id"],
+        "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
+        "properties": record,
+    }
 
 
-def csv_bytes(records: list[dict[str, Any]]) -> bytes:
-    # The byte order mark is how Excel knows the file is UTF-8 (Cyrillic intact).
-    return ("\ufeff" + spreadsheet.csv_text(table(records))).encode("utf-8")
+def table(records: list[dict[str, Any]]) -> Table:
+    """The records as every writer takes them: a feature each (the record its properties), and
+    a row each in EXPORT_COLUMNS order. People open these files in Excel: the CSV starts with a
+    byte order mark, which is how Excel knows it is UTF-8 (Cyrillic intact)."""
+    return Table(
+        [feature(record) for record in records],
+        COLUMNS,
+        cells,
+        byte_order_mark=True,
+    )
 
 
-def geojson_bytes(records: list[dict[str, Any]]) -> bytes:
-    features = [
-        {
-            "type": "Feature",
-            "id": record["id"],
-            "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
-            "properties": record,
-        }
-        for record in records
-    ]
-    return orjson.dumps({"type": "FeatureCollection", "features": features})
-
-
-def xlsx_bytes(records: list[dict[str, Any]]) -> bytes:
-    return spreadsheet.xlsx_bytes("points", table(records))
+def cells(feature: Feature) -> list[Any]:
+    return [feature["properties"][name] for name in EXPORT_COLUMNS]

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nezlam.domain.errors import Invalid
-from nezlam.domain.public import pick_name
+from nezlam.domain.point_view import pick_name
 from nezlam.domain.vocabulary import NotificationKind
 from nezlam.store import dashboard as board
 from nezlam.store import notifications as notification_store

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 
-from nezlam.domain.public import iso, pick_name
+from nezlam.domain.point_view import iso, pick_name
 from nezlam.domain.vocabulary import CallOutcome
 from nezlam.places.transliteration import transliterate
 from nezlam.web import presenters

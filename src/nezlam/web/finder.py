@@ -23,12 +23,14 @@ from starlette.datastructures import QueryParams
 
 from nezlam.domain.errors import DomainError, NotFound
 from nezlam.domain.points import POINT_ID_PATTERN
-from nezlam.domain.public import render_hits
 from nezlam.domain.vocabulary import SERVICES, Category, SignalKind, Visibility
 from nezlam.geo.spatial_index import Filters
+from nezlam.reading import answers
+from nezlam.reading.features import feature
+from nezlam.reading.point_public import Asker
 from nezlam.web import finder_query, i18n, presenters, signal_receipts
 from nezlam.web.api import query
-from nezlam.web.api.points import load_view, point_feature, record_signal
+from nezlam.web.api.points import load_view, public_view, record_signal
 from nezlam.web.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -201,24 +203,14 @@ def nearest_cards(
         statuses=["open"] if form["open_now"] else (),
         open_now=True if form["open_now"] else None,
     )
-    now = state.clock()
-    walking: dict[int, float] | None = None
-    if state.walking is not None:  # with a street network, nearest on foot
-        snap, hits, walking = state.walking.nearest(*centre, k, filters, now)
-    else:
-        snap, hits = state.index.nearest(centre[0], centre[1], k, filters, now)
-    features = render_hits(
-        snap.views,
-        hits,
-        now=now,
-        stale_after=state.settings.stale_after,
-        no_response_after=state.settings.no_response_after,
-        lang=lang,
-        with_distance=True,
-        walking=walking,
-    )
+    asker = Asker(lang, state.clock(), centre)
+    # With a street network, nearest on foot.
+    answer = answers.nearest(state.index, state.walking, asker, k, filters, on_foot=True)
     _ = i18n.translations(lang).gettext
-    return [presenters.card(f, now, lang, _, state.walking_m_per_min) for f in features]
+    return [
+        presenters.card(feature(public), asker.now, lang, _, state.walking_m_per_min)
+        for public in answer.points
+    ]
 
 
 def map_data(centre: tuple[float, float] | None, results: list[dict[str, Any]]) -> dict:
@@ -287,20 +279,21 @@ def point_page(request: Request, point_id: str) -> HTMLResponse:
         view = load_view(state, point_id)
         if view.visibility == Visibility.HIDDEN:
             raise NotFound("no such point", field="id")
-        feature = point_feature(state, view, None, lang)
     except NotFound:
         return page(request, "not_found.html", status=404)
-    item = presenters.card(feature, state.clock(), lang, _)
+    public = public_view(state, view, lang)
+    shown = feature(public)
+    item = presenters.card(shown, state.clock(), lang, _)
     params = request.query_params
     given = params.get("from")  # the results link's "lat,lon"
-    zone = item["props"].get("timezone")
+    zone = public.details.timezone
     return page(
         request,
         "point.html",
         point=item,
         receipt=signal_receipts.receipt_words(state, point_id, params, zone, _),
         visitors_said=signal_receipts.visitors_said(state, point_id, _),
-        from_here=presenters.from_place(feature, given, lang, _, state.walking_m_per_min),
+        from_here=presenters.from_place(shown, given, lang, _, state.walking_m_per_min),
         osm=presenters.osm_link(item["lat"], item["lon"]),
         signal=request.query_params.get("signal"),
         signals=list(presenters.signal_labels(_).items()),
@@ -358,9 +351,7 @@ def poster(request: Request) -> Response:
     except DomainError as exc:
         return Response(f"{exc.field}: {exc.problem}", status_code=422, media_type="text/plain")
     now = state.clock()
-    features = nearest_features_for_poster(
-        state.index, state.settings, lat, lon, now=now, lang=lang
-    )
+    features = nearest_features_for_poster(state.index, lat, lon, now=now, lang=lang)
     # The place as the finder named it, else what the gazetteer calls the spot.
     place = params.get("place") or place_name(state.db, lat, lon, lang)
     pdf = render_poster(

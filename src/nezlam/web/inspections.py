@@ -17,8 +17,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nezlam.domain.errors import Invalid
-from nezlam.domain.public import pick_name, public_properties
+from nezlam.domain.point_view import pick_name
 from nezlam.domain.vocabulary import INSPECTION_ITEMS
+from nezlam.reading.features import properties
+from nezlam.reading.point_public import Asker, point_public
 from nezlam.store import inspections as inspection_store
 from nezlam.store import points as point_store
 from nezlam.store.inspections import ANSWERS, InspectionInput
@@ -117,13 +119,10 @@ def render_inspect(
     with state.db.read() as session:
         point = inspection_store.coordinated_point(session, point_id, who.principal)
         history = inspection_store.recent_inspections(session, who.principal, point_id, limit=5)
-    props = public_properties(
-        state.sync.views([point])[0],
-        now=now,
-        stale_after=state.settings.stale_after,
-        no_response_after=state.settings.no_response_after,
-        lang=lang,
-    )
+    settings = state.settings
+    asker = Asker(lang, now)
+    view = state.sync.views([point])[0]
+    props = properties(point_public(view, asker, settings.stale_after, settings.no_response_after))
     return page(
         request,
         "inspect.html",

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nezlam.domain import permissions
 from nezlam.domain.errors import Forbidden, Invalid
-from nezlam.domain.public import iso, pick_name
+from nezlam.domain.point_view import iso, pick_name
 from nezlam.domain.vocabulary import NEED_ITEMS, URGENCY_ORDER
 from nezlam.store import needs as need_store
 from nezlam.store import points as point_store

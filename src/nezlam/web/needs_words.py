@@ -11,7 +11,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from nezlam.domain.public import pick_name
+from nezlam.domain.point_view import pick_name
 from nezlam.domain.vocabulary import NEED_ITEMS, Visibility
 from nezlam.store.needs import NeedSummary
 from nezlam.web import presenters

@@ -16,13 +16,12 @@ from babel.numbers import format_decimal
 
 from nezlam.domain import opening_hours
 from nezlam.domain.vocabulary import SERVICES
-from nezlam.domain.walk_estimate import DETOUR_FACTOR
+from nezlam.domain.walk_estimate import WALKING_M_PER_MIN, walking_minutes
 from nezlam.geo.distance import haversine_m
 from nezlam.places.transliteration import transliterate
 
 Gettext = Callable[[str], str]
 
-WALKING_M_PER_MIN = 4500 / 60  # 4.5 km/h
 
 SERVICE_ICONS = {
     "heat": "🔥", "power": "🔌", "water": "💧", "hot_drinks": "☕", "food": "🍲", "wifi": "📶",
@@ -157,18 +156,6 @@ def distance_text(metres: float | None, lang: str, _: Gettext) -> str | None:
     if metres < 1000:
         return _("{n} m").format(n=format_decimal(round(metres, -1), locale=lang))
     return _("{n} km").format(n=format_decimal(round(metres / 1000, 1), locale=lang))
-
-
-def walking_minutes(
-    metres: float | None, walking_m: float | None = None, m_per_min: float = WALKING_M_PER_MIN
-) -> int | None:
-    """Minutes on foot, rounded up: from the walk on the streets when it was measured, else
-    the straight line × a detour factor (an estimate, said as one)."""
-    if walking_m is not None:
-        return max(1, math.ceil(walking_m / m_per_min))
-    if metres is None:
-        return None
-    return max(1, math.ceil(metres * DETOUR_FACTOR / m_per_min))
 
 
 def hours_today(props: dict[str, Any], now: datetime, _: Gettext) -> str:

@@ -23,8 +23,9 @@ from nezlam.domain.errors import DomainError, Forbidden, Invalid, TooManyRequest
 from nezlam.domain.opening_hours import OpeningHoursError
 from nezlam.domain.permissions import Principal, can_edit_point
 from nezlam.domain.points import FUEL_CAP_LITRES, Implausible, PointUpdate
-from nezlam.domain.public import public_properties
 from nezlam.domain.vocabulary import SERVICES, Visibility
+from nezlam.reading import features
+from nezlam.reading.point_public import Asker, point_public
 from nezlam.report_writer import ReportJob
 from nezlam.store import login_sessions
 from nezlam.store import points as point_store
@@ -135,13 +136,9 @@ def my_points(request: Request) -> Response:
 def operator_card(state: AppState, view: Any, lang: str, _: Any) -> dict[str, Any]:
     """A result card's words, plus what only the operator's card shows."""
     now = state.clock()
-    properties = public_properties(
-        view,
-        now=now,
-        stale_after=state.settings.stale_after,
-        no_response_after=state.settings.no_response_after,
-        lang=lang,
-    )
+    settings = state.settings
+    public = point_public(view, Asker(lang, now), settings.stale_after, settings.no_response_after)
+    properties = features.properties(public)
     feature = {"type": "Feature", "id": view.id, "geometry": None, "properties": properties}
     card = presenters.card(feature, now, lang, _)
     card["key"] = secrets.token_urlsafe(12)

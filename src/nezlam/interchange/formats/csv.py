@@ -5,6 +5,9 @@ The file is streamed: a row at a time, never the whole file in memory. A row is 
 line it starts on, as a spreadsheet numbers it: the header is line 1, the first row line 2. A
 row of HXL hashtags (as our `hxl` export writes) still counts as a line but yields nothing, and
 so do blank lines. HXL files (a CSV with such a row) are read here too.
+
+Written, a table is a header and a row per point, every text cell through the spreadsheet rule
+(spreadsheet.py), a block of rows at a time.
 """
 
 from __future__ import annotations
@@ -13,16 +16,17 @@ import codecs
 import csv
 import io
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from nezlam.domain.errors import Invalid
-from nezlam.interchange.formats.interface import Reader
-from nezlam.interchange.spreadsheet import read_text
+from nezlam.interchange.formats.interface import Cell, Reader, Table, Writer
+from nezlam.interchange.spreadsheet import csv_chunks, read_text
 
 DELIMITERS = (",", ";", "\t")
+BYTE_ORDER_MARK = "\ufeff".encode()
 CHUNK = 1 << 20
 
 
@@ -131,4 +135,19 @@ def estimate_rows(path: Path) -> int | None:
     return max(lines, 1)
 
 
+def spreadsheet_chunks(rows: Iterable[Sequence[Cell]], byte_order_mark: bool) -> Iterator[bytes]:
+    """Rows as UTF-8 CSV that no spreadsheet runs as formulas; the HXL writer's too."""
+    if byte_order_mark:
+        yield BYTE_ORDER_MARK
+    for text in csv_chunks(rows):
+        yield text.encode("utf-8")
+
+
+def write_chunks(table: Table) -> Iterator[bytes]:
+    return spreadsheet_chunks(
+        itertools.chain([table.header()], table.rows()), table.byte_order_mark
+    )
+
+
 READER = Reader("csv", ("csv", "txt", "hxl"), read, "line", estimate=estimate_rows)
+WRITER = Writer("csv", "csv", "text/csv; charset=utf-8", write_chunks)

@@ -4,16 +4,22 @@ Row N is the Nth feature. A Point geometry gives `lat` and `lon` (GeoJSON stores
 [lon, lat]); the properties are the other fields. A feature with another geometry (a Polygon
 drawn around a building) is refused by name; one without any has no coordinates, which the
 importer reports (or looks up by address).
+
+Written, a table is a FeatureCollection of its features, with its members (a feed's
+`generated_at`, `next_cursor`) before them, a batch of features at a time.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from nezlam.domain.errors import Invalid
-from nezlam.interchange.formats.interface import Reader
+from nezlam.interchange.formats.interface import Reader, Table, Writer
 from nezlam.interchange.json_document import load
 from nezlam.interchange.record import Record
 
@@ -53,4 +59,17 @@ def read(source: bytes | Path, encoding: str | None = None) -> Iterator[tuple[in
     yield from records_of(load(source, encoding))
 
 
+def write_chunks(table: Table, batch: int = 500) -> Iterator[bytes]:
+    """The bytes `orjson.dumps` would give for the whole collection, a batch at a time."""
+    head = orjson.dumps({"type": "FeatureCollection", **table.members})
+    yield head[:-1] + b',"features":['
+    features = iter(table.features)
+    separator = b""
+    while part := list(itertools.islice(features, batch)):
+        yield separator + b",".join(orjson.dumps(feature) for feature in part)
+        separator = b","
+    yield b"]}"
+
+
 READER = Reader("geojson", ("geojson",), read, "feature")
+WRITER = Writer("geojson", "geojson", "application/geo+json", write_chunks)

@@ -12,6 +12,7 @@ from pydantic import Field
 from nezlam.domain import permissions
 from nezlam.domain.errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthenticated
 from nezlam.domain.permissions import Grant, OrganisationScope, Principal
+from nezlam.domain.point_view import iso
 from nezlam.domain.points import (
     SLUG_PATTERN,
     USERNAME_PATTERN,
@@ -22,7 +23,6 @@ from nezlam.domain.points import (
     UserCreate,
     UserUpdate,
 )
-from nezlam.domain.public import iso
 from nezlam.domain.vocabulary import Role
 from nezlam.store import accounts, login_sessions
 from nezlam.store import points as point_store

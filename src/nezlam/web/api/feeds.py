@@ -19,10 +19,14 @@ from sqlalchemy import select
 
 from nezlam.domain.errors import Invalid
 from nezlam.geo.spatial_index import STATUS_CODES, Snapshot
-from nezlam.interchange.formats import EXPORTERS, Exporter
+from nezlam.interchange.exporter import FEED_FORMATS, feed_writer
+from nezlam.interchange.formats.interface import Writer
+from nezlam.interchange.public_table import public_table
+from nezlam.reading import answers
+from nezlam.reading.answers import DEMO_NOTICE
+from nezlam.reading.point_public import Asker
 from nezlam.store.tables import Point
 from nezlam.web.api import query
-from nezlam.web.api.points import DEMO_NOTICE, render
 from nezlam.web.state import AppState
 
 router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
@@ -77,7 +81,7 @@ def removed_since(state: AppState, since_seq: int) -> list[str]:
         )
 
 
-def serve_feed(request: Request, exporter: Exporter) -> Response:
+def serve_feed(request: Request, writer: Writer) -> Response:
     state: AppState = request.app.state.nezlam
     params = request.query_params
     box = query.bbox(params) or (-180.0, -90.0, 180.0, 90.0)
@@ -105,10 +109,9 @@ def serve_feed(request: Request, exporter: Exporter) -> Response:
     extra["next_cursor"] = next_cursor
     if snap.has_demo:
         extra["notice"] = DEMO_NOTICE
-    features = render(state, snap, hits, lang, with_distance=False)
-    body = exporter.render(features, extra)
+    features = answers.features(answers.listing(snap, hits, Asker(lang, now)))
     # The tag covers what was found, not generated_at and next_cursor, which tick every second.
-    tag_source = orjson.dumps([exporter.name, features, extra.get("removed")])
+    tag_source = orjson.dumps([writer.name, features, extra.get("removed")])
     etag = '"' + hashlib.sha256(tag_source).hexdigest()[:32] + '"'
     headers = {
         "ETag": etag,
@@ -119,30 +122,31 @@ def serve_feed(request: Request, exporter: Exporter) -> Response:
     }
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
-    filename = f"nezlam-points-{datetime.now(UTC):%Y%m%d}.{exporter.suffix}"
-    if exporter.name != "geojson":
+    filename = f"nezlam-points-{datetime.now(UTC):%Y%m%d}.{writer.suffix}"
+    if writer.name != "geojson":
         headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return Response(body, media_type=exporter.media_type, headers=headers)
+    body = writer.write(public_table(features, extra))  # not for a 304
+    return Response(body, media_type=writer.media_type, headers=headers)
 
 
-def _route(exporter: Exporter) -> None:
+def _route(writer: Writer) -> None:
     async def feed(request: Request) -> Response:
-        return serve_feed(request, exporter)
+        return serve_feed(request, writer)
 
     router.add_api_route(
-        f"/points.{exporter.suffix}",
+        f"/points.{writer.suffix}",
         feed,
         methods=["GET"],
         response_class=Response,
-        summary=f"All matching points as {exporter.name.upper()}",
-        name=f"feed_{exporter.name}",
+        summary=f"All matching points as {writer.name.upper()}",
+        name=f"feed_{writer.name}",
         openapi_extra={"parameters": FEED_PARAMETERS},
         responses={
-            200: {"content": {exporter.media_type.split(";")[0]: {}}},
+            200: {"content": {writer.media_type.split(";")[0]: {}}},
             304: {"description": "Not modified (If-None-Match)"},
         },
     )
 
 
-for _exporter in EXPORTERS.values():
-    _route(_exporter)
+for _name in FEED_FORMATS:
+    _route(feed_writer(_name))

@@ -20,6 +20,7 @@ from nezlam.domain.errors import (
     TooManyRequests,
 )
 from nezlam.domain.permissions import Principal
+from nezlam.domain.point_view import PointView, iso
 from nezlam.domain.points import (
     POINT_ID_PATTERN,
     PointCreate,
@@ -27,18 +28,11 @@ from nezlam.domain.points import (
     ReportCreate,
     SignalCreate,
 )
-from nezlam.domain.public import (
-    Hit,
-    PointView,
-    feature,
-    iso,
-    public_properties,
-    render_hits,
-    render_hits_json,
-)
 from nezlam.domain.vocabulary import SignalKind, Visibility
-from nezlam.domain.walk_estimate import answer_distance_by
-from nezlam.geo.spatial_index import Snapshot
+from nezlam.reading import answers
+from nezlam.reading.answers import DEMO_NOTICE
+from nezlam.reading.features import feature, privileged_feature
+from nezlam.reading.point_public import Asker, PointPublic, point_public
 from nezlam.report_writer import ReportJob
 from nezlam.store import accounts
 from nezlam.store import audit as audit_store
@@ -58,35 +52,7 @@ from nezlam.web.state import AppState
 
 router = APIRouter(prefix="/api/v1", tags=["points"])
 GEOJSON = "application/geo+json"
-DEMO_NOTICE = "Demo data: these points are generated for trying Nezlam out and do not exist."
 PointId = Path(pattern=POINT_ID_PATTERN, description="the point's stable id")
-
-
-def collection(snap: Snapshot, features: list[dict[str, Any]], state: AppState) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": "FeatureCollection",
-        "features": features,
-        "generated_at": iso(state.clock()),
-        "stale_after_s": int(state.settings.stale_after.total_seconds()),
-    }
-    if snap.has_demo:
-        body["notice"] = DEMO_NOTICE
-    return body
-
-
-def render(
-    state: AppState, snap: Snapshot, hits: list[Hit], lang: str, with_distance: bool
-) -> list[dict[str, Any]]:
-    settings = state.settings
-    return render_hits(
-        snap.views,
-        hits,
-        now=state.clock(),
-        stale_after=settings.stale_after,
-        no_response_after=settings.no_response_after,
-        lang=lang,
-        with_distance=with_distance,
-    )
 
 
 @router.get(
@@ -106,39 +72,19 @@ async def nearest(request: Request) -> Response:
 
 def nearest_body(state: AppState, params: Mapping[str, str], accept_language: str | None) -> bytes:
     """The resident's query, the hot path: parameters parsed by hand (see web/api/query.py),
-    answered from memory, serialised once."""
+    answered from memory by the read side, serialised once."""
     lat = query.number(params, "lat", -90, 90)
     lon = query.number(params, "lon", -180, 180)
     k = query.integer(params, "k", 1, 100, 5)
     max_m = query.number(params, "max_km", 1e-9, 20000) * 1000 if params.get("max_km") else None
     lang = query.language(params, accept_language)
     by = query.choice(params, "by", ("straight", "walking"), "straight")
-    now = state.clock()
+    asker = Asker(lang, state.clock(), (lat, lon))
     filters = query.filters(params)
-    walking: dict[int, float] | None = None
-    if by == "walking" and state.walking is not None:
-        snap, hits, walking = state.walking.nearest(lat, lon, k, filters, now, max_m)
-    else:
-        snap, hits = state.index.nearest(lat, lon, k, filters, now, max_m)
-    features = render_hits_json(
-        snap.views, hits, lang, with_distance=True, walking=walking, now=now
+    answer = answers.nearest(
+        state.index, state.walking, asker, k, filters, max_m=max_m, on_foot=by == "walking"
     )
-    tail: dict[str, Any] = {
-        "generated_at": iso(now),
-        "stale_after_s": state.stale_after_s,
-        "distance_by": answer_distance_by(len(hits), len(walking or ())),
-    }
-    if walking:  # some were measured on the streets (see each point's distance_by)
-        tail["walking_speed_kmh"] = state.settings.walking_speed_kmh
-    if snap.has_demo:
-        tail["notice"] = DEMO_NOTICE
-    # The same document as `collection(...)`, assembled from features serialised per point.
-    return (
-        b'{"type":"FeatureCollection","features":['
-        + b",".join(features)
-        + b"],"
-        + orjson.dumps(tail)[1:]
-    )
+    return answers.collection_json(answer, state.settings)
 
 
 @router.get(
@@ -153,9 +99,9 @@ async def list_points(request: Request) -> Response:
     params = request.query_params
     box = query.bbox(params) or (-180.0, -90.0, 180.0, 90.0)
     limit = query.integer(params, "limit", 1, query.POINTS_LIMIT, query.POINTS_LIMIT_DEFAULT)
-    lang = query.language(params, request.headers.get("accept-language"))
-    snap, hits = state.index.within_bbox(*box, query.filters(params), state.clock(), limit)
-    body = collection(snap, render(state, snap, hits, lang, with_distance=False), state)
+    asker = Asker(query.language(params, request.headers.get("accept-language")), state.clock())
+    snap, hits = state.index.within_bbox(*box, query.filters(params), asker.now, limit)
+    body = answers.collection(answers.listing(snap, hits, asker), state.settings)
     return Response(orjson.dumps(body), media_type=GEOJSON)
 
 
@@ -169,14 +115,8 @@ def point_feature(state: AppState, view: PointView, principal: Principal | None,
     privileged = permissions.can_see_protected(principal, point_store_scope(view))
     if view.visibility == Visibility.HIDDEN and not privileged:
         raise NotFound(f"no point with id {view.id!r}", field="id")
-    props = public_properties(
-        view,
-        now=state.clock(),
-        stale_after=state.settings.stale_after,
-        no_response_after=state.settings.no_response_after,
-        lang=lang,
-    )
-    body = feature(view, props, privileged=privileged)
+    public = public_view(state, view, lang)
+    body = privileged_feature(public, view) if privileged else feature(public)
     if view.demo:
         body["notice"] = DEMO_NOTICE
     if privileged:
@@ -184,6 +124,13 @@ def point_feature(state: AppState, view: PointView, principal: Principal | None,
         with state.db.read() as session:
             body["properties"]["signals"] = signal_store.signal_counts(session, view.id, since)
     return body
+
+
+def public_view(state: AppState, view: PointView, lang: str) -> PointPublic:
+    """The point on its own as the public sees it now, by this server's freshness thresholds."""
+    settings = state.settings
+    asker = Asker(lang, state.clock())
+    return point_public(view, asker, settings.stale_after, settings.no_response_after)
 
 
 def point_store_scope(view: PointView) -> permissions.PointScope:

@@ -1,4 +1,7 @@
-"""`nezlam streets`: import a city's walking network from OpenStreetMap, and look at it."""
+"""`nezlam streets`: import a city's walking network from OpenStreetMap, and look at it.
+
+The street network's module is imported inside the commands: it loads numpy, SciPy and
+pyosmium, which `nezlam --help` does not need."""
 
 from __future__ import annotations
 
@@ -8,15 +11,17 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from nezlam.commands.common import console, database, progress, settings
+
 if TYPE_CHECKING:
     from nezlam.geo.streets import StreetNetwork
 
-streets_app = typer.Typer(
+app = typer.Typer(
     help="The street network: walking distances instead of straight lines.", no_args_is_help=True
 )
 
 
-@streets_app.command("import")
+@app.command("import")
 def import_(
     path: Path = typer.Argument(
         ..., exists=True, dir_okay=False, help="an OpenStreetMap extract: .osm.pbf (or .osm)"
@@ -28,20 +33,13 @@ def import_(
     """Build the pedestrian network of an OSM extract and store it where the server loads it
     from; a running server uses it from its next index poll (about a second). Says how many of
     the points in the database the network reaches."""
-    from nezlam.cli import console, progress_bar
-    from nezlam.config import Settings
-    from nezlam.geo.streets import read_osm
+    from nezlam.geo.streets import read_osm  # numpy, SciPy, pyosmium: see the docstring
 
-    target = output or Settings.from_env().streets_file
+    target = output or settings().streets_file
     started = time.perf_counter()
-    with progress_bar() as bar:
-        task = bar.add_task("reading (bytes)", total=path.stat().st_size)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with progress("reading (bytes)", path.stat().st_size) as moved:
         try:
-            network = read_osm(path, progress)
+            network = read_osm(path, moved)
         except (OSError, RuntimeError, ValueError) as exc:
             console.print(f"[red]cannot read {path.name}:[/red] {exc}")
             raise typer.Exit(1) from exc
@@ -59,8 +57,7 @@ def check_points(network: StreetNetwork) -> None:
     """How many of the points in the database lie within NEZLAM_WALKING_SNAP_M of the new
     streets, with a warning when that is none or fewer than half (another city's extract, or
     one that leaves out the suburbs)."""
-    from nezlam.cli import console, database, settings
-    from nezlam.geo.spatial_index import SpatialIndex
+    from nezlam.geo.spatial_index import SpatialIndex  # numpy, SciPy: see the docstring
     from nezlam.index_sync import IndexSync
 
     try:
@@ -95,16 +92,14 @@ def coverage_words(reached: int, total: int, snap_m: float) -> str:
     return f"the network covers {share} ({100 * reached / total:.0f} %) within {snap_m:,.0f} m"
 
 
-@streets_app.command("info")
+@app.command("info")
 def info(
     path: Path = typer.Option(None, help="the network file [NEZLAM_STREETS, or var/streets.npz]"),
 ) -> None:
     """What the stored network holds and how long it takes to load."""
-    from nezlam.cli import console
-    from nezlam.config import Settings
-    from nezlam.geo.streets import StreetNetwork
+    from nezlam.geo.streets import StreetNetwork  # numpy, SciPy: see the docstring
 
-    target = path or Settings.from_env().streets_file
+    target = path or settings().streets_file
     if target is None or not Path(target).exists():
         console.print(f"[red]no street network at {target}[/red]: run `nezlam streets import`")
         raise typer.Exit(1)

@@ -1,4 +1,7 @@
-"""`nezlam places`: import OpenStreetMap addresses into the gazetteer and search it."""
+"""`nezlam places`: import OpenStreetMap addresses into the gazetteer and search it.
+
+The gazetteer's modules are imported inside the commands: they load numpy, SciPy and pyosmium
+(or rapidfuzz), which `nezlam --help` does not need."""
 
 from __future__ import annotations
 
@@ -8,13 +11,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-places_app = typer.Typer(
+from nezlam.commands.common import console, database, progress_bar
+
+app = typer.Typer(
     help="Address search: the gazetteer built from OpenStreetMap data.", no_args_is_help=True
 )
 STAGES = {"read": "reading (bytes)", "store": "storing (entries)"}
+# English plurals are not "add an s" ("addresss"): each kind names its own.
+PLURALS = {"address": "addresses", "street": "streets", "place": "places"}
 
 
-@places_app.command("import")
+@app.command("import")
 def import_(
     path: Path = typer.Argument(
         ..., exists=True, dir_okay=False, help="an OpenStreetMap extract: .osm.pbf (or .osm)"
@@ -25,9 +32,7 @@ def import_(
 ) -> None:
     """Import the addresses, streets and named places of an OSM file. Importing a file again
     replaces what it brought last time, in one transaction."""
-    # Imported here: nezlam.cli imports this module to add the command group.
-    from nezlam.cli import console, database, progress_bar
-    from nezlam.places.osm_import import import_file
+    from nezlam.places.osm_import import import_file  # pyosmium: see the module's docstring
 
     db = database()
     with progress_bar() as bar:
@@ -53,17 +58,13 @@ def import_(
     console.print("Data © OpenStreetMap contributors (ODbL 1.0): credit them wherever it is shown.")
 
 
-# English plurals are not "add an s" ("addresss"): each kind names its own.
-PLURALS = {"address": "addresses", "street": "streets", "place": "places"}
-
-
 def counted(count: int, kind: str) -> str:
     """ "1 address", "1,003 addresses", "0 streets"."""
     noun = kind if count == 1 else PLURALS.get(kind, kind + "s")
     return f"{count:,} {noun}"
 
 
-@places_app.command("search")
+@app.command("search")
 def search(
     query: str = typer.Argument(..., help='what a resident would type, e.g. "Хрещатик 22"'),
     limit: int = typer.Option(10, min=1, max=50, help="at most this many results"),
@@ -71,8 +72,7 @@ def search(
     lon: float = typer.Option(None, min=-180, max=180, help="prefer results near here"),
 ) -> None:
     """Search the gazetteer as the API does, and print the results as a table."""
-    from nezlam.cli import console, database
-    from nezlam.places.search import Gazetteer
+    from nezlam.places.search import Gazetteer  # numpy, rapidfuzz: see the module's docstring
 
     if (lat is None) != (lon is None):
         console.print("[red]error:[/red] give --lat and --lon together")
@@ -92,4 +92,4 @@ def search(
             f"{hit.record.lat:.6f}",
             f"{hit.record.lon:.6f}",
         )
-    Console().print(table)
+    Console().print(table)  # the results themselves go to standard output

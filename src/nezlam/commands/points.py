@@ -1,21 +1,30 @@
-"""`nezlam import`: points from a spreadsheet, a GeoJSON or JSON file, or a map (KML/KMZ).
+"""`nezlam import`, `nezlam export`, `nezlam poster`: points in and out of the database.
 
-Progress goes to standard error: a bar on a terminal, and a line every few seconds when
+Import progress goes to standard error: a bar on a terminal, and a line every few seconds when
 standard error is a file or a pipe (a bar there would show only once, at the end). Problems
 are printed one line per kind, with the rows each hit, however many rows share it.
+
+Export and poster read the points through the live index, imported inside those commands: it
+loads numpy and SciPy, which `nezlam --help` does not need.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from nezlam.interchange.importer import ImportResult
+from nezlam.commands.common import console, database, fail, settings
+from nezlam.domain.errors import DomainError
+from nezlam.interchange import importer
+from nezlam.interchange.geocoding import gazetteer_geocoder
+from nezlam.store.tables import utcnow
 
 LINE_EVERY_S = 10.0
 MOST_LINES = 30  # kinds of problem printed; the rest are counted
@@ -93,29 +102,47 @@ def tracker_for(console: Console) -> LineTracker | BarTracker:
     return BarTracker(console) if console.is_terminal else LineTracker(console)
 
 
+ImportPath = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, help="CSV, GeoJSON, JSON, KML or KMZ")
+]
+Format = Annotated[
+    str, typer.Option("--format", help="csv, geojson, json or kml (default: by suffix)")
+]
+MappingFile = Annotated[Path, typer.Option(exists=True, help="JSON file mapping foreign fields")]
+Encoding = Annotated[str, typer.Option(help="utf-8 or cp1251 (default: detected)")]
+Category = Annotated[str, typer.Option(help="state, business or service, for rows that have none")]
+Locality = Annotated[str, typer.Option(help="locality (city, village) for rows that have none")]
+Region = Annotated[str, typer.Option(help="region for rows that have none")]
+Layer = Annotated[
+    list[str], typer.Option("--layer", help="a map's folder to import (repeat for several) [all]")
+]
+Geocode = Annotated[
+    bool,
+    typer.Option("--geocode", help="place rows without coordinates by their address (gazetteer)"),
+]
+CreateOrganisations = Annotated[
+    bool,
+    typer.Option(
+        "--create-organisations", help="create the organisations rows name that are missing"
+    ),
+]
+SkipInvalid = Annotated[bool, typer.Option("--skip-invalid", help="import the valid rows only")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="check and count only; write nothing")]
+
+
 def import_(
-    path: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, help="CSV, GeoJSON, JSON, KML or KMZ"
-    ),
-    format: str = typer.Option(
-        None, "--format", help="csv, geojson, json or kml (default: by suffix)"
-    ),
-    mapping: Path = typer.Option(None, exists=True, help="JSON file mapping foreign fields"),
-    encoding: str = typer.Option(None, help="utf-8 or cp1251 (default: detected)"),
-    category: str = typer.Option(None, help="state, business or service, for rows that have none"),
-    locality: str = typer.Option(None, help="locality (city, village) for rows that have none"),
-    region: str = typer.Option(None, help="region for rows that have none"),
-    layer: list[str] = typer.Option(
-        None, "--layer", help="a map's folder to import (repeat for several) [all]"
-    ),
-    geocode: bool = typer.Option(
-        False, "--geocode", help="place rows without coordinates by their address (gazetteer)"
-    ),
-    create_organisations: bool = typer.Option(
-        False, "--create-organisations", help="create the organisations rows name that are missing"
-    ),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="import the valid rows only"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="check and count only; write nothing"),
+    path: ImportPath,
+    format: Format = None,
+    mapping: MappingFile = None,
+    encoding: Encoding = None,
+    category: Category = None,
+    locality: Locality = None,
+    region: Region = None,
+    layer: Layer = None,
+    geocode: Geocode = False,
+    create_organisations: CreateOrganisations = False,
+    skip_invalid: SkipInvalid = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Import points from a file; every row is checked, and if any is bad nothing is imported.
 
@@ -136,17 +163,8 @@ def import_(
     imported and the others skipped. The import is one transaction: stopped half-way, it
     leaves nothing.
     """
-    from nezlam.cli import console, database, fail
-    from nezlam.domain.errors import DomainError
-    from nezlam.interchange import importer
-    from nezlam.interchange.geocoding import gazetteer_geocoder
-
     db = database()
-    defaults = {
-        name: value
-        for name, value in (("category", category), ("locality", locality), ("region", region))
-        if value
-    }
+    defaults = {"category": category, "locality": locality, "region": region}
     try:
         result = importer.import_file(
             db,
@@ -154,7 +172,7 @@ def import_(
             format=format,
             mapping_path=mapping,
             encoding=encoding,
-            defaults=defaults,
+            defaults={name: value for name, value in defaults.items() if value},
             skip_invalid=skip_invalid,
             dry_run=dry_run,
             create_organisations=create_organisations,
@@ -167,7 +185,9 @@ def import_(
     raise typer.Exit(report(console, result, dry_run=dry_run, skip_invalid=skip_invalid))
 
 
-def report(console: Console, result: ImportResult, *, dry_run: bool, skip_invalid: bool) -> int:
+def report(
+    console: Console, result: importer.ImportResult, *, dry_run: bool, skip_invalid: bool
+) -> int:
     """Print what happened; the exit code: 1 when nothing could be imported for problems."""
 
     def say(text: str, **options: bool) -> None:
@@ -185,16 +205,7 @@ def report(console: Console, result: ImportResult, *, dry_run: bool, skip_invali
     if result.log and not skip_invalid:
         say(f"[red]{result.log.total:,} problem(s); nothing imported[/red]")
         return 1
-    verb = "would import" if dry_run else "imported"
-    counts = [
-        f"{result.created:,} new",
-        f"{result.updated:,} updated",
-        f"{result.unchanged:,} unchanged",
-        f"{result.skipped:,} skipped",
-    ]
-    counts += [f"{result.merged:,} merged repeats"] if result.merged else []
-    counts += [f"{result.left_out:,} in other layers"] if result.left_out else []
-    say(f"{verb}: {', '.join(counts)}")
+    say(f"{'would import' if dry_run else 'imported'}: {', '.join(counts(result))}")
     if result.organisations_created:
         made = "would create" if dry_run else "created"
         say(f"{made} organisations: {', '.join(result.organisations_created)}", markup=False)
@@ -202,3 +213,67 @@ def report(console: Console, result: ImportResult, *, dry_run: bool, skip_invali
         say(f"[red]nothing imported: every {word} had a problem[/red]")
         return 1
     return 0
+
+
+def counts(result: importer.ImportResult) -> list[str]:
+    """ "1,203 new", "5 updated", …: what the import did to the points, in words."""
+    said = [
+        f"{result.created:,} new",
+        f"{result.updated:,} updated",
+        f"{result.unchanged:,} unchanged",
+        f"{result.skipped:,} skipped",
+    ]
+    said += [f"{result.merged:,} merged repeats"] if result.merged else []
+    return said + ([f"{result.left_out:,} in other layers"] if result.left_out else [])
+
+
+def export(
+    output: Path = typer.Argument(None, help="file to write (default: standard output)"),
+    format: str = typer.Option("geojson", "--format", help="geojson, csv or hxl"),
+    lang: str = typer.Option("uk"),
+) -> None:
+    """Export the public view of every visible point (protected addresses stay hidden)."""
+    from nezlam.interchange import exporter  # the live index: numpy, SciPy
+
+    try:
+        data = exporter.export_public(settings(), database(), format, lang)
+    except DomainError as exc:
+        raise fail(exc, code=2) from exc
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+        console.print(f"wrote {len(data)} bytes to {output}")
+
+
+def poster(
+    lat: float = typer.Option(..., min=-90, max=90, help="latitude of the door it hangs on"),
+    lon: float = typer.Option(..., min=-180, max=180, help="longitude"),
+    output: Path = typer.Option(Path("poster.pdf"), "--output", "-o"),
+    place: str = typer.Option(None, help="what to call the place, e.g. the building's address"),
+    base_url: str = typer.Option("http://127.0.0.1:8000", help="where the QR codes lead"),
+    lang: str = typer.Option("uk", help="uk or en (the other language is printed smaller)"),
+) -> None:
+    """Print an A4 poster (PDF) of the nearest points with QR codes to their pages."""
+    # The live index (numpy, SciPy) and the PDF writer load only to print a poster.
+    from nezlam.geo.spatial_index import SpatialIndex
+    from nezlam.index_sync import IndexSync
+    from nezlam.poster import nearest_features_for_poster, place_name, render_poster
+
+    config = settings()
+    index = SpatialIndex(config.stale_after, config.no_response_after)
+    IndexSync(database(), index).load_all()
+    now = utcnow()
+    features = nearest_features_for_poster(index, lat, lon, now=now, lang=lang)
+    output.write_bytes(
+        render_poster(
+            features,
+            place_label=place or place_name(database(), lat, lon, lang),  # as GET /poster
+            lat=lat,
+            lon=lon,
+            base_url=base_url.rstrip("/"),
+            generated_at=now,
+            lang=lang,
+        )
+    )
+    console.print(f"wrote {output} with {min(len(features), 6)} points")
