@@ -34,12 +34,20 @@ def test_stale_after_accepts_durations(monkeypatch, value, expected):
         ("NEZLAM_NO_RESPONSE_AFTER", "1h"),
         ("NEZLAM_SIGNAL_FLAG_THRESHOLD", "0"),
         ("NEZLAM_TILE_URL", "https://tiles.example/x.png"),
+        ("NEZLAM_TIMEZONE", "Mars/Olympus_Mons"),
+        ("NEZLAM_TIMEZONE", "../../etc/passwd"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         Settings.from_env()
+
+
+def test_the_time_zone_is_a_setting(monkeypatch):
+    assert Settings.from_env().timezone == "Europe/Kyiv"
+    monkeypatch.setenv("NEZLAM_TIMEZONE", "Europe/Warsaw")
+    assert Settings.from_env().timezone == "Europe/Warsaw"
 
 
 def test_secret_from_file(monkeypatch, tmp_path):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_SQLITE_PATH = Path("var") / "nezlam.sqlite3"
 DEFAULT_STREETS_PATH = Path("var") / "streets.npz"
@@ -42,6 +43,16 @@ def env_int(name: str, default: int, minimum: int, maximum: int) -> int:
     if not minimum <= value <= maximum:
         raise ConfigError(f"{name}: must be from {minimum} to {maximum}, got {value}")
     return value
+
+
+def env_timezone(name: str, default: str) -> str:
+    """An IANA time zone name ("Europe/Kyiv"), checked against the zone database."""
+    raw = (os.environ.get(name) or "").strip() or default
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{name}: not a time zone name (like Europe/Kyiv), got {raw!r}") from exc
+    return raw
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -167,6 +178,9 @@ class Settings:
     # Notifications: a point with less generator fuel than this is low on fuel; each process
     # sends due webhooks in a background thread unless this is off (then `nezlam webhook deliver`).
     low_fuel_litres: float = 20.0
+    # The wall clock of the network's people: the pages' own times, due times, the demo. A
+    # point's hours are read in the point's own zone (points.timezone), which defaults to this.
+    timezone: str = "Europe/Kyiv"
     webhook_dispatch: bool = True
     # How long a coordinator's claim on a point to call lasts before it returns to the pool.
     call_claim_for: timedelta = timedelta(minutes=30)
@@ -223,6 +237,7 @@ class Settings:
             index_poll_seconds=env_int("NEZLAM_INDEX_POLL_MS", 1000, 50, 600_000) / 1000,
             tile_url=tile_url,
             low_fuel_litres=env_int("NEZLAM_LOW_FUEL_LITRES", 20, 1, 100_000),
+            timezone=env_timezone("NEZLAM_TIMEZONE", cls.timezone),
             webhook_dispatch=env_bool("NEZLAM_WEBHOOK_DISPATCH", True),
             call_claim_for=env_duration(
                 "NEZLAM_CALL_CLAIM_FOR", "30m", timedelta(seconds=1), timedelta(hours=24)
