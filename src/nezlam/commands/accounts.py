@@ -23,9 +23,14 @@ token_app = typer.Typer(
 def user_add(
     username: str,
     password: str = typer.Option(
-        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="NEZLAM_NEW_PASSWORD"
+        ...,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="NEZLAM_NEW_PASSWORD",
+        help="asked for when not given (or from NEZLAM_NEW_PASSWORD); never in the shell history",
     ),
-    display_name: str = typer.Option(None),
+    display_name: str = typer.Option(None, help="the name others see, e.g. Olena Kovalenko"),
     organisation: str = typer.Option(None, help="organisation slug"),
 ) -> None:
     """Create a user."""

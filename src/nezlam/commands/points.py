@@ -230,7 +230,7 @@ def counts(result: importer.ImportResult) -> list[str]:
 def export(
     output: Path = typer.Argument(None, help="file to write (default: standard output)"),
     format: str = typer.Option("geojson", "--format", help="geojson, csv or hxl"),
-    lang: str = typer.Option("uk"),
+    lang: str = typer.Option("uk", help="uk or en: the language of the names and notes"),
 ) -> None:
     """Export the public view of every visible point (protected addresses stay hidden)."""
     from nezlam.interchange import exporter  # the live index: numpy, SciPy
@@ -249,7 +249,7 @@ def export(
 def poster(
     lat: float = typer.Option(..., min=-90, max=90, help="latitude of the door it hangs on"),
     lon: float = typer.Option(..., min=-180, max=180, help="longitude"),
-    output: Path = typer.Option(Path("poster.pdf"), "--output", "-o"),
+    output: Path = typer.Option(Path("poster.pdf"), "--output", "-o", help="the PDF file to write"),
     place: str = typer.Option(None, help="what to call the place, e.g. the building's address"),
     base_url: str = typer.Option("http://127.0.0.1:8000", help="where the QR codes lead"),
     lang: str = typer.Option("uk", help="uk or en (the other language is printed smaller)"),

@@ -13,7 +13,9 @@ def serve(
     host: str = typer.Option(None, help="address to listen on [NEZLAM_HOST, 127.0.0.1]"),
     port: int = typer.Option(None, min=1, max=65535, help="port [NEZLAM_PORT, 8000]"),
     workers: int = typer.Option(1, min=1, help="worker processes"),
-    log_level: str = typer.Option("info"),
+    log_level: str = typer.Option(
+        "info", help="critical, error, warning, info, debug or trace (uvicorn's levels)"
+    ),
 ) -> None:
     """Serve the web app and the JSON API."""
     # uvicorn and its event loop load only to serve, not for every `nezlam --help`.
