@@ -34,6 +34,19 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: the run on PostgreSQL of a test that takes db")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the PostgreSQL runs, so that `make test-fast` (`-m "not slow and not postgres"`)
+    can leave them out."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
 def postgres_base_url() -> str:
     return os.environ.get("NEZLAM_TEST_POSTGRES_URL") or DEFAULT_PG
 
