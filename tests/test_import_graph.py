@@ -115,3 +115,48 @@ def test_only_the_read_side_rounds_a_protected_position():
         and module != "nezlam.domain.point_view"
     )
     assert users == ["nezlam.reading.protection"]
+
+
+def cycle(edges: dict[str, set[str]]) -> list[str]:
+    """A cycle of the directed graph, as the nodes along it, or [] when there is none."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for target in sorted(edges.get(node, ())):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target]
+            if target not in state and (found := visit(target)):
+                return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(edges):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def test_the_cycle_finder_finds_one():
+    assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle({"a": {"b", "c"}, "b": {"c"}}) == []
+
+
+def test_no_two_modules_import_each_other_even_inside_functions():
+    edges = {
+        module: {t for t in imports(module) if t != module and not module.startswith(t + ".")}
+        for module in modules()
+    }  # a module may import its own package's __init__
+    assert cycle(edges) == []
+
+
+def test_the_layers_point_one_way():
+    edges: dict[str, set[str]] = {}
+    for module in modules():
+        for target in imports(module):
+            if layer(target) != layer(module):
+                edges.setdefault(layer(module), set()).add(layer(target))
+    assert cycle(edges) == []

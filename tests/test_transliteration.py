@@ -2,7 +2,7 @@
 
 import pytest
 
-from nezlam.places.transliteration import fold, skeleton, transliterate
+from nezlam.domain.transliteration import fold, skeleton, transliterate
 
 # The examples printed in the official table, one per rule.
 OFFICIAL_EXAMPLES = [

@@ -18,7 +18,7 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def slug_from(name: str, taken: set[str]) -> str:
-    from nezlam.places.transliteration import transliterate
+    from nezlam.domain.transliteration import transliterate
 
     base = _NOT_SLUG.sub("-", transliterate(name).casefold()).strip("-")[:56] or "organisation"
     base = base if len(base) >= 2 else f"{base}-org"

@@ -13,8 +13,8 @@ from nezlam.interchange import row_check
 from nezlam.interchange.far_points import Spread
 from nezlam.interchange.formats.interface import Reader
 from nezlam.interchange.import_organisations import Organisations
+from nezlam.interchange.import_types import ImportResult, Options
 from nezlam.interchange.import_writes import Abort, ChunkWriter, Pending
-from nezlam.interchange.importer import ImportResult, Options
 from nezlam.interchange.point_index import Entry, PointIndex
 from nezlam.interchange.problems import FILE_ROW, Problem
 from nezlam.store import point_import

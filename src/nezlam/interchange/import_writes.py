@@ -17,7 +17,7 @@ from nezlam.domain.errors import DomainError
 from nezlam.domain.points import PointCreate, PointUpdate
 from nezlam.interchange import row_check
 from nezlam.interchange.import_organisations import Organisations
-from nezlam.interchange.importer import ImportResult, Options
+from nezlam.interchange.import_types import ImportResult, Options
 from nezlam.interchange.problems import Problem
 from nezlam.store import point_import
 from nezlam.store import points as store

@@ -18,79 +18,22 @@ Problems are (row, field, problem) and aggregated by kind (problems.py); row 0 i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from nezlam.domain.errors import Invalid
 from nezlam.interchange import mapping as mappings
 from nezlam.interchange.formats import READERS, Reader
-from nezlam.interchange.geocoding import Geocoder
-from nezlam.interchange.problems import FILE_ROW, Problem, ProblemLog
+from nezlam.interchange.import_run import ImportRun
+from nezlam.interchange.import_types import ImportResult, Options, Tracker
+from nezlam.interchange.import_writes import Abort
+from nezlam.interchange.problems import FILE_ROW, Problem
 from nezlam.store.db import Database
 
 CHUNK = 1_000  # rows between flushes: bounded memory, few round trips
 DEFAULT_READER = Reader("records", (), lambda _source, _encoding: iter(()), "row")
-
-
-class Tracker(Protocol):
-    """How far an import is; the command line shows it as a bar or as periodic lines."""
-
-    def start(self, description: str, total: int | None) -> None: ...
-
-    def advance(self, rows: int) -> None: ...
-
-    def finish(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class Options:
-    skip_invalid: bool = False
-    dry_run: bool = False
-    defaults: Mapping[str, str] = field(default_factory=dict)
-    """category, locality or region for rows that have none."""
-    create_organisations: bool = False
-    geocoder: Geocoder | None = None
-    layers: frozenset[str] | None = None
-    """Only placemarks in these layers (a map's folders)."""
-    now: datetime | None = None
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    merged: int = 0
-    """Repeats of a place on a map (in another layer), merged into its first placemark."""
-    left_out: int = 0
-    """Placemarks outside the layers asked for."""
-    rows: int = 0
-    row_word: str = "row"
-    log: ProblemLog = field(default_factory=ProblemLog)
-    warning_log: ProblemLog = field(default_factory=ProblemLog)
-    point_ids: list[str] = field(default_factory=list)
-    """Ids of the points created, updated or found unchanged, in row order (none for the
-    points a dry run would create)."""
-    organisations_created: list[str] = field(default_factory=list)
-    layers: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def problems(self) -> list[Problem]:
-        """The problems (the first few thousand), by row."""
-        return self.log.problems()
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return self.warning_log.problems()
-
-    @property
-    def imported(self) -> int:
-        return self.created + self.updated + self.unchanged
 
 
 def format_for(path: Path, format: str | None) -> str:
@@ -152,9 +95,6 @@ def import_records(
 ) -> ImportResult:
     """Import (row number, raw record) pairs as a format's reader yields them, consumed once;
     see the module doc."""
-    from nezlam.interchange.import_run import ImportRun
-    from nezlam.interchange.import_writes import Abort
-
     defaults = dict(options.pop("defaults", None) or {})
     if default_region:
         defaults.setdefault("region", default_region)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from nezlam.domain.transliteration import skeleton
 from nezlam.geo.distance import haversine_m
 from nezlam.places.matching import (
     Reading,
@@ -37,7 +38,6 @@ from nezlam.places.matching import (
     street_types,
 )
 from nezlam.places.records import PlaceKind, PlaceRecord, public
-from nezlam.places.transliteration import skeleton
 
 EXACT = 98.0
 SKELETON_EXACT = 90.0

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nezlam.places.transliteration import fold, transliterate
+from nezlam.domain.transliteration import fold, transliterate
 
 # Folded forms. Ukrainian and Russian words arrive here transliterated (вулиця → vulytsia).
 _STREET_WORDS = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from nezlam.places.transliteration import transliterate
+from nezlam.domain.transliteration import transliterate
 
 
 class PlaceKind(StrEnum):

@@ -13,8 +13,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from nezlam.domain.point_view import pick_name
+from nezlam.domain.transliteration import fold
 from nezlam.geo.distance import haversine_m
-from nezlam.places.transliteration import fold
 from nezlam.store.tables import Point
 
 NEARBY_M = 100.0

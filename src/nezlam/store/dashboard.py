@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from nezlam.domain.collation import natural_key
 from nezlam.domain.freshness import shown_status
 from nezlam.domain.point_view import pick_name
+from nezlam.domain.transliteration import fold
 from nezlam.domain.vocabulary import ShownStatus
-from nezlam.places.transliteration import fold
 from nezlam.store.tables import Point, User, VisitorSignal
 
 # The order of the count columns and the filters: working, then warnings, then silence.

@@ -35,8 +35,8 @@ from nezlam.domain.points import (
     UserCreate,
     check_services,
 )
+from nezlam.domain.transliteration import fold
 from nezlam.domain.vocabulary import Category, OrganisationKind, Role, Visibility
-from nezlam.places.transliteration import fold
 from nezlam.store import accounts, audit
 from nezlam.store import points as point_store
 from nezlam.store.actor import DEMO, Actor

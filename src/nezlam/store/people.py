@@ -29,8 +29,8 @@ from nezlam.domain.permissions import (
     works_in_regions,
 )
 from nezlam.domain.points import RoleGrantCreate, UserCreate, UserUpdate
+from nezlam.domain.transliteration import fold
 from nezlam.domain.vocabulary import Role
-from nezlam.places.transliteration import fold
 from nezlam.store import accounts, resets
 from nezlam.store import points as point_store
 from nezlam.store.actor import Actor
