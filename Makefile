@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NEZLAM_PORT ?= 8000
 
-.PHONY: run test install lint bench clean messages browser
+.PHONY: run test test-fast install lint bench clean messages browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: install
 # Style breaks fail like a test: the lint runs first, then the whole suite.
 test: install browser lint
 	$(BIN)/python -m pytest
+
+# The inner loop: SQLite only, no browser, no server processes (a few minutes, not fifteen).
+# `make test` is still what must pass.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow and not postgres"
 
 # Browser tests drive Debian's Chromium (never a downloaded one). Installed when missing and we
 # may; otherwise those tests are skipped with the reason (under CI=true they fail instead).
