@@ -38,7 +38,7 @@ from nezlam.reading import answers, features
 from nezlam.reading.point_public import Asker
 from nezlam.web.api import query
 from nezlam.web.app import create_app
-from nezlam.web.state import AppState
+from nezlam.web.plumbing.state import AppState
 
 PATH = "/api/v1/points/nearest"
 WHOLE = ("whole", "the FastAPI", "reference")  # rows that are not a cumulative stage
@@ -145,7 +145,7 @@ def time_calls(fn: Callable[[int], Any], n: int) -> list[int]:
 def served(app: Any) -> Any:
     """What `nezlam serve` runs: the FastAPI app behind the nearest fast path, if there is one."""
     try:
-        from nezlam.web.fast_path import FastPath
+        from nezlam.web.plumbing.fast_path import FastPath
     except ImportError:
         return app
     return FastPath(app)

@@ -22,7 +22,7 @@ from nezlam.config import Settings
 from nezlam.reading import answers
 from nezlam.reading.point_public import Asker
 from nezlam.web.api import query
-from nezlam.web.state import AppState
+from nezlam.web.plumbing.state import AppState
 
 hello = FastAPI()
 

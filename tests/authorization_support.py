@@ -34,7 +34,7 @@ from nezlam.store import (
 from nezlam.store.actor import CLI
 from nezlam.store.db import Database
 from nezlam.store.tables import Base, FollowUpTask, RoleGrant, User
-from nezlam.web.deps import CSRF_HEADER, SESSION_COOKIE
+from nezlam.web.plumbing.deps import CSRF_HEADER, SESSION_COOKIE
 from tests.conftest import REGION_A, REGION_B, FakeClock, Network, point_create, sign_in_as
 
 # Who asks. The network's roles, and a member of org-a with no role (a donor, who pledges).
@@ -278,8 +278,8 @@ def signal_undo(world: World, role: str) -> Attempt:
     """A visitor's undo of a signal just recorded, with the receipt the point page gave them:
     holding that receipt is what lets anyone (no account) take the signal back."""
     from nezlam.domain.vocabulary import SignalKind
-    from nezlam.web import signal_receipts
     from nezlam.web.api.points import record_signal
+    from nezlam.web.pages import signal_receipts
 
     state = world.client.app.state.nezlam
     point_id = world.new_point()

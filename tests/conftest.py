@@ -27,7 +27,7 @@ from nezlam.store.actor import CLI
 from nezlam.store.db import Database, upgrade
 from nezlam.store.tables import Base
 from nezlam.web.app import create_app
-from nezlam.web.fast_path import FastPath
+from nezlam.web.plumbing.fast_path import FastPath
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -244,7 +244,7 @@ def sign_in_as(client: TestClient, db: Database, username: str, now: datetime) -
     purpose) and return the session's CSRF token, which every workspace form must carry."""
     from nezlam.store import login_sessions
     from nezlam.store.tables import User
-    from nezlam.web.deps import SESSION_COOKIE
+    from nezlam.web.plumbing.deps import SESSION_COOKIE
 
     with db.write() as session:
         user = session.execute(sa.select(User).where(User.username == username)).scalar_one()

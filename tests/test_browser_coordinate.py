@@ -18,7 +18,7 @@ from nezlam.store import login_sessions, points, reports
 from nezlam.store.actor import CLI
 from nezlam.store.db import Database
 from nezlam.store.tables import Notification, User, utcnow
-from nezlam.web.deps import SESSION_COOKIE
+from nezlam.web.plumbing.deps import SESSION_COOKIE
 from tests.browser_support import DESKTOP, PHONE, assert_accessible, save_screenshots
 from tests.conftest import REGION_A, point_create
 from tests.test_browser import Site, db_url, open_context, site  # noqa: F401

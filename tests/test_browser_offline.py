@@ -35,7 +35,8 @@ from nezlam.domain.point_view import iso
 from nezlam.store import points
 from nezlam.store.actor import CLI
 from nezlam.store.db import Database
-from nezlam.web import i18n, presenters
+from nezlam.web.plumbing import i18n
+from nezlam.web.words import presenters
 from tests.browser_support import PHONE, assert_accessible, save_screenshots
 from tests.conftest import REGION_A, Network, point_create
 from tests.servers import Server, running_server

@@ -19,7 +19,7 @@ from nezlam.store import points, reports, signals
 from nezlam.store import status_history as history
 from nezlam.store.actor import CLI
 from nezlam.store.tables import AuditEntry, Notification, User
-from nezlam.web.coordinate_chart import round_ticks
+from nezlam.web.pages.coordinate_chart import round_ticks
 from tests.conftest import REGION_A, REGION_B, point_create, sign_in_as
 
 HOUR = timedelta(hours=1)

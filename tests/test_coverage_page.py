@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from nezlam.web.app import create_app
-from nezlam.web.fast_path import FastPath
+from nezlam.web.plumbing.fast_path import FastPath
 from tests.conftest import sign_in_as
 
 CSV = """district,population,minutes,covered,share

@@ -7,7 +7,7 @@ import re
 
 from babel.messages.extract import extract_from_dir
 
-from nezlam.web import i18n
+from nezlam.web.plumbing import i18n
 
 NEAR_A = {"lat": "50.451", "lon": "30.521", "f": "1"}
 

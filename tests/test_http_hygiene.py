@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.routing import iter_route_contexts
 
-from nezlam.web.limits import API_LIMIT, KB
+from nezlam.web.plumbing.limits import API_LIMIT, KB
 
 SECURITY_HEADERS = (
     "content-security-policy",

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from nezlam.web.app import create_app
-from nezlam.web.fast_path import FastPath
+from nezlam.web.plumbing.fast_path import FastPath
 from tests.conftest import sign_in_as
 from tests.hostile import IMG, META, POINT_R, SVG, TEXTS, Planted, plant, write_coverage
 

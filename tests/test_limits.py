@@ -10,7 +10,7 @@ import pytest
 
 from nezlam.domain.points import NOTES_MAX, PointUpdate, Strict
 from nezlam.store.inspections import InspectionInput
-from nezlam.web.limits import API_LIMIT, FORM_LIMIT, SIGNAL_LIMIT
+from nezlam.web.plumbing.limits import API_LIMIT, FORM_LIMIT, SIGNAL_LIMIT
 
 NEAREST = {"lat": 50.451, "lon": 30.521, "k": 5}
 SECURITY_HEADERS = ("content-security-policy", "x-frame-options", "x-content-type-options")

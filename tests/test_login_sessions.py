@@ -5,7 +5,7 @@ import pytest
 from nezlam.domain.points import UserCreate
 from nezlam.store import accounts
 from nezlam.store.actor import CLI
-from nezlam.web.deps import SESSION_COOKIE
+from nezlam.web.plumbing.deps import SESSION_COOKIE
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from nezlam.config import Settings
 from nezlam.web.app import create_app
-from nezlam.web.fast_path import FastPath
+from nezlam.web.plumbing.fast_path import FastPath
 
 
 def words_block(html: str) -> dict:

@@ -520,7 +520,7 @@ def test_applications_are_rate_limited_per_client(app_client, db):
 
 
 def onboarding_limit() -> int:
-    from nezlam.web.onboarding import APPLICATIONS_PER_HOUR
+    from nezlam.web.pages.onboarding import APPLICATIONS_PER_HOUR
 
     return APPLICATIONS_PER_HOUR
 

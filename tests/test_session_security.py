@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from nezlam.domain.points import RoleGrantCreate, UserCreate
 from nezlam.store import accounts
 from nezlam.store.actor import CLI
-from nezlam.web.deps import SESSION_COOKIE
+from nezlam.web.plumbing.deps import SESSION_COOKIE
 from tests.conftest import sign_in_as
 
 
@@ -162,7 +162,7 @@ def test_a_visitor_signal_from_the_points_page_is_counted(olena, db):
 @pytest.fixture
 def limits(monkeypatch):
     """Smaller limits than the real ones: each attempt costs an argon2 hash, slow on purpose."""
-    from nezlam.web import deps
+    from nezlam.web.plumbing import deps
 
     monkeypatch.setattr(deps, "FAILURES_PER_ACCOUNT", 3)
     monkeypatch.setattr(deps, "FAILURES_PER_ADDRESS", 5)

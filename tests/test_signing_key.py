@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from nezlam.config import ConfigError, Settings
 from nezlam.web.app import create_app
-from nezlam.web.fast_path import FastPath
-from nezlam.web.state import signing_key
+from nezlam.web.plumbing.fast_path import FastPath
+from nezlam.web.plumbing.state import signing_key
 from tests.test_signals import receipt_of, tap
 
 

@@ -452,7 +452,7 @@ def test_site_and_coverage_files_hold_no_live_spreadsheet_formula(
 ):
     """A candidate named like a formula (names come from a CSV or OpenStreetMap) is written with
     an apostrophe in sites.csv, and the coordinators' coverage page reads it back as typed."""
-    from nezlam.web.coverage_page import read_sites
+    from nezlam.web.pages.coverage_page import read_sites
 
     formula = '=HYPERLINK("http://evil","click")'
     people = write_places(tmp_path / "people.csv", list(PLACES), population=True)

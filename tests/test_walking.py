@@ -105,7 +105,7 @@ def walking_client(db, clock, network, db_url, streets_file):
 
     from nezlam.config import Settings
     from nezlam.web.app import create_app
-    from nezlam.web.fast_path import FastPath
+    from nezlam.web.plumbing.fast_path import FastPath
 
     settings = with_(Settings(database_url=db_url), streets_file=streets_file)
     app = FastPath(create_app(settings, db, start_sync=False))

@@ -18,7 +18,7 @@ from nezlam.geo.walking import Walking
 from nezlam.store import points
 from nezlam.store.actor import CLI
 from nezlam.web.app import create_app
-from nezlam.web.fast_path import FastPath
+from nezlam.web.plumbing.fast_path import FastPath
 from tests.conftest import REGION_A, point_create
 from tests.test_spatial_index import view
 from tests.test_streets import MONACO, NO_DATA, river_town

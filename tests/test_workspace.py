@@ -175,7 +175,7 @@ def test_an_operator_cannot_report_for_someone_elses_point(taras, db):
 
 
 def test_signing_out_ends_the_session(taras):
-    from nezlam.web.deps import SESSION_COOKIE
+    from nezlam.web.plumbing.deps import SESSION_COOKIE
 
     secret = sign_in(taras).cookies.get(SESSION_COOKIE)
     form = form_of(taras.get("/operate").text, "point-a")

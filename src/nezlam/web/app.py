@@ -17,28 +17,26 @@ from nezlam.channels.dispatcher import Dispatcher
 from nezlam.config import Settings
 from nezlam.store import notifications as store_notifications
 from nezlam.store.db import Database
-from nezlam.web import (
+from nezlam.web.api import accounts, feeds, health, places, points
+from nezlam.web.pages import (
     calls,
     coordinate,
     coordinate_exports,
     coverage_page,
-    errors,
     finder,
-    health,
     inspections,
     needs,
     offline,
     onboarding,
-    openapi,
     people,
     workspace,
 )
-from nezlam.web.api import accounts, feeds, places, points
-from nezlam.web.fast_path import FastPath
-from nezlam.web.hygiene import Hygiene
-from nezlam.web.limits import BodyLimit
-from nezlam.web.responses import OrjsonResponse
-from nezlam.web.state import AppState
+from nezlam.web.plumbing import errors, openapi
+from nezlam.web.plumbing.fast_path import FastPath
+from nezlam.web.plumbing.hygiene import Hygiene
+from nezlam.web.plumbing.limits import BodyLimit
+from nezlam.web.plumbing.responses import OrjsonResponse
+from nezlam.web.plumbing.state import AppState
 
 DESCRIPTION = """
 The API of **Nezlam**, a registry of *invincibility points* — warm places with power where people

@@ -27,15 +27,15 @@ from nezlam.domain.vocabulary import Role
 from nezlam.store import accounts, login_sessions
 from nezlam.store import points as point_store
 from nezlam.store.tables import ApiToken, RoleGrant
-from nezlam.web.deps import (
+from nezlam.web.plumbing.deps import (
     SESSION_COOKIE,
     actor_of,
     app_state,
     required_principal,
     set_session_cookie,
 )
-from nezlam.web.deps import sign_in as sign_in_with_password
-from nezlam.web.state import AppState
+from nezlam.web.plumbing.deps import sign_in as sign_in_with_password
+from nezlam.web.plumbing.state import AppState
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 

@@ -27,7 +27,7 @@ from nezlam.reading.answers import DEMO_NOTICE
 from nezlam.reading.point_public import Asker
 from nezlam.store.tables import Point
 from nezlam.web.api import query
-from nezlam.web.state import AppState
+from nezlam.web.plumbing.state import AppState
 
 router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
 

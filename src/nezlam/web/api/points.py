@@ -40,7 +40,7 @@ from nezlam.store import points as point_store
 from nezlam.store import reports as report_store
 from nezlam.store import signals as signal_store
 from nezlam.web.api import query
-from nezlam.web.deps import (
+from nezlam.web.plumbing.deps import (
     Credentials,
     actor_of,
     app_state,
@@ -48,7 +48,7 @@ from nezlam.web.deps import (
     present_credentials,
     required_principal,
 )
-from nezlam.web.state import AppState
+from nezlam.web.plumbing.state import AppState
 
 router = APIRouter(prefix="/api/v1", tags=["points"])
 GEOJSON = "application/geo+json"
@@ -63,7 +63,8 @@ PointId = Path(pattern=POINT_ID_PATTERN, description="the point's stable id")
     responses={200: {"content": {GEOJSON: {}}, "description": "GeoJSON FeatureCollection"}},
 )
 async def nearest(request: Request) -> Response:
-    # Served by `web.fast_path` in production; this route documents it and answers the same.
+    # Served by `web.plumbing.fast_path` in production; this route documents it and answers the
+    # same.
     body = nearest_body(
         request.app.state.nezlam, request.query_params, request.headers.get("accept-language")
     )
