@@ -5,6 +5,10 @@ Each worker remembers the highest number it has applied and, every `poll_seconds
 points with a higher one — so a change made by any process reaches every worker within about a
 second, on SQLite and PostgreSQL alike, with one indexed query per poll. Other things a worker
 keeps from files (the street network) register a check with `watch`, run on the same poll.
+
+A worker's own writes are shown at once, not at the next poll: `follow_commits` applies the points
+of every write transaction of this process as it commits, so no request handler has to remember
+to.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ import gc
 import logging
 import threading
 from collections.abc import Callable, Iterable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from nezlam.domain.point_view import PointView
 from nezlam.geo.spatial_index import SpatialIndex
@@ -74,6 +81,24 @@ class IndexSync:
     def apply_written(self, rows: Iterable[Point]) -> None:
         """Show this process's own writes at once, without waiting for the poll."""
         self.index.apply(self.views(rows))
+
+    def follow_commits(self) -> None:
+        """After every write transaction of this process (`db.write()`) that took a change
+        number (every write of a point does), apply the points it wrote to the index."""
+        # The write sessions' factory: a listener on it hears this database's writes only.
+        event.listen(self.db._write, "after_commit", self._after_commit)
+
+    def _after_commit(self, session: Session) -> None:
+        seq = session.info.get("change_seq")
+        if seq is None:  # nothing the index shows was written
+            return
+        try:
+            with self.db.read() as fresh:  # the primary: a replica may not have it yet
+                rows = list(iter_points(fresh, since_seq=int(seq) - 1))
+            if rows:
+                self.apply_written(rows)
+        except Exception:  # committed all the same: the next poll shows it
+            log.exception("index not updated after the commit of change %s", seq)
 
     def watch(self, check: Callable[[], object]) -> None:
         """Run `check` on every poll, after the points (e.g. reload a file that changed)."""

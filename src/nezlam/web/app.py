@@ -31,7 +31,7 @@ from nezlam.web.pages import (
     people,
     workspace,
 )
-from nezlam.web.plumbing import errors, openapi
+from nezlam.web.plumbing import errors, openapi, session
 from nezlam.web.plumbing.fast_path import FastPath
 from nezlam.web.plumbing.hygiene import Hygiene
 from nezlam.web.plumbing.limits import BodyLimit
@@ -84,6 +84,7 @@ def create_app(
     )
     app.state.nezlam = state
     errors.install(app)
+    session.install(app)  # a page for the signed-in, asked by a browser that is not
     openapi.install(app)
     # Innermost first. Pages and feeds are compressed for weak connections (the nearest query
     # compresses its own, in fast_path); bodies are capped before anything reads them; HEAD

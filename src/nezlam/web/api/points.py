@@ -175,7 +175,6 @@ def create_point(
     with state.db.write() as session:
         accounts.check_may_give_point_to(session, principal, data.organisation)
         point = point_store.create_point(session, data, actor_of(principal), now=state.clock())
-    state.sync.apply_written([point])
     body = point_feature(state, state.sync.views([point])[0], principal, "uk")
     return Response(
         orjson.dumps(body),
@@ -214,7 +213,6 @@ def update_point(
         point = point_store.update_point(
             session, point_id, data, actor_of(principal), now=state.clock()
         )
-    state.sync.apply_written([point])
     body = point_feature(state, state.sync.views([point])[0], principal, "uk")
     return Response(orjson.dumps(body), media_type=GEOJSON)
 
@@ -344,8 +342,6 @@ def record_signal(state: AppState, client: str, point_id: str, kind: SignalKind)
             threshold=state.settings.signal_flag_threshold,
             now=now,
         )
-        point = point_store.get_point(session, point_id)
-    state.sync.apply_written([point])
     # "at": when it was recorded, which the visitor's page says and its undo names
     return {"counted": True, "flagged": flagged, "at": now.isoformat()}
 

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import DomainError
@@ -24,7 +24,7 @@ from nezlam.store.application_checks import possible_duplicates
 from nezlam.web.pages.onboarding import kind_labels
 from nezlam.web.plumbing.forms import done_redirect, form_context, gettext_for, run_form, words
 from nezlam.web.plumbing.render import page
-from nezlam.web.plumbing.session import SignedIn, coordinator_page, form_sender
+from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator, form_sender
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.words.coordinate_words import local_name, status_name
 
@@ -115,10 +115,7 @@ def offered_point(
 
 
 @router.get("/coordinate/applications", response_class=HTMLResponse)
-def applications(request: Request) -> Response:
-    who = coordinator_page(request)
-    if not isinstance(who, SignedIn):
-        return who
+def applications(request: Request, who: SignedInCoordinator) -> Response:
     return applications_page(request, who)
 
 
@@ -130,8 +127,6 @@ async def decide(request: Request, application_id: int) -> Response:
 
 def apply_decision(request: Request, application_id: int, form: Any) -> Response:
     who = form_sender(request, form, coordinator=True)
-    if isinstance(who, RedirectResponse):
-        return who
     action = str(form.get("action", ""))
     if action not in ("approve", "reject"):
         return done_redirect("/coordinate/applications", "invalid")
@@ -139,7 +134,7 @@ def apply_decision(request: Request, application_id: int, form: Any) -> Response
     _ = gettext_for(request)
     try:
         with state.db.write() as session:
-            published = onboarding.decide(
+            onboarding.decide(
                 session,
                 application_id,
                 who.principal,
@@ -151,7 +146,6 @@ def apply_decision(request: Request, application_id: int, form: Any) -> Response
         if exc.field != "note":
             raise
         return applications_page(request, who, 422, {application_id: note_problem(exc, _)})
-    state.sync.apply_written(published)  # this worker's finder shows them at once
     done = "approved" if action == "approve" else "rejected"
     return done_redirect("/coordinate/applications", done)
 

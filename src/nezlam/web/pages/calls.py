@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Conflict, Invalid
@@ -29,7 +29,12 @@ from nezlam.store.tables import Point, StatusReport
 from nezlam.web.pages.workspace import status_labels
 from nezlam.web.plumbing.forms import Gettext, done_redirect, run_form, words
 from nezlam.web.plumbing.render import page
-from nezlam.web.plumbing.session import SignedIn, coordinator_page, form_sender, regions_of
+from nezlam.web.plumbing.session import (
+    SignedIn,
+    SignedInCoordinator,
+    form_sender,
+    regions_of,
+)
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.words import presenters
 from nezlam.web.words.coordinate_words import local_name, outcome_words
@@ -43,10 +48,7 @@ BATCH = 10
 
 
 @router.get("/coordinate/calls", response_class=HTMLResponse)
-def call_queue(request: Request) -> Response:
-    who = coordinator_page(request)
-    if not isinstance(who, SignedIn):
-        return who
+def call_queue(request: Request, who: SignedInCoordinator) -> Response:
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     now, rules = state.clock(), calls.CallRules.of(state.settings)
@@ -77,10 +79,7 @@ def call_queue(request: Request) -> Response:
 
 
 @router.get("/coordinate/signals", response_class=HTMLResponse)
-def signal_inbox(request: Request) -> Response:
-    who = coordinator_page(request)
-    if not isinstance(who, SignedIn):
-        return who
+def signal_inbox(request: Request, who: SignedInCoordinator) -> Response:
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     now = state.clock()
@@ -115,8 +114,6 @@ async def claim_batch(request: Request) -> Response:
 
 def apply_claim_batch(request: Request, form: Any) -> Response:
     who = caller(request, form)
-    if isinstance(who, RedirectResponse):
-        return who
     state: AppState = request.app.state.nezlam
     size = batch_size(form.get("size"))
     with state.db.write() as session:
@@ -134,21 +131,15 @@ async def record_call(request: Request, claim_id: int) -> Response:
 
 def apply_call(request: Request, claim_id: int, form: Any) -> Response:
     who = caller(request, form)
-    if isinstance(who, RedirectResponse):
-        return who
     state: AppState = request.app.state.nezlam
     outcome, note = str(form.get("outcome", "")), str(form.get("note", ""))
     try:
         with state.db.write() as session:
-            _claim, written = calls.record_call(
-                session, claim_id, outcome, note, who.principal, state.clock()
-            )
+            calls.record_call(session, claim_id, outcome, note, who.principal, state.clock())
     except calls.ClaimExpired:
         return done_redirect("/coordinate/calls", "expired")
     except calls.AlreadyRecorded:
         return done_redirect("/coordinate/calls", "already")
-    if written is not None:
-        state.sync.apply_written([written])  # the finder shows it now, not at the next poll
     return done_redirect("/coordinate/calls", "recorded")
 
 
@@ -160,8 +151,6 @@ async def claim_point(request: Request, point_id: str) -> Response:
 
 def apply_claim_point(request: Request, point_id: str, form: Any) -> Response:
     who = caller(request, form)
-    if isinstance(who, RedirectResponse):
-        return who
     state: AppState = request.app.state.nezlam
     rules = calls.CallRules.of(state.settings)
     try:
@@ -172,7 +161,7 @@ def apply_claim_point(request: Request, point_id: str, form: Any) -> Response:
     return done_redirect("/coordinate/calls", "claimed", anchor=f"c-{taken.id}", n=1)
 
 
-def caller(request: Request, form: Any) -> SignedIn | RedirectResponse:
+def caller(request: Request, form: Any) -> SignedIn:
     """The coordinator who sent a form of these screens; anyone not signed in signs in and
     comes back to the call queue."""
     return form_sender(request, form, back="/coordinate/calls", coordinator=True)

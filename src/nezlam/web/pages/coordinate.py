@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import QueryParams
 
 from nezlam.domain.errors import Forbidden, Invalid
@@ -31,7 +31,7 @@ from nezlam.web.pages.coordinate_chart import chart
 from nezlam.web.pages.coordinate_notifications import summary as notification_summary
 from nezlam.web.plumbing.forms import words
 from nezlam.web.plumbing.render import page
-from nezlam.web.plumbing.session import SignedIn, coordinator_page, regions_of
+from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator, regions_of
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.words import presenters
 from nezlam.web.words.coordinate_words import (
@@ -143,10 +143,7 @@ def load_scope(request: Request, who: SignedIn, lang: str) -> Scope:
 
 
 @router.get("/coordinate", response_class=HTMLResponse)
-def dashboard(request: Request) -> Response:
-    who = coordinator_page(request)
-    if isinstance(who, RedirectResponse):
-        return who
+def dashboard(request: Request, who: SignedInCoordinator) -> Response:
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     scope = load_scope(request, who, lang)
@@ -272,10 +269,7 @@ def place_of(locality: str, region: str, lang: str) -> str:
 
 
 @router.get("/coordinate/points/{point_id}", response_class=HTMLResponse)
-def point_page(request: Request, point_id: str) -> Response:
-    who = coordinator_page(request)
-    if isinstance(who, RedirectResponse):
-        return who
+def point_page(request: Request, point_id: str, who: SignedInCoordinator) -> Response:
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     now = state.clock()

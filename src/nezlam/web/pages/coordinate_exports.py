@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from nezlam.domain.permissions import PointScope, Principal, can_see_protected
 from nezlam.domain.point_view import iso
@@ -21,7 +21,7 @@ from nezlam.reading import protection
 from nezlam.store import dashboard as board
 from nezlam.web.pages.coordinate import load_scope
 from nezlam.web.plumbing.forms import words
-from nezlam.web.plumbing.session import coordinator_page
+from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator
 from nezlam.web.words.coordinate_words import LOCAL, status_name
 
 router = APIRouter(include_in_schema=False)
@@ -61,41 +61,35 @@ def export_record(row: board.PointRow, principal: Principal, lang: str, _: Any) 
     }
 
 
-def export_records(request: Request) -> tuple[list[dict[str, Any]], str] | RedirectResponse:
+def export_records(request: Request, who: SignedIn) -> tuple[list[dict[str, Any]], str]:
     """The filtered view's records (all pages), and the file name's stem with today's date."""
-    who = coordinator_page(request)
-    if isinstance(who, RedirectResponse):
-        return who
     lang, _ = words(request)
     scope = load_scope(request, who, lang)
     records = [export_record(row, who.principal, lang, _) for row in scope.chosen]
     return records, f"nezlam-points-{scope.now.astimezone(LOCAL):%Y-%m-%d}"
 
 
-def attachment(request: Request, writer: Writer) -> Response:
+def attachment(request: Request, who: SignedIn, writer: Writer) -> Response:
     """The filtered view written by `writer`, as a file to download; every format answers a
     browser that is not signed in, or someone who is not a coordinator, the same way."""
-    found = export_records(request)
-    if isinstance(found, Response):
-        return found
-    records, stem = found
+    records, stem = export_records(request, who)
     headers = {"Content-Disposition": f'attachment; filename="{stem}.{writer.suffix}"'}
     return Response(writer.write(table(records)), media_type=writer.media_type, headers=headers)
 
 
 @router.get("/coordinate/export.csv")
-def export_csv(request: Request) -> Response:
-    return attachment(request, WRITERS["csv"])
+def export_csv(request: Request, who: SignedInCoordinator) -> Response:
+    return attachment(request, who, WRITERS["csv"])
 
 
 @router.get("/coordinate/export.geojson")
-def export_geojson(request: Request) -> Response:
-    return attachment(request, WRITERS["geojson"])
+def export_geojson(request: Request, who: SignedInCoordinator) -> Response:
+    return attachment(request, who, WRITERS["geojson"])
 
 
 @router.get("/coordinate/export.xlsx")
-def export_xlsx(request: Request) -> Response:
-    return attachment(request, WRITERS["xlsx"])
+def export_xlsx(request: Request, who: SignedInCoordinator) -> Response:
+    return attachment(request, who, WRITERS["xlsx"])
 
 
 def feature(record: dict[str, Any]) -> Feature:

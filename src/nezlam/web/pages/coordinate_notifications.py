@@ -14,7 +14,7 @@ from typing import Any
 
 from babel.dates import format_timedelta
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from nezlam.domain.errors import Invalid
 from nezlam.domain.point_view import pick_name
@@ -23,7 +23,11 @@ from nezlam.store import dashboard as board
 from nezlam.store import notifications as notification_store
 from nezlam.web.plumbing.forms import done_redirect, run_form, words
 from nezlam.web.plumbing.render import page
-from nezlam.web.plumbing.session import coordinator_page, form_sender, regions_of
+from nezlam.web.plumbing.session import (
+    SignedInCoordinator,
+    form_sender,
+    regions_of,
+)
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.words.coordinate_words import dash, moment
 
@@ -109,10 +113,7 @@ def read_id(raw: Any, name: str) -> int | None:
 
 
 @router.get(LIST_PAGE, response_class=HTMLResponse)
-def notification_list(request: Request) -> Response:
-    who = coordinator_page(request)
-    if isinstance(who, RedirectResponse):
-        return who
+def notification_list(request: Request, who: SignedInCoordinator) -> Response:
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     kind = read_kind(request.query_params.get("kind"))
@@ -154,8 +155,6 @@ async def acknowledge_all(request: Request) -> Response:
 
 def apply_acknowledge_all(request: Request, form: Any) -> Response:
     who = form_sender(request, form, coordinator=True)
-    if isinstance(who, RedirectResponse):
-        return who
     kind = read_kind(str(form.get("kind", "")))
     up_to = read_id(form.get("up_to"), "up_to")
     if up_to is None:
@@ -176,8 +175,6 @@ async def acknowledge(request: Request, notification_id: int) -> Response:
 
 def apply_acknowledgement(request: Request, notification_id: int, form: Any) -> Response:
     who = form_sender(request, form, coordinator=True)
-    if isinstance(who, RedirectResponse):
-        return who
     state: AppState = request.app.state.nezlam
     with state.db.write() as session:
         notification_store.acknowledge(session, notification_id, who.principal, state.clock())

@@ -21,7 +21,7 @@ from nezlam.domain.errors import NotFound
 from nezlam.interchange.spreadsheet import read_text
 from nezlam.web.plumbing import i18n
 from nezlam.web.plumbing.render import page
-from nezlam.web.plumbing.session import coordinator_page
+from nezlam.web.plumbing.session import SignedInCoordinator
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.words.coordinate_words import local_name
 
@@ -73,10 +73,7 @@ def read_sites(path: Path) -> list[dict[str, str]]:
 
 
 @router.get("/coordinate/coverage", response_class=HTMLResponse)
-def coverage(request: Request) -> Response:
-    who = coordinator_page(request)
-    if isinstance(who, Response):
-        return who
+def coverage(request: Request, who: SignedInCoordinator) -> Response:
     covered, sited = folder(request, "coverage_dir"), folder(request, "siting_dir")
     table = read_table(covered / "coverage.csv")
     sites = read_sites(sited / "sites.csv")
@@ -105,20 +102,17 @@ def coverage(request: Request) -> Response:
 
 
 @router.get("/coordinate/coverage.{kind}")
-def coverage_file(request: Request, kind: str) -> Response:
+def coverage_file(request: Request, kind: str, _who: SignedInCoordinator) -> Response:
     return result_file(request, "coverage", kind)
 
 
 @router.get("/coordinate/sites.{kind}")
-def sites_file(request: Request, kind: str) -> Response:
+def sites_file(request: Request, kind: str, _who: SignedInCoordinator) -> Response:
     return result_file(request, "sites", kind)
 
 
 def result_file(request: Request, what: str, kind: str) -> Response:
-    """One of the files a run wrote, to coordinators only."""
-    who = coordinator_page(request)
-    if isinstance(who, Response):
-        return who
+    """One of the files a run wrote (the routes let coordinators only this far)."""
     if (what, kind) not in FILES:
         raise NotFound(f"no {what} file of kind {kind!r}", field="kind")
     setting, name, media_type = FILES[(what, kind)]

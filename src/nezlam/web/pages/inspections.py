@@ -14,7 +14,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from nezlam.domain.errors import Invalid
 from nezlam.domain.point_view import pick_name
@@ -22,7 +22,6 @@ from nezlam.domain.vocabulary import INSPECTION_ITEMS
 from nezlam.reading.features import properties
 from nezlam.reading.point_public import Asker, point_public
 from nezlam.store import inspections as inspection_store
-from nezlam.store import points as point_store
 from nezlam.store.inspections import ANSWERS, InspectionInput
 from nezlam.web.plumbing.forms import (
     Gettext,
@@ -35,7 +34,7 @@ from nezlam.web.plumbing.forms import (
     words,
 )
 from nezlam.web.plumbing.render import page
-from nezlam.web.plumbing.session import SignedIn, coordinator_page, form_sender
+from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator, form_sender
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.words import presenters
 from nezlam.web.words.needs_words import since
@@ -97,10 +96,7 @@ def inspection_view(
 
 
 @router.get("/coordinate/points/{point_id}/inspect", response_class=HTMLResponse)
-def inspect_form(request: Request, point_id: str) -> Response:
-    who = coordinator_page(request)
-    if isinstance(who, RedirectResponse):
-        return who
+def inspect_form(request: Request, point_id: str, who: SignedInCoordinator) -> Response:
     return render_inspect(request, who, point_id)
 
 
@@ -144,8 +140,6 @@ async def submit_inspection(request: Request, point_id: str) -> Response:
 
 def apply_inspection(request: Request, point_id: str, form: Any) -> Response:
     who = form_sender(request, form, coordinator=True)
-    if isinstance(who, RedirectResponse):
-        return who
     state: AppState = request.app.state.nezlam
     data, errors, values = read_inspection(form, gettext_for(request))
     if data is None:
@@ -153,8 +147,6 @@ def apply_inspection(request: Request, point_id: str, form: Any) -> Response:
     with state.db.write() as session:
         inspection = inspection_store.inspect(session, point_id, data, who.principal, state.clock())
         passed = inspection.passed
-    with state.db.read() as session:
-        state.sync.apply_written([point_store.get_point(session, point_id)])  # seen at once
     path = f"/coordinate/points/{quote(point_id)}/inspect"
     return done_redirect(path, "passed" if passed else "failed")
 
@@ -163,10 +155,7 @@ def apply_inspection(request: Request, point_id: str, form: Any) -> Response:
 
 
 @router.get("/coordinate/tasks", response_class=HTMLResponse)
-def tasks(request: Request) -> Response:
-    who = coordinator_page(request)
-    if isinstance(who, RedirectResponse):
-        return who
+def tasks(request: Request, who: SignedInCoordinator) -> Response:
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     now = state.clock()
@@ -246,8 +235,6 @@ async def task_plan(request: Request, task_id: str) -> Response:
 
 def apply_task_plan(request: Request, task_id: str, form: Any) -> Response:
     who = form_sender(request, form, back="/coordinate/tasks", coordinator=True)
-    if isinstance(who, RedirectResponse):
-        return who
     state: AppState = request.app.state.nezlam
     number = form_id({"task": task_id}, "task")
     plan = read_plan(form)
@@ -263,11 +250,8 @@ async def task_done(request: Request, task_id: str) -> Response:
 
 def apply_task_done(request: Request, task_id: str, form: Any) -> Response:
     who = form_sender(request, form, back="/coordinate/tasks", coordinator=True)
-    if isinstance(who, RedirectResponse):
-        return who
     state: AppState = request.app.state.nezlam
     number = form_id({"task": task_id}, "task")
     with state.db.write() as session:
-        task = inspection_store.complete_task(session, number, who.principal, state.clock())
-        state.sync.apply_written([point_store.get_point(session, task.point_id)])  # seen at once
+        inspection_store.complete_task(session, number, who.principal, state.clock())
     return done_redirect("/coordinate/tasks", "done")

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from nezlam.domain import permissions
 from nezlam.domain.errors import Forbidden, Invalid
@@ -34,7 +34,7 @@ from nezlam.web.plumbing.forms import (
     words,
 )
 from nezlam.web.plumbing.render import page
-from nezlam.web.plumbing.session import SignedIn, form_sender, signed_in, to_login
+from nezlam.web.plumbing.session import SignedIn, SignedInPerson, form_sender
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.words.needs_words import (
     item_choices,
@@ -94,10 +94,7 @@ def read_need(form: Any, _: Gettext) -> tuple[NeedInput | None, dict[str, str], 
 
 
 @router.get("/operate/{point_id}/needs", include_in_schema=False, response_class=HTMLResponse)
-def point_needs(request: Request, point_id: str) -> Response:
-    who = signed_in(request)
-    if who is None:
-        return to_login(request.url.path)
+def point_needs(request: Request, point_id: str, who: SignedInPerson) -> Response:
     return render_point_needs(request, who, point_id)
 
 
@@ -138,8 +135,6 @@ async def change_point_needs(request: Request, point_id: str) -> Response:
 def apply_point_form(request: Request, point_id: str, form: Any) -> Response:
     """Post a need, close one (met or cancelled), or mark a pledge delivered."""
     who = form_sender(request, form)
-    if isinstance(who, RedirectResponse):
-        return who
     state: AppState = request.app.state.nezlam
     principal, now = who.principal, state.clock()
     action = str(form.get("action", ""))
@@ -171,10 +166,7 @@ def apply_point_form(request: Request, point_id: str, form: Any) -> Response:
 
 
 @router.get("/coordinate/needs", include_in_schema=False, response_class=HTMLResponse)
-def needs_board(request: Request) -> Response:
-    who = signed_in(request)
-    if who is None:
-        return to_login(request.url.path)
+def needs_board(request: Request, who: SignedInPerson) -> Response:
     return render_board(request, who)
 
 
@@ -241,8 +233,6 @@ async def pledge(request: Request, need_id: int) -> Response:
 
 def apply_pledge(request: Request, need_id: int, form: Any) -> Response:
     who = form_sender(request, form, back="/coordinate/needs")
-    if isinstance(who, RedirectResponse):
-        return who
     state: AppState = request.app.state.nezlam
     _ = gettext_for(request)
     values = {"need": str(need_id), **typed(form, ("quantity", "note"))}
@@ -276,8 +266,6 @@ def apply_pledge_change(
 ) -> Response:
     """Mark a pledge delivered or withdraw it: the store decides who may."""
     who = form_sender(request, form, back="/coordinate/needs")
-    if isinstance(who, RedirectResponse):
-        return who
     state: AppState = request.app.state.nezlam
     with state.db.write() as session:
         change(session, pledge_id, who.principal, state.clock())

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from nezlam.domain.errors import DomainError
@@ -20,7 +20,7 @@ from nezlam.store import people, resets
 from nezlam.web.pages.onboarding import anonymous_form_token, check_anonymous_form, with_form_cookie
 from nezlam.web.plumbing.forms import done_redirect, form_context, gettext_for, run_form, typed
 from nezlam.web.plumbing.render import page
-from nezlam.web.plumbing.session import SignedIn, coordinator_page, form_sender
+from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator, form_sender
 from nezlam.web.plumbing.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -60,10 +60,7 @@ def users_page(
 
 
 @router.get("/coordinate/users", response_class=HTMLResponse)
-def users(request: Request) -> Response:
-    who = coordinator_page(request)
-    if not isinstance(who, SignedIn):
-        return who
+def users(request: Request, who: SignedInCoordinator) -> Response:
     return users_page(request, who)
 
 
@@ -79,8 +76,6 @@ async def create_user(request: Request) -> Response:
 
 def apply_create_user(request: Request, form: Any) -> Response:
     who = form_sender(request, form, coordinator=True)
-    if isinstance(who, RedirectResponse):
-        return who
     _ = gettext_for(request)
     values = typed(form, ("username", "display_name", "point"))
     try:
@@ -129,8 +124,6 @@ async def change_user(request: Request, user_id: int) -> Response:
 
 def apply_user_change(request: Request, user_id: int, form: Any) -> Response:
     who = form_sender(request, form, coordinator=True)
-    if isinstance(who, RedirectResponse):
-        return who
     action = str(form.get("action", ""))
     if action not in ACTIONS:
         return done_redirect("/coordinate/users", "invalid")

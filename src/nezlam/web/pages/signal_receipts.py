@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from nezlam.domain.errors import DomainError
 from nezlam.domain.vocabulary import SignalKind
-from nezlam.store import points as point_store
 from nezlam.store import signals as signal_store
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.words.presenters import Gettext, signal_labels
@@ -97,11 +96,8 @@ def undo(state: AppState, point_id: str, form: Mapping[str, Any]) -> str:
                 threshold=state.settings.signal_flag_threshold,
                 now=now,
             )
-            point = point_store.get_point(session, point_id)
     except DomainError:
         return "invalid"
-    if taken:
-        state.sync.apply_written([point])
     return "undone" if taken else "invalid"
 
 

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from nezlam.domain.errors import DomainError, Forbidden, Invalid, TooManyRequests, Unauthenticated
 from nezlam.domain.opening_hours import OpeningHoursError
-from nezlam.domain.permissions import Principal, can_edit_point
+from nezlam.domain.permissions import Principal
 from nezlam.domain.points import FUEL_CAP_LITRES, Implausible, PointUpdate
 from nezlam.domain.vocabulary import SERVICES, Visibility
 from nezlam.reading import features
@@ -45,7 +45,16 @@ from nezlam.web.plumbing.deps import SESSION_COOKIE, set_session_cookie
 from nezlam.web.plumbing.forms import done_redirect, gettext_for, words
 from nezlam.web.plumbing.origin import is_cross_site
 from nezlam.web.plumbing.render import page
-from nezlam.web.plumbing.session import SignedIn, check_csrf, form_sender, signed_in, to_login
+from nezlam.web.plumbing.session import (
+    EditablePoint,
+    SignedIn,
+    SignedInPerson,
+    check_csrf,
+    editable_point,
+    form_sender,
+    signed_in,
+    to_login,
+)
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.words import presenters
 from nezlam.web.words.hours_words import hours_problem, read_hours
@@ -111,10 +120,7 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/operate", response_class=HTMLResponse)
-def my_points(request: Request) -> Response:
-    who = signed_in(request)
-    if who is None:
-        return to_login("/operate")
+def my_points(request: Request, who: SignedInPerson) -> Response:
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     with state.db.read() as session:
@@ -228,46 +234,29 @@ def details_again(request: Request, point_id: str, form: Any, mistakes: dict[str
 
 
 @router.get("/operate/{point_id}/edit", response_class=HTMLResponse)
-def edit_form(request: Request, point_id: str) -> Response:
-    who = signed_in(request)
-    if who is None:
-        return to_login(f"/operate/{point_id}/edit")
-    state: AppState = request.app.state.nezlam
-    with state.db.read() as session:
-        point = editable_point(session, who.principal, point_id)
-        values = {
-            "services": list(point.services or []),
-            "opening_hours": point.opening_hours or "",
-            "phone": point.phone or "",
-            "capacity": "" if point.capacity is None else str(point.capacity),
-            "fuel_tank_litres": str(point.fuel_tank_litres or ""),  # never 0: at least 1 l
-            **{f"notes_{lang}": (point.notes or {}).get(lang, "") for lang in NOTE_LANGUAGES},
-        }
-        title = point_title(point, i18n.choose_language(request))
-    return edit_page(request, point_id, title, who.csrf, values, errors={})
+def edit_form(request: Request, point_id: str, held: EditablePoint) -> Response:
+    point = held.point
+    values = {
+        "services": list(point.services or []),
+        "opening_hours": point.opening_hours or "",
+        "phone": point.phone or "",
+        "capacity": "" if point.capacity is None else str(point.capacity),
+        "fuel_tank_litres": str(point.fuel_tank_litres or ""),  # never 0: at least 1 l
+        **{f"notes_{lang}": (point.notes or {}).get(lang, "") for lang in NOTE_LANGUAGES},
+    }
+    title = point_title(point, i18n.choose_language(request))
+    return edit_page(request, point_id, title, held.who.csrf, values, errors={})
 
 
 @router.post("/operate/{point_id}/edit")
 async def edit_save(request: Request, point_id: str) -> Response:
     form = await request.form()
     who = form_sender(request, form, back=f"/operate/{point_id}/edit")
-    if isinstance(who, RedirectResponse):
-        return who
     values = typed_values(form)
     errors, title = await run_in_threadpool(save_edit, request, who.principal, point_id, values)
     if errors:
         return edit_page(request, point_id, title, who.csrf, values, errors, status=422)
     return done_redirect("/operate", "edited", anchor=f"p-{quote(point_id)}")
-
-
-def editable_point(
-    session: Any, principal: Principal, point_id: str, *, for_update: bool = False
-) -> Point:
-    """The point, if this person may change its details (NotFound or Forbidden otherwise)."""
-    point = point_store.get_point(session, point_id, for_update=for_update)
-    if not can_edit_point(principal, point_store.scope_of(point)):
-        raise Forbidden("you may not edit this point", field="point_id")
-    return point
 
 
 def point_title(point: Point, lang: str) -> str:
@@ -308,7 +297,7 @@ def save_edit(
             title = point_title(point, lang)
             update = point_update(point, values, _)
             try:
-                point = point_store.update_point(
+                point_store.update_point(
                     session, point_id, update, Actor.of(principal), now=state.clock()
                 )
             except Invalid as refused:  # e.g. hours that do not parse in the point's timezone
@@ -316,7 +305,6 @@ def save_edit(
                 raise EditRefused({field: field_message(field, refused.problem, _)}) from refused
     except EditRefused as refused:
         return refused.errors, title
-    state.sync.apply_written([point])
     return {}, title
 
 

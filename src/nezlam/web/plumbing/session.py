@@ -3,21 +3,29 @@
 Pages answer a browser that is not signed in with a redirect to the sign-in page; forms check
 the session's CSRF token before anything is written. Each screen then applies its own rule from
 `domain.permissions` to what it shows and what it changes.
+
+A page takes who is asking as a typed dependency (`SignedInPerson`, `SignedInCoordinator`,
+`EditablePoint`); a form handler calls `form_sender`. Either raises `SignInFirst` for a browser
+that is not signed in, which `install` answers with the redirect to sign in (and then back), and
+`Forbidden` for someone without the role, which the error handlers answer with a 403 page.
 """
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import DomainError, Forbidden
-from nezlam.domain.permissions import Principal
+from nezlam.domain.permissions import Principal, can_edit_point
 from nezlam.store import login_sessions
+from nezlam.store import points as point_store
+from nezlam.store.tables import Point
 from nezlam.web.plumbing.deps import SESSION_COOKIE
 from nezlam.web.plumbing.state import AppState
 
@@ -57,26 +65,80 @@ def check_csrf(form: Any, who: SignedIn) -> None:
         raise Forbidden("the form is out of date; reload the page", field="csrf")
 
 
-def coordinator_page(request: Request) -> SignedIn | RedirectResponse:
-    """The signed-in coordinator or admin; a redirect to sign in otherwise. Someone signed in
-    without a coordinator's role gets Forbidden (403), which the error handler renders."""
+class SignInFirst(Exception):
+    """A page or form that needs someone signed in, asked by a browser that is not: answered
+    with a redirect to sign in and then to `next_path`."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def install(app: FastAPI) -> None:
+    async def sign_in_first(_request: Request, exc: Exception) -> RedirectResponse:
+        assert isinstance(exc, SignInFirst)
+        return to_login(exc.next_path)
+
+    app.add_exception_handler(SignInFirst, sign_in_first)
+
+
+def signed_in_page(request: Request) -> SignedIn:
+    """The signed-in person; a browser that is not signed in signs in and comes back here."""
     who = signed_in(request)
     if who is None:
-        return to_login(request.url.path)
+        raise SignInFirst(request.url.path)
+    return who
+
+
+def coordinator_page(request: Request) -> SignedIn:
+    """The signed-in coordinator or admin; a redirect to sign in otherwise. Someone signed in
+    without a coordinator's role gets Forbidden (403), which the error handler renders."""
+    who = signed_in_page(request)
     require_coordinator(who)
     return who
 
 
+SignedInPerson = Annotated[SignedIn, Depends(signed_in_page)]
+SignedInCoordinator = Annotated[SignedIn, Depends(coordinator_page)]
+
+
+@dataclass(frozen=True)
+class PointInHand:
+    """A point and the signed-in person who may change its details."""
+
+    who: SignedIn
+    point: Point
+
+
+def editable_point(
+    session: Session, principal: Principal, point_id: str, *, for_update: bool = False
+) -> Point:
+    """The point, if this person may change its details (NotFound or Forbidden otherwise)."""
+    point = point_store.get_point(session, point_id, for_update=for_update)
+    if not can_edit_point(principal, point_store.scope_of(point)):
+        raise Forbidden("you may not edit this point", field="point_id")
+    return point
+
+
+def point_in_hand(request: Request, point_id: str, who: SignedInPerson) -> PointInHand:
+    state: AppState = request.app.state.nezlam
+    with state.db.read() as session:
+        return PointInHand(who, editable_point(session, who.principal, point_id))
+
+
+EditablePoint = Annotated[PointInHand, Depends(point_in_hand)]
+
+
 def form_sender(
     request: Request, form: Any, *, back: str | None = None, coordinator: bool = False
-) -> SignedIn | RedirectResponse:
+) -> SignedIn:
     """Who sent a form: the signed-in person whose session's CSRF token it carries. Without a
-    session, a redirect to sign in and then to the page `back` (by default the form's own
-    address). With `coordinator`, someone without a coordinator's role gets Forbidden before
-    the token is even looked at, as on the coordinator's pages."""
+    session, SignInFirst: a redirect to sign in and then to the page `back` (by default the
+    form's own address). With `coordinator`, someone without a coordinator's role gets
+    Forbidden before the token is even looked at, as on the coordinator's pages."""
     who = signed_in(request)
     if who is None:
-        return to_login(back or request.url.path)
+        raise SignInFirst(back or request.url.path)
     if coordinator:
         require_coordinator(who)
     check_csrf(form, who)

@@ -99,7 +99,8 @@ class AppState:
             db=db,
             index=index,
             sync=sync,
-            report_writer=ReportWriter(db, sync.apply_written),
+            # The reports' points reach the index as they commit (`sync.follow_commits`).
+            report_writer=ReportWriter(db, lambda _written: None),
             # Ten sign-in attempts per account and address in a quarter of an hour.
             login_attempts=RateLimiter(10, 900),
             signal_repeat=RateLimiter(1, settings.signal_window.total_seconds()),
@@ -108,6 +109,7 @@ class AppState:
             walking=load_walking(settings.streets_file, index, settings.walking_snap_m),
             streets_stamp=file_stamp(settings.streets_file),
         )
+        sync.follow_commits()  # a write of this process is in its index as it commits
         sync.watch(state.reload_streets)  # a new `nezlam streets import` is used within a poll
         return state
 
