@@ -5,6 +5,7 @@ test_browser.py.)"""
 import gzip
 import re
 
+import pytest
 from babel.messages.extract import extract_from_dir
 
 from nezlam.web.plumbing import i18n
@@ -212,3 +213,21 @@ def test_english_pages_write_addresses_and_organisations_in_latin_letters(app_cl
     assert 'vul. Testova, 7 <span class="original" lang="uk">(вул. Тестова, 7)</span>' in card
     ukrainian = app_client.get("/", params=NEAR_A).text
     assert "vul. Testova" not in ukrainian and "вул. Тестова, 7" in ukrainian
+
+
+@pytest.mark.parametrize(("zone", "shown"), [("Europe/Kyiv", "20:00"), ("Asia/Tokyo", "03:00")])
+def test_a_page_says_when_it_was_made_on_the_networks_wall_clock(settings, db, clock, zone, shown):
+    """NEZLAM_TIMEZONE, not a zone written into the code: 18:00 UTC is 20:00 in Kyiv in
+    November, and 03:00 the next day in Tokyo."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from nezlam.web.app import create_app
+    from nezlam.web.plumbing.fast_path import FastPath
+
+    app = FastPath(create_app(replace(settings, timezone=zone), db, start_sync=False))
+    app.state.nezlam.clock = clock
+    with TestClient(app) as client:
+        answer = client.get("/offline")
+    assert f'data-generated="{shown}"' in answer.text

@@ -37,6 +37,7 @@ from nezlam.web.plumbing.hygiene import Hygiene
 from nezlam.web.plumbing.limits import BodyLimit
 from nezlam.web.plumbing.responses import OrjsonResponse
 from nezlam.web.plumbing.state import AppState
+from nezlam.web.plumbing.wall_clock import WallClock
 
 DESCRIPTION = """
 The API of **Nezlam**, a registry of *invincibility points* — warm places with power where people
@@ -89,6 +90,7 @@ def create_app(
     # Innermost first. Pages and feeds are compressed for weak connections (the nearest query
     # compresses its own, in fast_path); bodies are capped before anything reads them; HEAD
     # and the error answers' security headers are seen to around everything.
+    app.add_middleware(WallClock, timezone=settings.timezone)  # the pages' local times
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(BodyLimit)
     app.add_middleware(Hygiene, tile_url=settings.tile_url)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -26,14 +25,14 @@ from nezlam.web.plumbing.forms import done_redirect, form_context, gettext_for, 
 from nezlam.web.plumbing.render import page
 from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator, form_sender
 from nezlam.web.plumbing.state import AppState
+from nezlam.web.plumbing.wall_clock import local_zone
 from nezlam.web.words.coordinate_words import local_name, status_name
 
 router = APIRouter(include_in_schema=False)
-KYIV = ZoneInfo("Europe/Kyiv")
 
 
 def kyiv_time(moment: datetime | None) -> str:
-    return moment.astimezone(KYIV).strftime("%d.%m.%Y %H:%M") if moment else ""
+    return moment.astimezone(local_zone()).strftime("%d.%m.%Y %H:%M") if moment else ""
 
 
 def scope_regions(who: SignedIn) -> frozenset[str] | None:

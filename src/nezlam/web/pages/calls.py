@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 from fastapi import APIRouter, Request
@@ -36,11 +35,11 @@ from nezlam.web.plumbing.session import (
     regions_of,
 )
 from nezlam.web.plumbing.state import AppState
+from nezlam.web.plumbing.wall_clock import local_zone
 from nezlam.web.words import presenters
 from nezlam.web.words.coordinate_words import local_name, outcome_words
 
 router = APIRouter(include_in_schema=False)
-KYIV = ZoneInfo("Europe/Kyiv")
 BATCH = 10
 
 
@@ -189,7 +188,7 @@ class Words:
 
     def time(self, moment: datetime) -> str:
         """14:05 today; 23.11 14:05 another day."""
-        local, today = moment.astimezone(KYIV), self.now.astimezone(KYIV).date()
+        local, today = moment.astimezone(local_zone()), self.now.astimezone(local_zone()).date()
         return local.strftime("%H:%M" if local.date() == today else "%d.%m %H:%M")
 
     def point(self, point: Point) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from nezlam.web.words.coordinate_words import LOCAL
+from nezlam.web.plumbing.wall_clock import local_zone
 
 CHART_W, CHART_H, LEFT, RIGHT, BOTTOM, TOP = 720, 220, 44, 24, 28, 12  # room for the labels
 MAX_TICKS = 5
@@ -47,7 +47,7 @@ def chart(series: list[tuple[datetime, int, int]], days: int, _: Any) -> dict[st
     def line(counts: list[int]) -> str:
         return " ".join(f"{x(m)},{y(n)}" for (m, *_), n in zip(series, counts, strict=True))
 
-    local = [moment.astimezone(LOCAL) for moment, *_counts in series]
+    local = [moment.astimezone(local_zone()) for moment, *_counts in series]
     return {
         "viewbox": f"0 0 {CHART_W} {CHART_H}",
         "points": line(opened),

@@ -22,7 +22,8 @@ from nezlam.store import dashboard as board
 from nezlam.web.pages.coordinate import load_scope
 from nezlam.web.plumbing.forms import words
 from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator
-from nezlam.web.words.coordinate_words import LOCAL, status_name
+from nezlam.web.plumbing.wall_clock import local_zone
+from nezlam.web.words.coordinate_words import status_name
 
 router = APIRouter(include_in_schema=False)
 EXPORT_COLUMNS = (
@@ -66,7 +67,7 @@ def export_records(request: Request, who: SignedIn) -> tuple[list[dict[str, Any]
     lang, _ = words(request)
     scope = load_scope(request, who, lang)
     records = [export_record(row, who.principal, lang, _) for row in scope.chosen]
-    return records, f"nezlam-points-{scope.now.astimezone(LOCAL):%Y-%m-%d}"
+    return records, f"nezlam-points-{scope.now.astimezone(local_zone()):%Y-%m-%d}"
 
 
 def attachment(request: Request, who: SignedIn, writer: Writer) -> Response:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -36,11 +35,11 @@ from nezlam.web.plumbing.forms import (
 from nezlam.web.plumbing.render import page
 from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator, form_sender
 from nezlam.web.plumbing.state import AppState
+from nezlam.web.plumbing.wall_clock import local_zone
 from nezlam.web.words import presenters
 from nezlam.web.words.needs_words import since
 
 router = APIRouter(include_in_schema=False)
-KYIV = ZoneInfo("Europe/Kyiv")  # the coordinators' wall clock for due times
 
 
 def item_label(code: str, lang: str) -> str:
@@ -214,14 +213,15 @@ def due_words(due: datetime | None, now: datetime, lang: str, _: Gettext) -> str
 
 def local_input(moment: datetime | None) -> str:
     """A moment as a datetime-local field shows it: Kyiv's wall-clock time."""
-    return moment.astimezone(KYIV).strftime("%Y-%m-%dT%H:%M") if moment else ""
+    return moment.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
 def read_plan(form: Any) -> inspection_store.TaskPlan:
     """The plan form; a due time that is not a date and time is refused naming the field."""
     raw = str(form.get("due_at", "")).strip()
     try:
-        due = datetime.fromisoformat(raw).replace(tzinfo=KYIV).astimezone(UTC) if raw else None
+        local = datetime.fromisoformat(raw).replace(tzinfo=local_zone()) if raw else None
+        due = local.astimezone(UTC) if local else None
     except ValueError as exc:
         raise Invalid("a date and time like 2026-12-02T18:00", field="due_at") from exc
     assignee = str(form.get("assignee", "")).strip()[:64] or None

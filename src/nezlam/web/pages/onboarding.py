@@ -13,7 +13,6 @@ import re
 import secrets
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -32,7 +31,6 @@ from nezlam.web.plumbing.state import AppState
 from nezlam.web.words.hours_words import cause_of, hours_problem
 
 router = APIRouter(include_in_schema=False)
-KYIV = ZoneInfo("Europe/Kyiv")
 FORM_COOKIE = "nezlam_form"
 APPLICATIONS_PER_HOUR = 10  # per client address: typos fixed and resent fit well within it
 TOP_FIELDS = ("organisation_name", "organisation_kind", "contact_name", "phone", "username",

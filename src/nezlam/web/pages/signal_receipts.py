@@ -23,6 +23,7 @@ from nezlam.domain.errors import DomainError
 from nezlam.domain.vocabulary import SignalKind
 from nezlam.store import signals as signal_store
 from nezlam.web.plumbing.state import AppState
+from nezlam.web.plumbing.wall_clock import zone_name
 from nezlam.web.words.presenters import Gettext, signal_labels
 
 UNDO_FOR = timedelta(minutes=5)
@@ -67,7 +68,7 @@ def receipt_words(
     if found is None:
         return None
     kind, moment = found
-    local = moment.astimezone(ZoneInfo(timezone or "Europe/Kyiv")).strftime("%H:%M")
+    local = moment.astimezone(ZoneInfo(timezone or zone_name())).strftime("%H:%M")
     said = _("Thank you: you reported “{signal}” at {time}.")
     return {
         "text": said.format(signal=signal_labels(_)[kind.value], time=local),

@@ -9,7 +9,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -18,6 +17,7 @@ from starlette.datastructures import QueryParams
 
 from nezlam.web.plumbing import i18n
 from nezlam.web.plumbing.state import AppState
+from nezlam.web.plumbing.wall_clock import local_zone
 
 WEB = Path(__file__).resolve().parents[1]
 TEMPLATES = WEB / "templates"
@@ -41,7 +41,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         languages=i18n.LANGUAGE_NAMES,
         switch_url=lambda code: with_param(request.query_params, "lang", code),
         demo=state.index.snapshot.has_demo,
-        generated=now.astimezone(ZoneInfo("Europe/Kyiv")).strftime("%H:%M"),
+        generated=now.astimezone(local_zone()).strftime("%H:%M"),
         generated_iso=now.isoformat(),
         path=request.url.path,
         assets_version=assets_version(),

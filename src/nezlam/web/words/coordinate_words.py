@@ -7,19 +7,18 @@ Shared by the dashboard (`web.pages.coordinate`), its exports and the point page
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 
 from nezlam.domain.point_view import iso, pick_name
 from nezlam.domain.vocabulary import CallOutcome
 from nezlam.places.transliteration import transliterate
+from nezlam.web.plumbing.wall_clock import local_zone
 from nezlam.web.words import presenters
 
-LOCAL = ZoneInfo("Europe/Kyiv")
-EPOCH = datetime(2022, 11, 1, tzinfo=LOCAL)  # any moment: only the headline is read
+EPOCH = datetime(2022, 11, 1, tzinfo=UTC)  # any moment: only the headline is read
 
 
 def status_name(code: str, _: Any) -> str:
@@ -33,7 +32,7 @@ def moment(value: datetime | None, now: datetime, lang: str) -> dict[str, str] |
         return None
     return {
         "ago": presenters.ago(value, now, lang),
-        "exact": value.astimezone(LOCAL).strftime("%d.%m.%Y %H:%M"),
+        "exact": value.astimezone(local_zone()).strftime("%d.%m.%Y %H:%M"),
         "iso": iso(value) or "",
     }
 

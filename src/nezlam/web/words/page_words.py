@@ -18,9 +18,8 @@ from nezlam.config import Settings
 from nezlam.domain.opening_hours import OFFLINE_DAYS
 from nezlam.web.plumbing import i18n
 from nezlam.web.plumbing.render import env
+from nezlam.web.plumbing.wall_clock import zone_name
 from nezlam.web.words import presenters
-
-DEFAULT_ZONE = "Europe/Kyiv"  # the zone the pages' own times are shown in
 
 
 def freshness_words(
@@ -31,7 +30,7 @@ def freshness_words(
     stale, silent = limits or (Settings.stale_after, Settings.no_response_after)
     return {
         "lang": lang,
-        "zone": zone or DEFAULT_ZONE,
+        "zone": zone or zone_name(),
         "stale_after": stale.total_seconds(),
         "no_response_after": silent.total_seconds(),
         "closing_soon": presenters.CLOSING_SOON.total_seconds(),

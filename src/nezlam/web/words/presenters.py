@@ -19,6 +19,7 @@ from nezlam.domain.vocabulary import SERVICES
 from nezlam.domain.walk_estimate import WALKING_M_PER_MIN, walking_minutes
 from nezlam.geo.distance import haversine_m
 from nezlam.places.transliteration import transliterate
+from nezlam.web.plumbing.wall_clock import zone_name
 
 Gettext = Callable[[str], str]
 
@@ -88,7 +89,7 @@ def opens_at(
     """ "opens at 09:00", "opens tomorrow at 09:00", "opens Mon at 09:00", in the point's zone."""
     if moment is None:
         return None
-    zone = ZoneInfo(props.get("timezone") or "Europe/Kyiv")
+    zone = ZoneInfo(props.get("timezone") or zone_name())
     local, today = moment.astimezone(zone), now.astimezone(zone).date()
     time = format_time(local, "HH:mm", locale=lang)
     if local.date() == today:
@@ -164,7 +165,7 @@ def hours_today(props: dict[str, Any], now: datetime, _: Gettext) -> str:
         return _("hours not published")
     if expression.strip() == "24/7":
         return _("open 24 hours")
-    spans = opening_hours.intervals_for_day(expression, props.get("timezone") or "Europe/Kyiv", now)
+    spans = opening_hours.intervals_for_day(expression, props.get("timezone") or zone_name(), now)
     if not spans:
         return _("closed today")
     if spans == [("00:00", "24:00")]:
@@ -284,7 +285,7 @@ def offline_facts(props: dict[str, Any], now: datetime) -> dict[str, Any]:
     """What a page kept offline needs to age its words on the device (static/app.js): the
     times the shown status rests on, and the open intervals of the next days by the hours."""
     intervals = opening_hours.open_intervals(
-        props.get("opening_hours"), props.get("timezone") or "Europe/Kyiv", now
+        props.get("opening_hours"), props.get("timezone") or zone_name(), now
     )
     return {
         "status": props["status"],
