@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NEZLAM_PORT ?= 8000
 
-.PHONY: run test test-fast install lint bench clean messages browser
+.PHONY: run test test-fast install lint typecheck bench clean messages browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,13 @@ browser:
 	  else echo "no /usr/bin/chromium: browser tests will be skipped (apt-get install chromium)"; fi; \
 	fi
 
-lint: install
+# Type errors fail like style breaks (strict for domain, geo, store, reading, channels).
+lint: install typecheck
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy src
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

@@ -371,15 +371,15 @@ def records(addresses: list[tuple[str, str, float, float]]) -> list[PlaceRecord]
     """The streets and places above, and `addresses` (street, number, lat, lon), for the
     gazetteer."""
     found = []
-    for street in STREETS:
-        middle = street.line[len(street.line) // 2]
-        names = {"alt_name": street.old} if street.old else {}
+    for known in STREETS:
+        middle = known.line[len(known.line) // 2]
+        names = {"alt_name": known.old} if known.old else {}
         found.append(
             PlaceRecord(
                 PlaceKind.STREET,
                 middle[0],
                 middle[1],
-                name=street.name,
+                name=known.name,
                 names=names,
                 locality="Київ",
             )

@@ -62,7 +62,9 @@ def progress_bar() -> Progress:
 
 
 @contextmanager
-def progress(description: str, total: int | None = None) -> Iterator[Callable[[int, int], None]]:
+def progress(
+    description: str, total: int | None = None
+) -> Iterator[Callable[[int, int | None], None]]:
     """A progress bar, and the callback (done, total) that the library's readers call."""
     with progress_bar() as bar:
         task = bar.add_task(description, total=total)
@@ -98,8 +100,11 @@ def invalid_input(exc: ValueError) -> typer.Exit:
 class Said(Protocol):
     """A sentence the library has for the person running the command (coverage.inputs.Note)."""
 
-    text: str
-    warning: bool
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def warning(self) -> bool: ...
 
 
 def say(*notes: Said | None) -> None:

@@ -29,37 +29,41 @@ if TYPE_CHECKING:
 Minutes = Annotated[str, typer.Option(help="walking times to report, in minutes")]
 Services = Annotated[str, typer.Option(help="only points with all of these, e.g. heat,power")]
 PopulationFile = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--population", exists=True, dir_okay=False,
         help="Kontur Population .gpkg (H3 cells) or a .csv of lon, lat, population",
     ),
 ]  # fmt: skip
 Buildings = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--from-buildings", exists=True, dir_okay=False,
         help="estimate residents from the buildings of this .osm.pbf instead",
     ),
 ]  # fmt: skip
 FloorArea = Annotated[
-    float, typer.Option(min=1.0, help="with --from-buildings: floor area per resident, m² [30]")
+    float | None,
+    typer.Option(min=1.0, help="with --from-buildings: floor area per resident, m² [30]"),
 ]
 Districts = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--districts", exists=True, dir_okay=False,
         help="an .osm.pbf whose administrative boundaries name the districts",
     ),
 ]  # fmt: skip
-AdminLevel = Annotated[int, typer.Option(help="with --districts: this admin_level only")]
+AdminLevel = Annotated[int | None, typer.Option(help="with --districts: this admin_level only")]
 By = Annotated[
     str, typer.Option(help="without --districts: label by the nearest point's locality or region")
 ]
 IgnoreHours = Annotated[bool, typer.Option(help="count open points even outside their hours")]
-Streets = Annotated[Path, typer.Option(help="street network [NEZLAM_STREETS, var/streets.npz]")]
+Streets = Annotated[
+    Path | None, typer.Option(help="street network [NEZLAM_STREETS, var/streets.npz]")
+]
 Out = Annotated[
-    Path, typer.Option(help="folder for the CSV, GeoJSON, PNG [NEZLAM_COVERAGE_DIR, var/coverage]")
+    Path | None,
+    typer.Option(help="folder for the CSV, GeoJSON, PNG [NEZLAM_COVERAGE_DIR, var/coverage]"),
 ]
 
 

@@ -18,7 +18,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from nezlam.commands.common import console, database, fail, settings
 from nezlam.domain.errors import DomainError
@@ -41,7 +48,8 @@ class LineTracker:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.console, self.every, self.clock = console, every, clock
-        self.description, self.total, self.done = "", None, 0
+        self.description, self.done = "", 0
+        self.total: int | None = None
         self.started = self.last = 0.0
         self.said = -1
 
@@ -82,14 +90,15 @@ class BarTracker:
             TimeElapsedColumn(),
             console=console,
         )
-        self.task = None
+        self.task: TaskID | None = None
 
     def start(self, description: str, total: int | None) -> None:
         self.progress.start()
         self.task = self.progress.add_task(description, total=total)
 
     def advance(self, rows: int) -> None:
-        self.progress.advance(self.task, rows)  # type: ignore[arg-type]
+        assert self.task is not None, "start() comes first"
+        self.progress.advance(self.task, rows)
 
     def finish(self) -> None:
         task = self.progress.tasks[0] if self.progress.tasks else None
@@ -106,15 +115,22 @@ ImportPath = Annotated[
     Path, typer.Argument(exists=True, dir_okay=False, help="CSV, GeoJSON, JSON, KML or KMZ")
 ]
 Format = Annotated[
-    str, typer.Option("--format", help="csv, geojson, json or kml (default: by suffix)")
+    str | None, typer.Option("--format", help="csv, geojson, json or kml (default: by suffix)")
 ]
-MappingFile = Annotated[Path, typer.Option(exists=True, help="JSON file mapping foreign fields")]
-Encoding = Annotated[str, typer.Option(help="utf-8 or cp1251 (default: detected)")]
-Category = Annotated[str, typer.Option(help="state, business or service, for rows that have none")]
-Locality = Annotated[str, typer.Option(help="locality (city, village) for rows that have none")]
-Region = Annotated[str, typer.Option(help="region for rows that have none")]
+MappingFile = Annotated[
+    Path | None, typer.Option(exists=True, help="JSON file mapping foreign fields")
+]
+Encoding = Annotated[str | None, typer.Option(help="utf-8 or cp1251 (default: detected)")]
+Category = Annotated[
+    str | None, typer.Option(help="state, business or service, for rows that have none")
+]
+Locality = Annotated[
+    str | None, typer.Option(help="locality (city, village) for rows that have none")
+]
+Region = Annotated[str | None, typer.Option(help="region for rows that have none")]
 Layer = Annotated[
-    list[str], typer.Option("--layer", help="a map's folder to import (repeat for several) [all]")
+    list[str] | None,
+    typer.Option("--layer", help="a map's folder to import (repeat for several) [all]"),
 ]
 Geocode = Annotated[
     bool,
@@ -190,9 +206,9 @@ def report(
 ) -> int:
     """Print what happened; the exit code: 1 when nothing could be imported for problems."""
 
-    def say(text: str, **options: bool) -> None:
+    def say(text: str, markup: bool | None = None) -> None:
         # soft_wrap: one line per problem, whatever the width, so that it can be grepped.
-        console.print(text, soft_wrap=True, highlight=False, **options)
+        console.print(text, soft_wrap=True, highlight=False, markup=markup)
 
     word = result.row_word
     for line in result.log.summary(word, MOST_LINES):

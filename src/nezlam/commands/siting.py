@@ -29,30 +29,36 @@ if TYPE_CHECKING:
 
 New = Annotated[int, typer.Option("--new", min=1, help="how many new points to place")]
 Minutes = Annotated[float, typer.Option(help="walking minutes that count as within reach")]
-Metres = Annotated[float, typer.Option(help="reach in metres instead of --minutes")]
-DemandCsv = Annotated[Path, typer.Option(help="CSV of lat, lon, population (one row per cell)")]
+Metres = Annotated[float | None, typer.Option(help="reach in metres instead of --minutes")]
+DemandCsv = Annotated[
+    Path | None, typer.Option(help="CSV of lat, lon, population (one row per cell)")
+]
 PopulationFile = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--population", exists=True, dir_okay=False,
         help="or Kontur Population .gpkg (H3 cells) or a .csv of lon, lat, population",
     ),
 ]  # fmt: skip
 Buildings = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--from-buildings", exists=True, dir_okay=False,
         help="or estimate residents from the buildings of this .osm.pbf",
     ),
 ]  # fmt: skip
 FloorArea = Annotated[
-    float, typer.Option(min=1.0, help="with --from-buildings: floor area per resident, m² [30]")
+    float | None,
+    typer.Option(min=1.0, help="with --from-buildings: floor area per resident, m² [30]"),
 ]
-Candidates = Annotated[Path, typer.Option(help="CSV of lat, lon, name: where a point could open")]
-CandidatesOsm = Annotated[Path, typer.Option(help="or an .osm.pbf: public buildings there")]
+Candidates = Annotated[
+    Path | None, typer.Option(help="CSV of lat, lon, name: where a point could open")
+]
+CandidatesOsm = Annotated[Path | None, typer.Option(help="or an .osm.pbf: public buildings there")]
+DEFAULT_TAGS = ",".join(f"{key}={value}" for key, value in OSM_CANDIDATES)
 Tags = Annotated[str, typer.Option(help="which OSM objects are candidates (with --candidates-osm)")]
 Existing = Annotated[
-    Path,
+    Path | None,
     typer.Option(help="CSV of lat, lon, name: points open today [the database's points open now]"),
 ]
 NoExisting = Annotated[
@@ -62,18 +68,22 @@ Services = Annotated[str, typer.Option(help="existing points count only with all
 IgnoreHours = Annotated[
     bool, typer.Option("--ignore-hours", help="count open points even outside their hours")
 ]
-Streets = Annotated[Path, typer.Option(help="street network [NEZLAM_STREETS, var/streets.npz]")]
-Distances = Annotated[Path, typer.Option(help="a CSV of candidate, demand, metres to use instead")]
+Streets = Annotated[
+    Path | None, typer.Option(help="street network [NEZLAM_STREETS, var/streets.npz]")
+]
+Distances = Annotated[
+    Path | None, typer.Option(help="a CSV of candidate, demand, metres to use instead")
+]
 DistanceColumns = Annotated[
     str, typer.Option(help="the --distances columns: candidate,demand,metres")
 ]
-PopulationColumn = Annotated[str, typer.Option(help="the --demand population column")]
-NameColumn = Annotated[str, typer.Option(help="the --demand name column (for --distances)")]
+PopulationColumn = Annotated[str | None, typer.Option(help="the --demand population column")]
+NameColumn = Annotated[str | None, typer.Option(help="the --demand name column (for --distances)")]
 Objective = Annotated[str, typer.Option(help="mclp (most people in reach) or pmedian")]
 Method = Annotated[str, typer.Option(help=" | ".join(METHODS))]
 TimeLimit = Annotated[float, typer.Option(help="seconds the solver may take")]
 Out = Annotated[
-    Path,
+    Path | None,
     typer.Option(help="where to write sites.csv/.geojson/.png [NEZLAM_SITING_DIR, var/siting]"),
 ]
 
@@ -97,7 +107,7 @@ def site(
     floor_m2_per_person: FloorArea = None,
     candidates: Candidates = None,
     candidates_osm: CandidatesOsm = None,
-    tags: Tags = ",".join(f"{k}={v}" for k, v in OSM_CANDIDATES),
+    tags: Tags = DEFAULT_TAGS,
     existing: Existing = None,
     no_existing: NoExisting = False,
     services: Services = "",
@@ -268,7 +278,7 @@ def _problem(
                 _walks(network, demand, sites.existing, limit, "points open now", snap_m)
             )
     names = sites.candidates.names
-    return build.problem_for(objective, demand.population, matrix, radius, names, existing_m)
+    return build.problem_for(objective, demand.people, matrix, radius, names, existing_m)
 
 
 def _walks(
@@ -293,7 +303,7 @@ def _report(
     from nezlam.siting import output  # numpy, matplotlib: see the docstring
 
     demand, candidates = sites.demand, sites.candidates
-    rows = output.ranked_rows(solution, candidates, demand.population)
+    rows = output.ranked_rows(solution, candidates, demand.people)
     out.mkdir(parents=True, exist_ok=True)
     covering = solution.problem.kind == "mclp"
     title = f"{len(rows)} new points: " + (

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from nezlam.commands.common import console, database, progress, settings
+from nezlam.config import DEFAULT_STREETS_PATH
 
 if TYPE_CHECKING:
     from nezlam.geo.streets import StreetNetwork
@@ -35,7 +36,7 @@ def import_(
     the points in the database the network reaches."""
     from nezlam.geo.streets import read_osm  # numpy, SciPy, pyosmium: see the docstring
 
-    target = output or settings().streets_file
+    target = output or settings().streets_file or DEFAULT_STREETS_PATH
     started = time.perf_counter()
     with progress("reading (bytes)", path.stat().st_size) as moved:
         try:

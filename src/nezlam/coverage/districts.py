@@ -60,12 +60,13 @@ def read_admin_areas(path: str | Path, levels: Sequence[int] = ()) -> list[Admin
     )
     areas = []
     for area in processor:
-        if not area.is_area():
+        if not isinstance(area, osmium.osm.Area):  # what area.is_area() checks
             continue
         name, level = area.tags.get("name"), _level(area.tags.get("admin_level"))
         if not name or level is None or levels and level not in levels:
             continue
-        outers, inners = [], []
+        outers: list[np.ndarray] = []
+        inners: list[np.ndarray] = []
         for outer in area.outer_rings():
             outers.append(np.array([(n.lon, n.lat) for n in outer]))
             inners.extend(

@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import h3  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.artist import Artist  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
@@ -128,7 +129,7 @@ def _draw_streets(axes: plt.Axes, network: StreetNetwork, kx: float) -> None:
     u, v = rows[keep], network.indices[keep]
     x, y = network.lon * kx, network.lat
     segments = np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x[v], y[v]])], axis=1)
-    axes.add_collection(LineCollection(segments, colors="#8a8a8a", linewidths=0.35, zorder=1))
+    axes.add_collection(LineCollection(list(segments), colors="#8a8a8a", linewidths=0.35, zorder=1))
 
 
 def _legend(axes: plt.Axes, coverage: Coverage, colours: list[str], bands: np.ndarray) -> None:
@@ -137,7 +138,7 @@ def _legend(axes: plt.Axes, coverage: Coverage, colours: list[str], bands: np.nd
     names = [f"≤ {thresholds[0]:g} min"]
     names += [f"{a:g}–{b:g} min" for a, b in zip(thresholds, thresholds[1:], strict=False)]
     names += [f"> {thresholds[-1]:g} min", "no open point reachable"]
-    handles = [
+    handles: list[Artist] = [
         Patch(facecolor=colour, edgecolor="none", label=f"{name}: {count:,.0f} people")
         for colour, name, count in zip(colours, names, people, strict=True)
         if count > 0 or name != names[-1]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import math
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -224,7 +224,11 @@ def from_csv(path: str | Path) -> Demand:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             columns = _csv_columns(reader.fieldnames or [], path.name)
-            lat, lon, population, labels, errors = [], [], [], [], []
+            lat: list[float] = []
+            lon: list[float] = []
+            population: list[float] = []
+            labels: list[str] = []
+            errors: list[str] = []
             for number, row in enumerate(reader, start=2):  # row 1 is the header
                 values = _csv_row(row, columns, number, errors)
                 if values is not None:
@@ -243,7 +247,7 @@ def from_csv(path: str | Path) -> Demand:
     return make_demand(lat, lon, population, label=labels, source=path.name)
 
 
-def _csv_columns(fieldnames: list[str], name: str) -> dict[str, str]:
+def _csv_columns(fieldnames: Sequence[str], name: str) -> dict[str, str]:
     by_lower = {field.strip().lower(): field for field in fieldnames}
     columns = {}
     for key, names in (("lon", LON_NAMES), ("lat", LAT_NAMES), ("population", POPULATION_NAMES)):

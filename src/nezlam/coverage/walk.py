@@ -153,7 +153,7 @@ def _geometry(cell: str, lat: float, lon: float) -> dict[str, object]:
 
 def _features(coverage: Coverage, rows: np.ndarray) -> list[dict[str, object]]:
     demand = coverage.demand
-    features = []
+    features: list[dict[str, object]] = []
     for row in rows.tolist():
         minutes = float(coverage.minutes[row])
         properties = {

@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 
 from nezlam.domain import opening_hours
 from nezlam.domain.errors import Invalid
@@ -88,7 +89,7 @@ class Strict(BaseModel):
         return value
 
 
-NAMES_SCHEMA = {
+NAMES_SCHEMA: JsonDict = {
     "required": ["uk"],
     "propertyNames": {"pattern": LANGUAGE_PATTERN.pattern},
     "maxProperties": LANGUAGES_MAX,
@@ -137,9 +138,11 @@ def check_services(value: list[str]) -> list[str]:
 
 class PointFields(Strict):
     """Everything about a point that an editor may set (not its live status). A field left out is
-    left unchanged; the ones a point cannot lack take no null."""
+    left unchanged; the ones a point cannot lack take no null. Those default to None, which is
+    never validated, while their type refuses a null sent: hence the ignores below, which say
+    that the default is not of the field's type."""
 
-    name: dict[str, str] = Field(None, json_schema_extra=NAMES_SCHEMA)  # type: ignore[assignment]
+    name: dict[str, str] = Field(None, json_schema_extra=NAMES_SCHEMA)  # type: ignore[arg-type]
     category: Category = None  # type: ignore[assignment]
     kind: Kind = None  # type: ignore[assignment]
     anchor: bool = Field(None, description="48 h autonomy and beds")  # type: ignore[assignment]
@@ -154,7 +157,7 @@ class PointFields(Strict):
         None, max_length=64, description="IANA, e.g. Europe/Kyiv"
     )
     visibility: Visibility = None  # type: ignore[assignment]
-    services: list[ServiceCode] = Field(None, max_length=100)  # type: ignore[assignment]
+    services: list[ServiceCode] = Field(None, max_length=100)  # type: ignore[arg-type]
     capacity: Annotated[int, NotBoolean] | None = Field(None, ge=0, le=100_000)
     opening_hours: str | None = Field(
         None,

@@ -132,7 +132,8 @@ def objects(
     def processor(source: Any) -> osmium.FileProcessor:
         reader = osmium.FileProcessor(source, entities, thread_pool=pool)
         if store is not None:
-            reader.with_locations(store)
+            # pyosmium takes a LocationTable here too; its annotation says only a name (str).
+            reader.with_locations(store)  # type: ignore[arg-type]
         for item in filters:
             reader.with_filter(item)
         return reader
@@ -165,7 +166,8 @@ def relation_way_members(path: str | Path, *filters: Any) -> dict[int, list[int]
     for item in filters:
         reader.with_filter(item)
     for relation in reader:
-        members[relation.id] = [m.ref for m in relation.members if m.type == "w"]
+        if isinstance(relation, osmium.osm.Relation):  # all it reads (osmium.osm.RELATION)
+            members[relation.id] = [m.ref for m in relation.members if m.type == "w"]
     return members
 
 

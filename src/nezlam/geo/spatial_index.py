@@ -319,6 +319,7 @@ class SpatialIndex:
         """The first `need` of `rows` that pass the live filters, as hits. Opening hours are
         evaluated last, and only as far as needed."""
         shown = snap.shown_codes(rows, stamp, self.stale_after, self.no_response_after)
+        candidates: Iterable[int]
         if filters.shown_mask:
             candidates = np.flatnonzero(_lookup(filters.shown_mask, len(SHOWN_CODES))[shown])
         else:

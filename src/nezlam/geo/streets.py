@@ -23,7 +23,7 @@ point" for every street node at once.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +50,7 @@ ACCESS_DENIED = frozenset({"no", "private"})
 SAMPLE_PIECE_M = 50.0  # snapping samples each segment at the centres of pieces this long at most
 
 
-def is_walkable(tags: dict[str, str]) -> bool:
+def is_walkable(tags: Mapping[str, str]) -> bool:
     """Whether a person may walk along a way with these tags."""
     highway = tags.get("highway")
     foot = tags.get("foot")

@@ -22,6 +22,7 @@ from nezlam.interchange.problems import Problem
 from nezlam.store import point_import
 from nezlam.store import points as store
 from nezlam.store.actor import Actor
+from nezlam.store.tables import Point
 
 IMPORT = Actor("import")
 WRITE_ERRORS = (DomainError, ValidationError, IntegrityError)
@@ -64,7 +65,7 @@ class ChunkWriter:
     def _savepoint(self, writing: bool):  # type: ignore[no-untyped-def]
         return self.session.begin_nested() if writing else nullcontext()
 
-    def _update(self, pending: Pending, existing: store.Point, writing: bool) -> None:
+    def _update(self, pending: Pending, existing: Point, writing: bool) -> None:
         organisation_id = self.organisations.id_of(pending.point.organisation)
         if not point_import.changed_fields(existing, pending.point, organisation_id):
             self.result.unchanged += 1

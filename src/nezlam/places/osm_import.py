@@ -201,7 +201,9 @@ def _nearest_settlements(
     reach = np.array([SETTLEMENT_REACH_M[s.place_type or ""] for s in settlements])
     k = min(8, len(settlements))
     chords, found = tree.query(unit_vectors(lats, lons), k=k)
-    chords, found = chords.reshape(len(lats), k), found.reshape(len(lats), k)
+    # Arrays for many points (the stubs also allow one point's scalars).
+    chords = np.asarray(chords).reshape(len(lats), k)
+    found = np.asarray(found).reshape(len(lats), k)
     depth = chord_to_metres(chords) / reach[found]
     best = depth.argmin(axis=1)
     names = []
@@ -245,7 +247,8 @@ def read_places(path: str | Path, progress: Progress | None = None) -> OsmPlaces
     collector = _Collector(relation_ways)
     # Nodes and relations are filtered in C++; all ways reach Python, as members of multipolygon
     # addresses are often untagged.
-    key_filter = osmium.filter.KeyFilter(*KEYS).enable_for(osmium.osm.NODE | osmium.osm.RELATION)
+    key_filter = osmium.filter.KeyFilter(*KEYS)
+    key_filter.enable_for(osmium.osm.NODE | osmium.osm.RELATION)
     on_bytes = (lambda done, total: progress("read", done, total)) if progress else None
     for obj in osm.objects(path, filters=[key_filter], progress=on_bytes):
         collector.take(obj)

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from nezlam.places.records import PlaceRecord
+from nezlam.store.db import rows_matched
 from nezlam.store.tables import Place, utcnow
 
 BATCH = 5000
@@ -76,8 +77,8 @@ def replace_source(
 ) -> tuple[int, int]:
     """Replaces every row of `source` by `records` (call inside one write transaction, so that
     searches see the old rows or the new ones, never both). Returns (removed, added)."""
-    removed = session.execute(delete(Place).where(Place.source == source)).rowcount
-    return int(removed or 0), add_places(session, source, records, progress)
+    removed = rows_matched(session.execute(delete(Place).where(Place.source == source)))
+    return removed, add_places(session, source, records, progress)
 
 
 def sources(session: Session) -> list[tuple[str, int]]:

@@ -19,10 +19,11 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 import highspy
 import numpy as np
-from scipy.sparse import bmat, coo_matrix, csr_matrix, identity
+from scipy.sparse import bmat, coo_matrix, csr_matrix, identity, spmatrix
 
 from nezlam.siting.problem import CoveringProblem, MedianProblem, Problem
 
@@ -73,7 +74,12 @@ def _mclp_model(problem: CoveringProblem, p: int) -> tuple[csr_matrix, np.ndarra
     reach = reach[useful]
     m, n = problem.candidates, reach.shape[0]
     # Rows: y_i − Σ x_j ≤ 0 for each useful demand i; Σ x_j ≤ p last.
-    matrix = bmat([[-reach, identity(n, format="csr")], [np.ones((1, m)), None]], format="csr")
+    blocks: list[list[spmatrix | None]] = [
+        [-reach, identity(n, format="csr")],
+        [csr_matrix(np.ones((1, m))), None],
+    ]
+    # bmat(format="csr") makes a csr_matrix; scipy-stubs type it as any spmatrix.
+    matrix = cast(csr_matrix, bmat(blocks, format="csr"))
     cost = np.concatenate([np.zeros(m), problem.population[useful]])
     return matrix, cost, m
 
@@ -84,7 +90,7 @@ def _mclp_rows(problem: CoveringProblem) -> np.ndarray:
 
 
 def _pmedian_pairs(problem: MedianProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    saving = problem.existing[:, None] - problem.distance
+    saving = problem.today[:, None] - problem.distance
     saving[problem.population == 0] = 0.0
     demand, site = np.nonzero(saving > 0)
     return demand, site, saving[demand, site] * problem.population[demand]
@@ -104,7 +110,7 @@ def _pmedian_model(problem: MedianProblem, p: int) -> tuple[csr_matrix, np.ndarr
         shape=(k, m + k),
     )  # fmt: skip
     total = coo_matrix((np.ones(m), (np.zeros(m, int), np.arange(m))), shape=(1, m + k))
-    matrix = bmat([[assign], [link], [total]], format="csr")
+    matrix = cast(csr_matrix, bmat([[assign], [link], [total]], format="csr"))  # as in _mclp_model
     return matrix, np.concatenate([np.zeros(m), value]), m
 
 

@@ -30,7 +30,8 @@ TOLERANCE = 1e-9  # relative: a swap must improve by more than this to count
 
 def greedy_plain(problem: Problem, p: int) -> list[int]:
     """Plain greedy: every round evaluates every candidate (the reference for `greedy_lazy`)."""
-    state, chosen = problem.state(), []
+    state = problem.state()
+    chosen: list[int] = []
     for _ in range(min(p, problem.candidates)):
         gains = problem.gains(state)
         gains[chosen] = -np.inf

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 
@@ -48,6 +48,13 @@ class Places:
 
     def __len__(self) -> int:
         return len(self.lat)
+
+    @property
+    def people(self) -> np.ndarray:
+        """The population of places that are people (demand): read with one, so never None."""
+        if self.population is None:
+            raise InputError("these places have no population")
+        return self.population
 
 
 def read_places(
@@ -187,6 +194,18 @@ def _open(path: Path):  # noqa: ANN202 - a text file handle
         raise InputError(f"{path}: {exc.strerror}") from exc
 
 
+@overload
+def _column(
+    path: Path,
+    header: Sequence[str],
+    names: Sequence[str],
+    what: str,
+    required: Literal[True] = ...,
+) -> str: ...
+@overload
+def _column(
+    path: Path, header: Sequence[str], names: Sequence[str], what: str, required: bool
+) -> str | None: ...
 def _column(
     path: Path, header: Sequence[str], names: Sequence[str], what: str, required: bool = True
 ) -> str | None:

@@ -96,7 +96,9 @@ def draw_map(
             [np.column_stack([network.lon[a], network.lat[a]]),
              np.column_stack([network.lon[b], network.lat[b]])], axis=1,
         )  # fmt: skip
-        axes.add_collection(LineCollection(segments, colors="#cccccc", linewidths=0.4, zorder=1))
+        axes.add_collection(
+            LineCollection(list(segments), colors="#cccccc", linewidths=0.4, zorder=1)
+        )
     people = demand.population if demand.population is not None else np.ones(len(demand))
     size = 4 + 120 * people / max(float(people.max()), 1.0)
     axes.scatter(demand.lon, demand.lat, s=size, c=_demand_colours(solution), alpha=0.6,

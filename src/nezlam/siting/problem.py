@@ -84,7 +84,9 @@ class CoveringProblem:
         count = np.asarray(chosen.sum(axis=0)).ravel()
         free = np.where(self.covered | (count > 0), 0.0, self.population)
         alone = np.where(~self.covered & (count == 1), self.population, 0.0)
-        only = chosen.multiply(alone[None, :]).tocsr()  # what each chosen site alone covers
+        # What each chosen site alone covers. A sparse matrix times a dense row is sparse
+        # (coo); scipy-stubs types multiply by an array as returning an ndarray.
+        only = chosen.multiply(alone[None, :]).tocsr()  # type: ignore[attr-defined]
         loss = np.asarray(only.sum(axis=1)).ravel()
         deltas = (self.covers @ free)[:, None] + (self.covers @ only.T).toarray() - loss[None, :]
         deltas[list(sites)] = -np.inf
@@ -129,9 +131,16 @@ class MedianProblem:
         return self.distance.shape[1]
 
     @property
+    def today(self) -> np.ndarray:
+        """`existing` as __post_init__ sets it: each person's metres today, never None."""
+        if self.existing is None:
+            raise AssertionError("MedianProblem.__post_init__ sets existing")
+        return self.existing
+
+    @property
     def offset(self) -> float:
         """Total person-metres today (before any new site)."""
-        return float(self.population @ self.existing)
+        return float(self.population @ self.today)
 
     sense = -1.0
 
@@ -139,11 +148,11 @@ class MedianProblem:
 
     def state(self, sites: Sequence[int] = ()) -> np.ndarray:
         if len(sites) == 0:
-            return self.existing.copy()
-        return np.minimum(self.existing, self.distance[:, list(sites)].min(axis=1))
+            return self.today.copy()
+        return np.minimum(self.today, self.distance[:, list(sites)].min(axis=1))
 
     def value(self, state: np.ndarray) -> float:
-        return float(self.population @ (self.existing - state))
+        return float(self.population @ (self.today - state))
 
     def gains(self, state: np.ndarray) -> np.ndarray:
         saved = np.maximum(state[:, None] - self.distance, 0.0)

@@ -181,10 +181,15 @@ def organisation_scopes(
         Application.organisation_id.in_(wanted), Application.status == "pending"
     )
     for org_id, region in [*session.execute(points.distinct()), *session.execute(pending)]:
-        found[int(org_id)].add(region)
+        if org_id is not None:  # never: IN matches no null
+            found[org_id].add(region)
     members = select(User.organisation_id).where(User.organisation_id.in_(wanted))
     operators = select(RoleGrant.organisation_id).where(RoleGrant.organisation_id.in_(wanted))
-    peopled = {int(org_id) for org_id in session.execute(members.union(operators)).scalars()}
+    peopled = {
+        int(org_id)
+        for org_id in session.execute(members.union(operators)).scalars()
+        if org_id is not None  # never: IN matches no null
+    }
     return {
         org_id: OrganisationScope(org_id, frozenset(regions), org_id in peopled)
         for org_id, regions in found.items()

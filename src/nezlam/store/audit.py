@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from nezlam.store.tables import AuditEntry, utcnow
+from nezlam.store.tables import AuditEntry, table_of, utcnow
 
 
 def plain(value: Any) -> Any:
@@ -23,7 +23,7 @@ def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: plain(getattr(row, name)) for name in fields}
 
 
-INSERT_ENTRY = insert(AuditEntry.__table__)
+INSERT_ENTRY = insert(table_of(AuditEntry))
 
 
 def record(

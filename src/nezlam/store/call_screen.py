@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -23,7 +22,7 @@ class ClaimView:
     organisation_phone: str | None = None
 
 
-def _claims_query(regions: list[str]) -> Select[Any]:
+def _claims_query(regions: list[str]) -> Select[CallClaim, Point, str, str, str | None]:
     return (
         select(CallClaim, Point, User.username, Organisation.name, Organisation.phone)
         .join(Point, Point.id == CallClaim.point_id)

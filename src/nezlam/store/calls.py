@@ -23,12 +23,14 @@ from nezlam.domain.points import ReportCreate
 from nezlam.domain.vocabulary import CallOutcome, Status, Visibility
 from nezlam.store import audit
 from nezlam.store.actor import Actor
+from nezlam.store.db import rows_matched
 from nezlam.store.points import get_point
 from nezlam.store.reports import add_report
 from nezlam.store.tables import (
     CallClaim,
     Point,
     User,
+    table_of,
 )
 
 
@@ -324,15 +326,18 @@ def _finish(
 ) -> None:
     """Finish the claim if it is still live: a conditional UPDATE and its row count, so a late
     or repeated answer is refused the same way on both databases."""
-    done = session.execute(
-        update(CallClaim.__table__)
-        .where(
-            CallClaim.__table__.c.id == claim.id,
-            CallClaim.__table__.c.finished_at.is_(None),
-            CallClaim.__table__.c.expires_at > now,
+    claims = table_of(CallClaim)
+    done = rows_matched(
+        session.execute(
+            update(claims)
+            .where(
+                claims.c.id == claim.id,
+                claims.c.finished_at.is_(None),
+                claims.c.expires_at > now,
+            )
+            .values(finished_at=now, outcome=str(kind), note=note)
         )
-        .values(finished_at=now, outcome=str(kind), note=note)
-    ).rowcount
+    )
     session.refresh(claim)  # as it is now, whoever got there first
     if done != 1:
         if claim.finished_at is not None:

@@ -136,13 +136,22 @@ def current_rows(
     columns = [getattr(Point, name) for name in ROW_COLUMNS]
     query = select(*columns).where(Point.region.in_(list(regions)))
     # Core rows, built positionally: at 13,000 points the ORM's per-row work was most of it.
+    # (One tuple of the row's ROW_COLUMNS and its shown status: a row of columns chosen at run
+    # time has no length the type checker knows, to put an argument after.)
     return [
         PointRow(
-            *row,
-            shown_status(
-                row.status, row.updated_at, row.verified_at, now, stale_after, no_response_after
-            ),
-        )
+            *(
+                *row,
+                shown_status(
+                    row.status,
+                    row.updated_at,
+                    row.verified_at,
+                    now,
+                    stale_after,
+                    no_response_after,
+                ),
+            )
+        )  # fmt: skip
         for row in session.connection().execute(query)
     ]
 

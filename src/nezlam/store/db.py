@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from nezlam.store.tables import ChangeCounter
+from nezlam.store.tables import ChangeCounter, table_of
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -111,12 +111,21 @@ def next_change_seq(session: Session) -> int:
 
 
 # Built once: every write runs it, and building a statement costs more than running it here.
+COUNTER = table_of(ChangeCounter)
 BUMP_COUNTER = (
-    update(ChangeCounter.__table__)
-    .where(ChangeCounter.__table__.c.id == 1)
-    .values(value=ChangeCounter.__table__.c.value + 1)
-    .returning(ChangeCounter.__table__.c.value)
+    update(COUNTER)
+    .where(COUNTER.c.id == 1)
+    .values(value=COUNTER.c.value + 1)
+    .returning(COUNTER.c.value)
 )
+
+
+def rows_matched(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an insert, update or delete matched. Session.execute is typed as returning
+    a Result; for those statements it is a CursorResult, which has the count."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("rows_matched counts the rows of an insert, update or delete")
+    return result.rowcount
 
 
 def current_change_seq(session: Session) -> int:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import ColumnElement, case, or_, select
 from sqlalchemy.orm import Session
 
 from nezlam.domain import permissions
@@ -176,7 +177,7 @@ def _audit(
     entity: str,
     row: Need | Pledge,
     action: str,
-    before: dict | None,
+    before: dict[str, Any] | None,
     now: datetime,
 ) -> None:
     fields = NEED_FIELDS if entity == "need" else PLEDGE_FIELDS
@@ -376,7 +377,7 @@ def _with_pledges(session: Session, summaries: list[NeedSummary]) -> list[NeedSu
     return summaries
 
 
-def _open_needs(session: Session, *conditions: object) -> list[tuple[Need, Point]]:
+def _open_needs(session: Session, *conditions: ColumnElement[bool]) -> list[tuple[Need, Point]]:
     """Open needs with their points: the most urgent first, then the longest waiting."""
     urgency = case({str(k): v for k, v in URGENCY_ORDER.items()}, value=Need.urgency, else_=9)
     query = (
@@ -399,9 +400,9 @@ def needs_of_point(session: Session, point_id: str, principal: Principal) -> lis
 def board(session: Session, viewer: Viewer) -> list[NeedSummary]:
     """Every open need the viewer may see, most urgent first, then the oldest."""
     principal = viewer.principal
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if not principal.is_admin:
-        allowed = []
+        allowed: list[ColumnElement[bool]] = []
         if principal.regions:
             allowed.append(Point.region.in_(sorted(principal.regions)))
         if viewer.is_member:

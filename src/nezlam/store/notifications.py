@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Forbidden, NotFound
@@ -25,11 +25,12 @@ from nezlam.domain.permissions import Principal
 from nezlam.domain.vocabulary import NotificationKind
 from nezlam.store import audit
 from nezlam.store.actor import Actor
-from nezlam.store.tables import Notification, Point, Webhook, WebhookDelivery, utcnow
+from nezlam.store.db import rows_matched
+from nezlam.store.tables import Notification, Point, Webhook, WebhookDelivery, table_of, utcnow
 
-NOTIFICATIONS = Notification.__table__
-WEBHOOKS = Webhook.__table__
-DELIVERIES = WebhookDelivery.__table__
+NOTIFICATIONS = table_of(Notification)
+WEBHOOKS = table_of(Webhook)
+DELIVERIES = table_of(WebhookDelivery)
 
 
 @dataclass
@@ -85,9 +86,9 @@ def notify(
     return ids
 
 
-def _waiting(regions: Iterable[str] | None, kind: str | None = None) -> Any:
+def _waiting(regions: Iterable[str] | None, kind: str | None = None) -> ColumnElement[bool]:
     """Unacknowledged, in `regions` (None: every region, for an admin), of `kind` if given."""
-    condition = Notification.acknowledged_at.is_(None)
+    condition: ColumnElement[bool] = Notification.acknowledged_at.is_(None)
     if regions is not None:
         condition = and_(condition, Notification.region.in_(list(regions)))
     if kind is not None:
@@ -371,4 +372,4 @@ def settle(
             "last_error": last_error[:300] if last_error else None,
         },
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rows_matched(result))

@@ -40,6 +40,7 @@ from nezlam.domain.vocabulary import Category, OrganisationKind, Role, Visibilit
 from nezlam.store import accounts, audit
 from nezlam.store import points as point_store
 from nezlam.store.actor import DEMO, Actor
+from nezlam.store.db import rows_matched
 from nezlam.store.tables import Application, Organisation, Point, RoleGrant, User
 
 MAX_POINTS = 3
@@ -270,7 +271,7 @@ def decide(
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if rows_matched(claimed) != 1:
         raise Conflict("this application has already been decided", field="application")
     session.refresh(application)
     actor = Actor.of(principal)

@@ -23,7 +23,7 @@ from nezlam.store import audit
 from nezlam.store.actor import Actor
 from nezlam.store.db import next_change_seq
 from nezlam.store.points import DETAIL_FIELDS, REQUIRED_FIELDS
-from nezlam.store.tables import Organisation, Point, PointPosition, utcnow
+from nezlam.store.tables import Organisation, Point, PointPosition, table_of, utcnow
 
 # What create_point gives a point its input leaves out.
 DEFAULTS: dict[str, Any] = {
@@ -31,9 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "services": [], "external_id": None, "phone": None, "address": None, "capacity": None,
     "opening_hours": None, "notes": None, "organisation_id": None,
 }  # fmt: skip
-INSERT_POINT = insert(Point.__table__)
+INSERT_POINT = insert(table_of(Point))
 ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # new_point_id's, 32 characters
-INSERT_POSITION = insert(PointPosition.__table__)
+INSERT_POSITION = insert(table_of(PointPosition))
 
 
 def new_point_id() -> str:

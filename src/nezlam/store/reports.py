@@ -21,10 +21,10 @@ from nezlam.store import audit, notifications
 from nezlam.store.actor import Actor
 from nezlam.store.db import next_change_seq
 from nezlam.store.points import STATE_FIELDS
-from nezlam.store.tables import Point, StatusReport, utcnow
+from nezlam.store.tables import Point, StatusReport, table_of, utcnow
 
-POINTS = Point.__table__
-REPORTS = StatusReport.__table__
+POINTS = table_of(Point)
+REPORTS = table_of(StatusReport)
 
 
 def request_fingerprint(report: ReportCreate) -> str:

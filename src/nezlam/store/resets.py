@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from nezlam.domain.errors import Invalid, NotFound
 from nezlam.store import accounts, audit
 from nezlam.store.actor import Actor
+from nezlam.store.db import rows_matched
 from nezlam.store.tables import LoginSession, PasswordReset, User
 
 LIFETIME = timedelta(hours=24)
@@ -102,7 +103,7 @@ def use(session: Session, token: str, password: str, now: datetime) -> User:
         )
         .values(used_at=now)
     )
-    if spent.rowcount != 1:
+    if rows_matched(spent) != 1:
         raise LinkRefused("used")
     accounts.set_password(session, user, password, Actor(f"reset:{user.username}", user.id))
     end_sessions(session, user, now)
@@ -116,4 +117,4 @@ def end_sessions(session: Session, user: User, now: datetime) -> int:
         .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
         .values(ended_at=now)
     )
-    return int(ended.rowcount or 0)
+    return rows_matched(ended)

@@ -139,6 +139,9 @@ def withdraw_signal(
 def _lower_flag(
     session: Session, point: Point, window: timedelta, threshold: int, now: datetime
 ) -> None:
+    flagged_at = point.flagged_at
+    if flagged_at is None:  # never: the caller lowers a flag that is up
+        return
     since = max(now - window, point.verified_at or now - window)
     negatives = session.execute(
         select(func.count())
@@ -159,7 +162,7 @@ def _lower_flag(
         entity="point",
         entity_id=point.id,
         action="unflag",
-        before={"flagged_at": point.flagged_at.isoformat()},
+        before={"flagged_at": flagged_at.isoformat()},
         after={
             "flagged_at": None,
             "signals": int(negatives),

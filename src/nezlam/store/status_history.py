@@ -19,7 +19,7 @@ from sqlalchemy import Float, cast, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from nezlam.domain.vocabulary import Status
-from nezlam.store.tables import Point, StatusReport
+from nezlam.store.tables import Point, StatusReport, table_of
 
 Spans = list[tuple[float, float]]
 NO_RESPONSE_AFTER = timedelta(hours=24)  # the settings' default, for callers that give none
@@ -100,7 +100,7 @@ def epoch(column: Any) -> Any:
     return cast(func.extract("epoch", column), Float)
 
 
-REPORTS = StatusReport.__table__
+REPORTS = table_of(StatusReport)
 EVENT_COLUMNS = (
     REPORTS.c.point_id,
     epoch(REPORTS.c.received_at).label("at"),

@@ -61,7 +61,7 @@ def checked_encoding(encoding: str) -> str:
 
 
 @contextmanager
-def open_text(source: bytes | Path, encoding: str | None) -> Iterator[IO[str]]:
+def open_text(source: bytes | Path, encoding: str | None) -> Iterator[io.TextIOWrapper]:
     """The file as text, in the given encoding or the detected one."""
     encoding = checked_encoding(encoding) if encoding else detect_encoding(source)
     # cp1251 is the last resort: every byte but 0x98 decodes, so replace rather than fail.

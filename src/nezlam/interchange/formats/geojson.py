@@ -25,6 +25,7 @@ from nezlam.interchange.record import Record
 
 
 def records_of(document: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    features: object
     if isinstance(document, dict) and document.get("type") == "Feature":
         features = [document]
     elif isinstance(document, dict) and document.get("type") == "FeatureCollection":

@@ -8,18 +8,18 @@ hashtag row.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from nezlam.interchange.formats.csv import spreadsheet_chunks
-from nezlam.interchange.formats.interface import Table, Writer
+from nezlam.interchange.formats.interface import Cell, Table, Writer
 
 
 def write_chunks(table: Table) -> Iterator[bytes]:
     missing = [column.name for column in table.columns if not column.hxl]
     if missing:
         raise ValueError(f"no HXL hashtag for column(s) {', '.join(missing)}")
-    tags = [column.hxl for column in table.columns]
-    rows = itertools.chain([table.header(), tags], table.rows())
+    top: list[Sequence[Cell]] = [table.header(), [column.hxl for column in table.columns]]
+    rows = itertools.chain(top, table.rows())
     return spreadsheet_chunks(rows, table.byte_order_mark)
 
 

@@ -74,7 +74,7 @@ def _kml_stream(source: bytes | Path) -> Iterator[IO[bytes]]:
     try:
         raw: IO[bytes] = source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
     except OSError as exc:
-        raise Invalid(f"cannot read {source}: {exc.strerror}", field="file") from exc
+        raise Invalid(f"cannot read {source!s}: {exc.strerror}", field="file") from exc
     with raw:
         zipped = raw.read(4) == b"PK\x03\x04"
         raw.seek(0)

@@ -1,6 +1,7 @@
 """Alembic environment: run programmatically by nezlam.store.db.upgrade (no alembic.ini)."""
 
 from alembic import context
+from sqlalchemy import Connection
 
 from nezlam.store.db import make_engine
 from nezlam.store.tables import Base
@@ -14,13 +15,16 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("nezlam.store.db.upgrade gives either a connection or sqlalchemy.url")
+    engine = make_engine(url)
     with engine.begin() as conn:
         _run(conn)
     engine.dispose()
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
