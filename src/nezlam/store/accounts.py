@@ -63,8 +63,7 @@ def create_organisation(session: Session, data: OrganisationCreate, actor: Actor
     session.flush()
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="organisation",
         entity_id=org.id,
         action="create",
@@ -97,8 +96,7 @@ def create_user(session: Session, data: UserCreate, actor: Actor) -> User:
     session.flush()
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="user",
         entity_id=user.id,
         action="create",
@@ -122,8 +120,7 @@ def update_user(session: Session, user: User, data: UserUpdate, actor: Actor) ->
     if after != before:
         audit.record(
             session,
-            actor=actor.label,
-            actor_user_id=actor.user_id,
+            actor=actor,
             entity="user",
             entity_id=user.id,
             action="update",
@@ -148,8 +145,7 @@ def update_organisation(
         setattr(org, name, str(value) if name == "kind" else value)
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="organisation",
         entity_id=org.id,
         action="update",
@@ -257,8 +253,7 @@ def set_password(session: Session, user: User, password: str, actor: Actor) -> N
     user.password_hash = _hasher.hash(password)
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="user",
         entity_id=user.id,
         action="set_password",
@@ -294,8 +289,7 @@ def grant_role(session: Session, user: User, data: RoleGrantCreate, actor: Actor
     session.flush()
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="role",
         entity_id=grant.id,
         action="grant",
@@ -323,8 +317,7 @@ def revoke_role(session: Session, grant_id: int, actor: Actor) -> None:
     session.delete(grant)
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="role",
         entity_id=grant_id,
         action="revoke",
@@ -373,8 +366,7 @@ def create_token(session: Session, user: User, name: str, actor: Actor) -> tuple
     session.flush()
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="token",
         entity_id=row.id,
         action="create",
@@ -394,8 +386,7 @@ def revoke_token(
         row.revoked_at = now or utcnow()
         audit.record(
             session,
-            actor=actor.label,
-            actor_user_id=actor.user_id,
+            actor=actor,
             entity="token",
             entity_id=row.id,
             action="revoke",

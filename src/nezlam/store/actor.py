@@ -20,3 +20,4 @@ class Actor:
 
 CLI = Actor("cli")
 DEMO = Actor("demo")
+VISITORS = Actor("visitors")  # anonymous visitor signals, counted together

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from nezlam.store.actor import Actor
 from nezlam.store.tables import AuditEntry, table_of, utcnow
 
 
@@ -29,8 +30,7 @@ INSERT_ENTRY = insert(table_of(AuditEntry))
 def record(
     session: Session,
     *,
-    actor: str,
-    actor_user_id: int | None,
+    actor: Actor,
     entity: str,
     entity_id: str | int,
     action: str,
@@ -47,8 +47,8 @@ def record(
         INSERT_ENTRY,
         {
             "at": at or utcnow(),
-            "actor": actor,
-            "actor_user_id": actor_user_id,
+            "actor": actor.label,
+            "actor_user_id": actor.user_id,
             "entity": entity,
             "entity_id": str(entity_id),
             "action": action,

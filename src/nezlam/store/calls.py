@@ -257,8 +257,7 @@ def _audit(
     actor = Actor.of(principal)
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="point",
         entity_id=point_id,
         action=action,

@@ -114,8 +114,7 @@ def inspect(
     session.flush()
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="inspection",
         entity_id=inspection.id,
         action="create",
@@ -170,8 +169,7 @@ def set_faults(
     point.change_seq = next_change_seq(session)
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="point",
         entity_id=point.id,
         action="faults",
@@ -227,8 +225,7 @@ def _mark_done(session: Session, task: FollowUpTask, principal: Principal, now: 
     task.status, task.done_at, task.done_by = "done", now, principal.user_id
     audit.record(
         session,
-        actor=principal.label,
-        actor_user_id=principal.user_id,
+        actor=Actor.of(principal),
         entity="task",
         entity_id=task.id,
         action="done",
@@ -269,8 +266,7 @@ def plan_task(
     task.priority, task.due_at, task.assignee_user_id = plan.priority, plan.due_at, assignee_id
     audit.record(
         session,
-        actor=principal.label,
-        actor_user_id=principal.user_id,
+        actor=Actor.of(principal),
         entity="task",
         entity_id=task.id,
         action="plan",

@@ -183,8 +183,7 @@ def _audit(
     fields = NEED_FIELDS if entity == "need" else PLEDGE_FIELDS
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity=entity,
         entity_id=row.id,
         action=action,

@@ -211,8 +211,7 @@ def acknowledge(
         actor = Actor.of(principal)
         audit.record(
             session,
-            actor=actor.label,
-            actor_user_id=actor.user_id,
+            actor=actor,
             entity="notification",
             entity_id=row.id,
             action="acknowledge",
@@ -237,8 +236,7 @@ def add_webhook(session: Session, data: WebhookCreate, actor: Actor) -> Webhook:
     session.flush()
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="webhook",
         entity_id=row.id,
         action="create",
@@ -257,8 +255,7 @@ def disable_webhook(session: Session, webhook_id: int, actor: Actor) -> Webhook:
         row.active = False
         audit.record(
             session,
-            actor=actor.label,
-            actor_user_id=actor.user_id,
+            actor=actor,
             entity="webhook",
             entity_id=row.id,
             action="disable",

@@ -221,8 +221,7 @@ def record(
 ) -> None:
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="application",
         entity_id=application.id,
         action=action,

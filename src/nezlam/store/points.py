@@ -130,8 +130,7 @@ def create_point(
     session.flush()
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="point",
         entity_id=point.id,
         action="create",
@@ -181,8 +180,7 @@ def update_point(
     point.edited_at = now
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="point",
         entity_id=point.id,
         action="update",

@@ -149,8 +149,7 @@ def add_report(
     _forget_loaded_point(session, point_id)
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="point",
         entity_id=point_id,
         action="verify" if report.verify else "report",

@@ -60,8 +60,7 @@ def issue(session: Session, user: User, actor: Actor, now: datetime) -> str:
     )
     audit.record(
         session,
-        actor=actor.label,
-        actor_user_id=actor.user_id,
+        actor=actor,
         entity="user",
         entity_id=user.id,
         action="issue_reset",

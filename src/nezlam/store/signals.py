@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from nezlam.domain.vocabulary import NEGATIVE_SIGNALS, SignalKind
 from nezlam.store import audit
+from nezlam.store.actor import VISITORS
 from nezlam.store.db import next_change_seq
 from nezlam.store.points import get_point
 from nezlam.store.tables import Point, VisitorSignal, utcnow
@@ -67,8 +68,7 @@ def add_signal(
         point.flagged_at = now
         audit.record(
             session,
-            actor="visitors",
-            actor_user_id=None,
+            actor=VISITORS,
             entity="point",
             entity_id=point_id,
             action="flag",
@@ -157,8 +157,7 @@ def _lower_flag(
         return
     audit.record(
         session,
-        actor="visitors",
-        actor_user_id=None,
+        actor=VISITORS,
         entity="point",
         entity_id=point.id,
         action="unflag",
