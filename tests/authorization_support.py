@@ -18,6 +18,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from nezlam.domain.notifications import NotificationRules
 from nezlam.domain.permissions import Principal
 from nezlam.domain.points import OrganisationCreate, RoleGrantCreate, UserCreate
 from nezlam.domain.vocabulary import INSPECTION_ITEMS, NotificationKind
@@ -50,6 +51,7 @@ ROLES = (
 )
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PASSWORD = "the matrix passphrase"
+RULES = NotificationRules()  # what the notifications made here are judged by
 FORM_TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 # Where a form sends someone it refuses: to sign in, or back with what happened.
 REFUSED_REDIRECT = re.compile(r"^/login\?next=|[?&](done|signal)=(refused|invalid|busy)\b")
@@ -240,7 +242,7 @@ def fresh_pledge(world: World) -> int:
 def fresh_notification(world: World) -> int:
     with world.db.write() as session:
         point = points.get_point(session, "point-a")
-        return notifications.notify(session, point, [NotificationKind.FULL], world.now())[0]
+        return notifications.notify(session, point, [NotificationKind.FULL], world.now(), RULES)[0]
 
 
 def acknowledge_all(world: World, role: str) -> Attempt:
@@ -250,7 +252,9 @@ def acknowledge_all(world: World, role: str) -> Attempt:
         newest = 0
         for point_id in ("point-a", "point-b"):
             point = points.get_point(session, point_id)
-            newest = notifications.notify(session, point, [NotificationKind.FULL], world.now())[0]
+            newest = notifications.notify(
+                session, point, [NotificationKind.FULL], world.now(), RULES
+            )[0]
     return form("/coordinate/notifications/acknowledge", up_to=str(newest))
 
 

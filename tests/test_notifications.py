@@ -7,7 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from nezlam.domain.errors import Forbidden
-from nezlam.domain.notifications import WebhookCreate, turned_into
+from nezlam.domain.notifications import (
+    DEFAULT_LOW_FUEL_LITRES,
+    NotificationRules,
+    WebhookCreate,
+    turned_into,
+)
 from nezlam.domain.points import ReportCreate
 from nezlam.domain.vocabulary import NotificationKind as Kind
 from nezlam.report_writer import ReportWriter
@@ -145,7 +150,7 @@ def test_one_report_can_turn_several_things_at_once(db, network, clock):
         low = session.execute(
             sa.select(Notification.details).where(Notification.kind == "low_fuel")
         ).scalar_one()
-    assert low["fuel_litres"] == 4 and low["low_fuel_litres"] == store.RULES.low_fuel_litres
+    assert low["fuel_litres"] == 4 and low["low_fuel_litres"] == DEFAULT_LOW_FUEL_LITRES
 
 
 def test_webhooks_get_only_their_regions_and_kinds(db, network, clock):
@@ -226,6 +231,24 @@ def test_a_batch_retried_report_by_report_notifies_once(db, network, clock):
     }
     with db.read() as session:
         assert session.execute(sa.select(sa.func.count()).select_from(StatusReport)).scalar() == 3
+
+
+def test_the_threshold_is_the_databases_not_the_processes(db_url, db, network, clock):
+    """The rules travel with the Database a write comes from: two databases of one process,
+    with different thresholds, each notify by their own, and configure() is not involved."""
+    from nezlam.store.db import Database
+
+    strict = Database(db_url, notification_rules=NotificationRules(low_fuel_litres=100))
+    try:
+        send(db, network.point_a, clock, fuel_litres=80)  # the defaults: 20 litres
+        assert notifications(db) == []
+        send(strict, network.point_b, clock, fuel_litres=80)
+    finally:
+        strict.dispose()
+    assert [kind for _point, kind, _region in notifications(db)] == ["low_fuel"]
+    with db.read() as session:
+        details = session.execute(sa.select(Notification.details)).scalar_one()
+    assert details["low_fuel_litres"] == 100
 
 
 def test_the_threshold_comes_from_the_settings(db, network, clock, settings):

@@ -17,8 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from nezlam.config import ConfigError, Settings
 from nezlam.domain.errors import DomainError
+from nezlam.domain.notifications import NotificationRules
 from nezlam.store import db as store_db
-from nezlam.store import notifications
 
 # Standard error, so that a command's own output (an export, a token) can be piped.
 console = Console(stderr=True)
@@ -37,8 +37,8 @@ def database() -> store_db.Database:
     """The configured database, refusing one that is not migrated to this version's schema.
     Reports written from here (imports, the demo) notify by the configured fuel threshold."""
     configured = settings()
-    notifications.configure(configured.low_fuel_litres)
-    db = store_db.Database(configured.database_url)
+    rules = NotificationRules(configured.low_fuel_litres)
+    db = store_db.Database(configured.database_url, notification_rules=rules)
     try:
         current, head = store_db.schema_revision(db.engine)
     except Exception as exc:  # unreachable server, bad credentials, unreadable file

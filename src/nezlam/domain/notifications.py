@@ -10,6 +10,7 @@ nothing happened (most reports).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +20,14 @@ from nezlam.domain.points import Strict
 from nezlam.domain.vocabulary import NotificationKind, Power, Status
 
 DEFAULT_LOW_FUEL_LITRES = 20.0
+
+
+@dataclass(frozen=True)
+class NotificationRules:
+    """What turns a report into a notification beyond the status itself: less generator fuel
+    than `low_fuel_litres` (Settings.low_fuel_litres, NEZLAM_LOW_FUEL_LITRES)."""
+
+    low_fuel_litres: float = DEFAULT_LOW_FUEL_LITRES
 
 
 def is_low_fuel(litres: float | None, threshold: float) -> bool:

@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from nezlam.domain.notifications import NotificationRules
 from nezlam.store.tables import ChangeCounter, table_of
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+NOTIFICATION_RULES = "notification_rules"  # the key in a write session's info
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -56,9 +58,15 @@ class Database:
     roles) and every write uses the primary, so a revoked token stops at once."""
 
     def __init__(
-        self, url: str, engine: Engine | None = None, replica_url: str | None = None
+        self,
+        url: str,
+        engine: Engine | None = None,
+        replica_url: str | None = None,
+        notification_rules: NotificationRules | None = None,
     ) -> None:
         self.url = url
+        # What this database's report writes notify by (from Settings; None: the defaults).
+        self.notification_rules = notification_rules
         self.engine = engine or make_engine(url)
         self.replica_engine = make_engine(replica_url) if replica_url else self.engine
         self.is_sqlite = self.engine.dialect.name == "sqlite"
@@ -86,6 +94,8 @@ class Database:
     def write(self) -> Iterator[Session]:
         """One transaction; commits on success, rolls back on any exception."""
         with self._write() as session, session.begin():
+            if self.notification_rules is not None:
+                session.info[NOTIFICATION_RULES] = self.notification_rules
             yield session
             # (session.info, which holds the transaction's change number, dies with the session)
 

@@ -20,12 +20,12 @@ from sqlalchemy import ColumnElement, Row, and_, bindparam, func, insert, or_, s
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Forbidden, NotFound
-from nezlam.domain.notifications import DEFAULT_LOW_FUEL_LITRES, WebhookCreate
+from nezlam.domain.notifications import NotificationRules, WebhookCreate
 from nezlam.domain.permissions import Principal
 from nezlam.domain.vocabulary import NotificationKind
 from nezlam.store import audit
 from nezlam.store.actor import Actor
-from nezlam.store.db import rows_matched
+from nezlam.store.db import NOTIFICATION_RULES, rows_matched
 from nezlam.store.tables import Notification, Point, Webhook, WebhookDelivery, table_of, utcnow
 
 NOTIFICATIONS = table_of(Notification)
@@ -33,19 +33,22 @@ WEBHOOKS = table_of(Webhook)
 DELIVERIES = table_of(WebhookDelivery)
 
 
-@dataclass
-class Rules:
-    """The process's notification settings. `add_report` runs inside the report writer, which
-    knows no settings; the app sets these from `Settings` when it is created."""
+def rules_of(session: Session) -> NotificationRules:
+    """The rules a write notifies by: those of the Database whose write() made `session`
+    (Database(..., notification_rules=...), from Settings); else, until web/ gives its Database
+    the rules, what the deprecated configure() set; else the defaults."""
+    rules = session.info.get(NOTIFICATION_RULES)
+    return rules if isinstance(rules, NotificationRules) else _CONFIGURED[0]
 
-    low_fuel_litres: float = DEFAULT_LOW_FUEL_LITRES
 
-
-RULES = Rules()
+# Deprecated: configure() is kept until web/app.py gives its Database the rules instead
+# (`state.db.notification_rules = NotificationRules(settings.low_fuel_litres)`).
+_CONFIGURED = [NotificationRules()]
 
 
 def configure(low_fuel_litres: float) -> None:
-    RULES.low_fuel_litres = low_fuel_litres
+    """Deprecated: give the Database its rules (Database.notification_rules) instead."""
+    _CONFIGURED[0] = NotificationRules(low_fuel_litres)
 
 
 # Built once: they run on the report path whenever a point turns.
@@ -57,10 +60,15 @@ INSERT_DELIVERY = insert(DELIVERIES)
 
 
 def notify(
-    session: Session, point: Any, kinds: Sequence[NotificationKind], now: datetime
+    session: Session,
+    point: Any,
+    kinds: Sequence[NotificationKind],
+    now: datetime,
+    rules: NotificationRules,
 ) -> list[int]:
     """Record that `point` (attributes by column name, its state after the report) turned into
-    each of `kinds`, and queue one delivery per active webhook that wants it. Returns the ids."""
+    each of `kinds` under `rules`, and queue one delivery per active webhook that wants it.
+    Returns the ids."""
     details = {
         "status": point.status,
         "power": point.power,
@@ -69,7 +77,7 @@ def notify(
         "capacity": point.capacity,
     }
     if NotificationKind.LOW_FUEL in kinds:
-        details["low_fuel_litres"] = RULES.low_fuel_litres
+        details["low_fuel_litres"] = rules.low_fuel_litres
     webhooks = session.execute(ACTIVE_WEBHOOKS).all()
     ids = []
     for kind in kinds:

@@ -159,9 +159,10 @@ def add_report(
     )
     # Most reports turn nothing: a few comparisons, no query. A turn is recorded in this
     # transaction, so it stands or falls with the report (a batch retried alone rolls back first).
-    turned = turned_into(before, vars(point), notifications.RULES.low_fuel_litres)
+    rules = notifications.rules_of(session)
+    turned = turned_into(before, vars(point), rules.low_fuel_litres)
     if turned:
-        notifications.notify(session, point, turned, now)
+        notifications.notify(session, point, turned, now, rules)
     stored = SimpleNamespace(id=report_id, superseded=outcome.superseded, **values)
     return stored, True, point
 
