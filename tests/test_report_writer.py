@@ -108,3 +108,45 @@ def test_a_report_from_nobody_is_refused_in_the_batch(db, network, clock):
         ],
     )
     assert isinstance(outcomes[0], Unauthenticated) and outcomes[1][1] is True
+
+
+def test_a_commit_listener_hears_each_committed_change_until_it_stops(db, network, clock):
+    """Database.on_commit: called with the change number once the write has committed (what
+    the in-memory index follows), never for a write that rolled back, and not after the stop;
+    a listener that fails leaves the write committed and the other listeners called."""
+    from nezlam.store.db import next_change_seq
+
+    heard: list[tuple[int, str]] = []
+
+    def status_now(seq):
+        with db.read() as session:  # a new session sees it: the change is committed
+            status = session.get(Point, network.point_a).status
+        heard.append((seq, status))
+
+    def broken(_seq):
+        raise RuntimeError("a listener's own bug")
+
+    stop_broken = db.on_commit(broken)
+    stop = db.on_commit(status_now)
+    with db.write() as session:
+        seq = next_change_seq(session)
+        session.get(Point, network.point_a).status = "full"
+    assert heard == [(seq, "full")]
+
+    try:
+        with db.write() as session:
+            next_change_seq(session)
+            session.get(Point, network.point_a).status = "closed"
+            raise ValueError("rolled back")
+    except ValueError:
+        pass
+    with db.write() as session:  # a write without a change number is not one the index shows
+        session.execute(sa.select(1))
+    assert heard == [(seq, "full")]
+
+    stop()
+    stop_broken()
+    with db.write() as session:
+        next_change_seq(session)
+        session.get(Point, network.point_a).status = "open"
+    assert heard == [(seq, "full")]

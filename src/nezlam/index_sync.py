@@ -18,9 +18,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
 from nezlam.domain.point_view import PointView
 from nezlam.geo.spatial_index import SpatialIndex
 from nezlam.store.db import Database, current_change_seq
@@ -48,6 +45,7 @@ class IndexSync:
         self._watchers: list[Callable[[], object]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._unfollow: Callable[[], None] | None = None
 
     def views(self, rows: Iterable[Point]) -> list[PointView]:
         rows = list(rows)
@@ -84,17 +82,15 @@ class IndexSync:
 
     def follow_commits(self) -> None:
         """After every write transaction of this process (`db.write()`) that took a change
-        number (every write of a point does), apply the points it wrote to the index."""
-        # The write sessions' factory: a listener on it hears this database's writes only.
-        event.listen(self.db._write, "after_commit", self._after_commit)
+        number (every write of a point does), apply the points it wrote to the index; until
+        `stop()`."""
+        if self._unfollow is None:
+            self._unfollow = self.db.on_commit(self._after_commit)
 
-    def _after_commit(self, session: Session) -> None:
-        seq = session.info.get("change_seq")
-        if seq is None:  # nothing the index shows was written
-            return
+    def _after_commit(self, seq: int) -> None:
         try:
             with self.db.read() as fresh:  # the primary: a replica may not have it yet
-                rows = list(iter_points(fresh, since_seq=int(seq) - 1))
+                rows = list(iter_points(fresh, since_seq=seq - 1))
             if rows:
                 self.apply_written(rows)
         except Exception:  # committed all the same: the next poll shows it
@@ -121,6 +117,9 @@ class IndexSync:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._unfollow is not None:
+            self._unfollow()
+            self._unfollow = None
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

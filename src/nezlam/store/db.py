@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from nezlam.store.tables import ChangeCounter, table_of
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 NOTIFICATION_RULES = "notification_rules"  # the key in a write session's info
+CHANGE_SEQ = "change_seq"  # the key of a write transaction's change number in its session's info
+
+log = logging.getLogger(__name__)
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -78,6 +82,9 @@ class Database:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(write_bind, expire_on_commit=False)
         self._replica = sessionmaker(self.replica_engine, expire_on_commit=False)
+        self._commit_listeners: list[Callable[[int], None]] = []
+        # On the write sessions' factory: it hears this database's writes only.
+        event.listen(self._write, "after_commit", self._committed)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -99,6 +106,23 @@ class Database:
             yield session
             # (session.info, which holds the transaction's change number, dies with the session)
 
+    def on_commit(self, listener: Callable[[int], None]) -> Callable[[], None]:
+        """Call `listener(change_seq)` after every write transaction of this process that took a
+        change number (every write of a point does), once it has committed. Returns the function
+        that stops the calls. A listener that fails is logged: the write stays committed."""
+        self._commit_listeners.append(listener)
+        return lambda: self._commit_listeners.remove(listener)
+
+    def _committed(self, session: Session) -> None:
+        seq = session.info.get(CHANGE_SEQ)
+        if seq is None:  # nothing with a change number was written
+            return
+        for listener in list(self._commit_listeners):
+            try:
+                listener(int(seq))
+            except Exception:
+                log.exception("after the commit of change %s, %r failed", seq, listener)
+
     def ping(self) -> None:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -113,10 +137,10 @@ def next_change_seq(session: Session) -> int:
     """The change number of this transaction. The first call takes the next number; later calls
     in the same transaction share it (its rows become visible together). Take it as late as
     possible: the counter row stays locked until commit, so numbers become visible in order."""
-    taken = session.info.get("change_seq")
+    taken = session.info.get(CHANGE_SEQ)
     if taken is not None:
         return int(taken)
-    taken = session.info["change_seq"] = int(session.execute(BUMP_COUNTER).scalar_one())
+    taken = session.info[CHANGE_SEQ] = int(session.execute(BUMP_COUNTER).scalar_one())
     return taken
 
 
