@@ -235,7 +235,7 @@ def test_a_batch_retried_report_by_report_notifies_once(db, network, clock):
 
 def test_the_threshold_is_the_databases_not_the_processes(db_url, db, network, clock):
     """The rules travel with the Database a write comes from: two databases of one process,
-    with different thresholds, each notify by their own, and configure() is not involved."""
+    with different thresholds, each notify by their own."""
     from nezlam.store.db import Database
 
     strict = Database(db_url, notification_rules=NotificationRules(low_fuel_litres=100))
@@ -257,10 +257,7 @@ def test_the_threshold_comes_from_the_settings(db, network, clock, settings):
     from nezlam.web.app import create_app
 
     create_app(replace(settings, low_fuel_litres=100), db, start_sync=False)
-    try:
-        send(db, network.point_a, clock, fuel_litres=80)
-    finally:
-        store.configure(settings.low_fuel_litres)
+    send(db, network.point_a, clock, fuel_litres=80)
     assert [kind for _point, kind, _region in notifications(db)] == ["low_fuel"]
 
 

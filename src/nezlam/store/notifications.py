@@ -35,20 +35,12 @@ DELIVERIES = table_of(WebhookDelivery)
 
 def rules_of(session: Session) -> NotificationRules:
     """The rules a write notifies by: those of the Database whose write() made `session`
-    (Database(..., notification_rules=...), from Settings); else, until web/ gives its Database
-    the rules, what the deprecated configure() set; else the defaults."""
+    (Database(..., notification_rules=...), from Settings); else the defaults."""
     rules = session.info.get(NOTIFICATION_RULES)
-    return rules if isinstance(rules, NotificationRules) else _CONFIGURED[0]
+    return rules if isinstance(rules, NotificationRules) else DEFAULT_RULES
 
 
-# Deprecated: configure() is kept until web/app.py gives its Database the rules instead
-# (`state.db.notification_rules = NotificationRules(settings.low_fuel_litres)`).
-_CONFIGURED = [NotificationRules()]
-
-
-def configure(low_fuel_litres: float) -> None:
-    """Deprecated: give the Database its rules (Database.notification_rules) instead."""
-    _CONFIGURED[0] = NotificationRules(low_fuel_litres)
+DEFAULT_RULES = NotificationRules()
 
 
 # Built once: they run on the report path whenever a point turns.

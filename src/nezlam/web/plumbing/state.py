@@ -13,6 +13,7 @@ from pathlib import Path
 from zipfile import BadZipFile
 
 from nezlam.config import Settings
+from nezlam.domain.notifications import NotificationRules
 from nezlam.geo.spatial_index import SpatialIndex
 from nezlam.geo.streets import StreetNetwork
 from nezlam.geo.walking import Walking
@@ -92,6 +93,8 @@ class AppState:
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> AppState:
         db = db or Database(settings.database_url, replica_url=settings.replica_database_url)
+        # What its report writes notify by: these settings, also for a Database handed in.
+        db.notification_rules = NotificationRules(settings.low_fuel_litres)
         index = SpatialIndex(settings.stale_after, settings.no_response_after)
         sync = IndexSync(db, index, settings.index_poll_seconds)
         state = cls(
