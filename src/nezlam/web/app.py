@@ -15,7 +15,6 @@ from starlette.middleware.gzip import GZipMiddleware
 from nezlam import __version__
 from nezlam.channels.dispatcher import Dispatcher
 from nezlam.config import Settings
-from nezlam.store import notifications as store_notifications
 from nezlam.store.db import Database
 from nezlam.web.api import accounts, feeds, health, places, points
 from nezlam.web.pages import (
@@ -54,12 +53,12 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings.from_env()
     state = AppState.build(settings, db)
-    store_notifications.configure(settings.low_fuel_litres)
     dispatcher = Dispatcher(state.db, lambda: state.clock())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state.sync.load_all()
+        state.sync.follow_commits()  # again, if an earlier shutdown stopped it
         if start_sync:  # background threads (tests run without them)
             state.sync.start()
             if settings.webhook_dispatch:
