@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import cast
@@ -193,7 +194,7 @@ def _result(solver: highspy.Highs, integer: int, cols: int, seconds: float) -> M
 
 
 @contextmanager
-def _quiet():
+def _quiet() -> Iterator[None]:
     """HiGHS prints its banner to standard output when the first solver is made, before any
     option can turn output off; hide it so `nezlam site` prints only its own table."""
     import sys

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, TextIO, overload
 
 import numpy as np
 
@@ -187,7 +187,7 @@ def parse_tags(text: str) -> list[tuple[str, str]]:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _open(path: Path):  # noqa: ANN202 - a text file handle
+def _open(path: Path) -> TextIO:
     try:
         return path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:

@@ -28,6 +28,7 @@ from nezlam.domain.points import (
     ReportCreate,
     SignalCreate,
 )
+from nezlam.domain.reporting import REPORTED_FIELDS
 from nezlam.domain.vocabulary import SignalKind, Visibility
 from nezlam.reading import answers
 from nezlam.reading.answers import DEMO_NOTICE
@@ -226,7 +227,7 @@ def report_body(report: Any) -> dict[str, Any]:
         # When the operator tapped, on the server's clock: what freshness counts from.
         "effective_at": iso(report.effective_at or report.received_at),
         "verify": report.verify,
-        **{name: getattr(report, name) for name in report_store.REPORTED_FIELDS},
+        **{name: getattr(report, name) for name in REPORTED_FIELDS},
         "idempotency_key": report.idempotency_key,
         # Fields a newer report had already replaced: stored in the history, not shown.
         "superseded": list(getattr(report, "superseded", None) or ()),

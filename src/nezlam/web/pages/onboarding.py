@@ -269,7 +269,9 @@ def read_values(form: Any) -> dict[str, Any]:
     """What was typed, to give back with the errors (the password is never sent back)."""
     values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in TOP_FIELDS}
     for number in range(1, onboarding.MAX_POINTS + 1):
-        point = {name: str(form.get(f"p{number}_{name}", "")).strip() for name in POINT_FIELDS}
+        point: dict[str, str | list[str]] = {
+            name: str(form.get(f"p{number}_{name}", "")).strip() for name in POINT_FIELDS
+        }
         point["services"] = [str(s) for s in form.getlist(f"p{number}_services")]
         values[f"p{number}"] = point
     return values

@@ -114,7 +114,7 @@ def implausible_words(refused: Implausible, lang: str, _: Gettext) -> tuple[str,
     else:
         words = _("More than {limit} people is far above the point's places. Check the count, "
                   "or change the places in “Edit details”.").format(limit=limit)  # fmt: skip
-    return FORM_FIELD.get(refused.field, "occupancy_exact"), words
+    return FORM_FIELD.get(refused.field or "", "occupancy_exact"), words
 
 
 def typed_details(form: Any) -> dict[str, str]:

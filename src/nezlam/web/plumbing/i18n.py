@@ -24,7 +24,7 @@ LANGUAGES = (DEFAULT, "en") + tuple(
     sorted(p.name for p in LOCALES.iterdir() if p.is_dir() and p.name not in (DEFAULT, "en"))
 )
 LANGUAGE_NAMES = {
-    code: Locale.parse(code).get_display_name(code).capitalize() for code in LANGUAGES
+    code: (Locale.parse(code).get_display_name(code) or code).capitalize() for code in LANGUAGES
 }
 COOKIE = "lang"
 

@@ -163,7 +163,8 @@ class ChangeWords:
         if name == "outcome":
             return outcome_words(_).get(str(value), str(value))
         if name.endswith("_at") and isinstance(value, str):
-            return value and moment(presenters.parse_iso(value), self.now, self.lang)["exact"]
+            said = moment(presenters.parse_iso(value), self.now, self.lang)
+            return said["exact"] if said else value
         if isinstance(value, dict):
             return pick_name(value, self.lang)
         if isinstance(value, list):

@@ -76,7 +76,7 @@ def status_words(props: dict[str, Any], now: datetime, lang: str, _: Gettext) ->
             _("Closed by its opening hours. Call before you go."),
         )
     closing = next_change is not None and next_change - now <= CLOSING_SOON
-    if props["status"] == "open" and props.get("open_now") and closing:
+    if next_change is not None and closing and props["status"] == "open" and props.get("open_now"):
         minutes = max(1, math.ceil((next_change - now).total_seconds() / 60))
         soon = _("closes in {n} min").format(n=minutes)
         return StatusWords(words.headline, f"{words.detail} · {soon}", "warn", words.advice)
@@ -204,7 +204,8 @@ def service_items(props: dict[str, Any], now: datetime, lang: str, _: Gettext) -
     items = []
     for code, icon, label in services(props, lang):
         fault = broken.get(code)
-        items.append(ServiceItem(code, icon, label, fault and fault_words(fault, now, lang, _)))
+        broken_words = fault_words(fault, now, lang, _) if fault else None
+        items.append(ServiceItem(code, icon, label, broken_words))
     return items
 
 
