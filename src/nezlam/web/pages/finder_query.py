@@ -13,9 +13,9 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
+from nezlam.domain.transliteration import fold
 from nezlam.geo.distance import haversine_m
 from nezlam.geo.spatial_index import Filters, SpatialIndex
-from nezlam.places.transliteration import fold
 
 # A number with a decimal point or a decimal comma ("50.4419", "50,4419"), then a separator
 # (a semicolon, a comma, spaces) and another. "50,4419, 30,5133" is two numbers: a comma

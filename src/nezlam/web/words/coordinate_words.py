@@ -13,8 +13,8 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from nezlam.domain.point_view import iso, pick_name
+from nezlam.domain.transliteration import transliterate
 from nezlam.domain.vocabulary import CallOutcome
-from nezlam.places.transliteration import transliterate
 from nezlam.web.plumbing.wall_clock import local_zone
 from nezlam.web.words import presenters
 

@@ -15,10 +15,10 @@ from babel.dates import format_date, format_time, format_timedelta
 from babel.numbers import format_decimal
 
 from nezlam.domain import opening_hours
+from nezlam.domain.transliteration import transliterate
 from nezlam.domain.vocabulary import SERVICES
 from nezlam.domain.walk_estimate import WALKING_M_PER_MIN, walking_minutes
 from nezlam.geo.distance import haversine_m
-from nezlam.places.transliteration import transliterate
 from nezlam.web.plumbing.wall_clock import zone_name
 
 Gettext = Callable[[str], str]
