@@ -16,7 +16,7 @@ from nezlam.domain.errors import Conflict, NotFound
 from nezlam.domain.freshness import effective_time
 from nezlam.domain.notifications import turned_into
 from nezlam.domain.points import ReportCreate, check_plausible
-from nezlam.domain.reporting import REPORTED_FIELDS, apply_report
+from nezlam.domain.reporting import REPORTED_FIELDS, Outcome, apply_report
 from nezlam.store import audit, notifications
 from nezlam.store.actor import Actor
 from nezlam.store.db import next_change_seq
@@ -87,26 +87,94 @@ def add_report(
     The hot write path, so SQLAlchemy Core rather than the ORM: six statements and no unit of
     work (see benchmarks/ingest_profile.py)."""
     now = now or utcnow()
+    point = _load_point(session, point_id)
+    if authorize is not None:
+        authorize(point)
+    fingerprint = request_fingerprint(report)
+    if idempotency_key:
+        earlier = _earlier_report(session, point_id, idempotency_key, fingerprint)
+        if earlier is not None:
+            return earlier, False, point
+    stored = _store_new_report(
+        session,
+        point,
+        report,
+        actor,
+        received_at=now,
+        source=source,
+        idempotency_key=idempotency_key,
+        request_hash=fingerprint,
+    )
+    return stored, True, point
+
+
+def _store_new_report(
+    session: Session,
+    point: Any,
+    report: ReportCreate,
+    actor: Actor,
+    *,
+    received_at: datetime,
+    source: str,
+    idempotency_key: str | None,
+    request_hash: str,
+) -> SimpleNamespace:
+    """Apply a report not seen before to the point and store both; the point changes in place.
+    Returns the stored report, with attributes by column name."""
+    before = {name: audit.plain(getattr(point, name)) for name in STATE_FIELDS}
+    effective_at = effective_time(report.client_time, report.sent_at, received_at)
+    outcome = _report_outcome(session, point, report, effective_at)
+    values = {
+        "point_id": point.id,
+        "received_at": received_at,
+        "client_time": report.client_time,
+        "effective_at": effective_at,
+        "reporter_user_id": actor.user_id,
+        "reporter_token_id": actor.token_id,
+        "source": source,
+        "idempotency_key": idempotency_key,
+        "request_hash": request_hash,
+        "verify": report.verify,
+        **{name: getattr(report, name) for name in REPORTED_FIELDS},
+        # The count that resulted, also from a step (None when a newer count replaced it).
+        "occupancy": outcome.changes.get("occupancy", report.occupancy),
+    }
+    values["status"] = str(values["status"]) if values["status"] is not None else None
+    values["power"] = str(values["power"]) if values["power"] is not None else None
+    report_id = session.execute(INSERT_REPORT, values).scalar()
+    action = "verify" if report.verify else "report"
+    _update_point(session, point, outcome.changes, actor, action, before, received_at)
+    return SimpleNamespace(id=report_id, superseded=outcome.superseded, **values)
+
+
+def _load_point(session: Session, point_id: str) -> SimpleNamespace:
+    """The point as a plain namespace of its columns, locked for this transaction on PostgreSQL
+    (SQLite has one writer). NotFound when there is no such point."""
     postgres = session.get_bind().dialect.name == "postgresql"
     query = SELECT_POINT_FOR_UPDATE if postgres else SELECT_POINT
     found = session.execute(query, {"point_id": point_id}).first()
     if found is None:
         raise NotFound(f"no point with id {point_id!r}", field="id")
-    point = SimpleNamespace(**found._mapping)
-    if authorize is not None:
-        authorize(point)
-    fingerprint = request_fingerprint(report)
-    if idempotency_key:
-        earlier = find_by_key(session, point_id, idempotency_key)
-        if earlier is not None:
-            if earlier.request_hash != fingerprint:
-                raise Conflict(
-                    "this Idempotency-Key was already used with a different report",
-                    field="Idempotency-Key",
-                )
-            return earlier, False, point
-    before = {name: audit.plain(getattr(point, name)) for name in STATE_FIELDS}
-    effective_at = effective_time(report.client_time, report.sent_at, now)
+    return SimpleNamespace(**found._mapping)
+
+
+def _earlier_report(session: Session, point_id: str, key: str, fingerprint: str) -> Row[Any] | None:
+    """The report already stored under this idempotency key, if this is a retry of it; a
+    different report under the same key is a Conflict."""
+    earlier = find_by_key(session, point_id, key)
+    if earlier is not None and earlier.request_hash != fingerprint:
+        raise Conflict(
+            "this Idempotency-Key was already used with a different report",
+            field="Idempotency-Key",
+        )
+    return earlier
+
+
+def _report_outcome(
+    session: Session, point: Any, report: ReportCreate, effective_at: datetime
+) -> Outcome:
+    """What the report changes on the point, with the state times and this transaction's change
+    number. Fuel or a head count the point cannot hold is refused first, naming its field."""
     outcome = apply_report(point, report, effective_at)
     # Before anything is written (the change counter included): the API and the operator's
     # page both pass here, so a typo is refused the same way on each, naming its field.
@@ -123,48 +191,43 @@ def add_report(
     changes = outcome.changes
     changes["state_times"] = outcome.state_times
     changes["change_seq"] = next_change_seq(session)
-    values = {
-        "point_id": point_id,
-        "received_at": now,
-        "client_time": report.client_time,
-        "effective_at": effective_at,
-        "reporter_user_id": actor.user_id,
-        "reporter_token_id": actor.token_id,
-        "source": source,
-        "idempotency_key": idempotency_key,
-        "request_hash": fingerprint,
-        "verify": report.verify,
-        **{name: getattr(report, name) for name in REPORTED_FIELDS},
-        # The count that resulted, also from a step (None when a newer count replaced it).
-        "occupancy": changes.get("occupancy", report.occupancy),
-    }
-    values["status"] = str(values["status"]) if values["status"] is not None else None
-    values["power"] = str(values["power"]) if values["power"] is not None else None
-    report_id = session.execute(INSERT_REPORT, values).scalar()
+    return outcome
+
+
+def _update_point(
+    session: Session,
+    point: Any,
+    changes: dict[str, Any],
+    actor: Actor,
+    action: str,
+    before: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Write the report's changes to the point (in memory and in its row), audit them, and
+    notify the turns they made (the point closed, fuel ran low, ...)."""
     vars(point).update(changes)
     session.execute(
         UPDATE_POINT,
-        {"b_point_id": point_id, **{f"b_{name}": getattr(point, name) for name in WRITTEN}},
+        {"b_point_id": point.id, **{f"b_{name}": getattr(point, name) for name in WRITTEN}},
     )
-    _forget_loaded_point(session, point_id)
+    _forget_loaded_point(session, point.id)
+    after = {name: audit.plain(getattr(point, name)) for name in STATE_FIELDS}
     audit.record(
         session,
         actor=actor,
         entity="point",
-        entity_id=point_id,
-        action="verify" if report.verify else "report",
+        entity_id=point.id,
+        action=action,
         before=before,
-        after={name: audit.plain(getattr(point, name)) for name in STATE_FIELDS},
-        at=now,
+        after=after,
+        at=at,
     )
     # Most reports turn nothing: a few comparisons, no query. A turn is recorded in this
     # transaction, so it stands or falls with the report (a batch retried alone rolls back first).
     rules = notifications.rules_of(session)
     turned = turned_into(before, vars(point), rules.low_fuel_litres)
     if turned:
-        notifications.notify(session, point, turned, now, rules)
-    stored = SimpleNamespace(id=report_id, superseded=outcome.superseded, **values)
-    return stored, True, point
+        notifications.notify(session, point, turned, at, rules)
 
 
 def _forget_loaded_point(session: Session, point_id: str) -> None:
