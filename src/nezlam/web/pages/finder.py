@@ -19,7 +19,7 @@ from nezlam.domain.errors import DomainError, NotFound
 from nezlam.domain.points import POINT_ID_PATTERN
 from nezlam.domain.vocabulary import SERVICES, Category, SignalKind, Visibility
 from nezlam.geo.spatial_index import Filters
-from nezlam.reading import answers
+from nezlam.reading import answers, typed_place
 from nezlam.reading.features import feature
 from nezlam.reading.point_public import Asker
 from nezlam.web.api import query
@@ -88,12 +88,12 @@ def locate(state: AppState, params: QueryParams, form: dict[str, Any], lang: str
             return Where(centre, _("your location"))
         if not form["q"]:
             return Where()
-        typed = finder_query.typed_coordinates(form["q"])
+        typed = typed_place.typed_coordinates(form["q"])
         if typed is None:
             return gazetteer_place(state, form["q"], lang)
-        turned = finder_query.swapped(state.index, typed[0], typed[1], state.clock())
-        hint = finder_query.coordinates_text(*turned) if turned else None
-        if not finder_query.on_earth(*typed):
+        turned = typed_place.swapped(state.index, typed[0], typed[1], state.clock())
+        hint = typed_place.coordinates_text(*turned) if turned else None
+        if not typed_place.on_earth(*typed):
             return Where(problem=_("those coordinates are outside the Earth"), swapped=hint)
         return Where(typed, form["q"], swapped=hint)
     except DomainError as exc:
