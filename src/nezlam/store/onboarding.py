@@ -128,6 +128,30 @@ def submit_application(
     if session.execute(select(User.id).where(User.username == data.username)).first():
         raise Conflict("this username is taken; choose another", field="username")
     newcomer = DEMO if demo else Actor(f"apply:{data.username}")
+    org, user = _create_account(session, data, newcomer)
+    applicant = DEMO if demo else Actor(f"user:{user.username}", user_id=user.id)
+    point_ids = _create_offered_points(session, data, org, user, applicant, demo=demo, now=now)
+    application = Application(
+        organisation_id=org.id,
+        user_id=user.id,
+        region=data.region,
+        contact_name=data.contact_name,
+        phone=data.phone,
+        message=data.message or None,
+        point_ids=point_ids,
+        status="pending",
+        submitted_at=now,
+    )
+    session.add(application)
+    session.flush()
+    record(session, application, applicant, "submit", None, now)
+    return application
+
+
+def _create_account(
+    session: Session, data: ApplicationCreate, newcomer: Actor
+) -> tuple[Organisation, User]:
+    """The applying organisation, under a free slug, and its contact's user account in it."""
     org = accounts.create_organisation(
         session,
         OrganisationCreate(
@@ -148,7 +172,21 @@ def submit_application(
         ),
         newcomer,
     )
-    applicant = DEMO if demo else Actor(f"user:{user.username}", user_id=user.id)
+    return org, user
+
+
+def _create_offered_points(
+    session: Session,
+    data: ApplicationCreate,
+    org: Organisation,
+    user: User,
+    applicant: Actor,
+    *,
+    demo: bool,
+    now: datetime,
+) -> list[str]:
+    """The offered points, hidden until approved, each operated by the applicant's account.
+    Returns their ids, in the order offered."""
     category = CATEGORY_OF_KIND.get(data.organisation_kind, Category.BUSINESS)
     point_ids = []
     for offered in data.points:
@@ -163,21 +201,7 @@ def submit_application(
             session, user, RoleGrantCreate(role="operator", point_id=point.id), applicant
         )
         point_ids.append(point.id)
-    application = Application(
-        organisation_id=org.id,
-        user_id=user.id,
-        region=data.region,
-        contact_name=data.contact_name,
-        phone=data.phone,
-        message=data.message or None,
-        point_ids=point_ids,
-        status="pending",
-        submitted_at=now,
-    )
-    session.add(application)
-    session.flush()
-    record(session, application, applicant, "submit", None, now)
-    return application
+    return point_ids
 
 
 def point_create(
