@@ -86,35 +86,34 @@ def inspect(
     point = coordinated_point(session, point_id, principal)
     data.check()
     actor = Actor.of(principal)
-    failed = data.failed
+    inspection = _record_visit(session, point_id, data, principal, now)
+    _close_fixed_tasks(session, point_id, data, principal, now)
+    _update_faults(session, point, data, principal, now)
+    if inspection.passed:
+        reports.add_report(
+            session, point_id, ReportCreate(verify=True), actor, source="inspection", now=now
+        )
+    return inspection
+
+
+def _record_visit(
+    session: Session, point_id: str, data: InspectionInput, principal: Principal, now: datetime
+) -> Inspection:
+    """The inspection row and a follow-up task for each failed item, audited together."""
     inspection = Inspection(
         point_id=point_id,
         inspector_user_id=principal.user_id,
         at=now,
         results={item: ANSWERS[data.answers[item]] for item in INSPECTION_ITEMS},
         notes=data.notes or None,
-        passed=not failed,
+        passed=not data.failed,
     )
     session.add(inspection)
     session.flush()
-    tasks = [
-        FollowUpTask(
-            point_id=point_id,
-            inspection_id=inspection.id,
-            item=item,
-            note=data.item_notes.get(item) or None,
-            status="open",
-            created_at=now,
-            priority=(priority := ITEM_PRIORITY.get(item, "normal")),
-            due_at=now + DUE_WITHIN[priority],
-        )
-        for item in failed
-    ]
-    session.add_all(tasks)
-    session.flush()
+    tasks = _tasks_for_failed(session, inspection, data, now)
     audit.record(
         session,
-        actor=actor,
+        actor=Actor.of(principal),
         entity="inspection",
         entity_id=inspection.id,
         action="create",
@@ -128,19 +127,43 @@ def inspect(
         },
         at=now,
     )
-    _close_fixed_tasks(session, point_id, data, principal, now)
+    return inspection
+
+
+def _tasks_for_failed(
+    session: Session, inspection: Inspection, data: InspectionInput, now: datetime
+) -> list[FollowUpTask]:
+    """An open follow-up task for each failed item, its priority and due time set by the item."""
+    tasks = [
+        FollowUpTask(
+            point_id=inspection.point_id,
+            inspection_id=inspection.id,
+            item=item,
+            note=data.item_notes.get(item) or None,
+            status="open",
+            created_at=now,
+            priority=(priority := ITEM_PRIORITY.get(item, "normal")),
+            due_at=now + DUE_WITHIN[priority],
+        )
+        for item in data.failed
+    ]
+    session.add_all(tasks)
+    session.flush()
+    return tasks
+
+
+def _update_faults(
+    session: Session, point: Point, data: InspectionInput, principal: Principal, now: datetime
+) -> None:
+    """The point's faults after this visit: a passed item's fault is cleared, a failed item's is
+    recorded (anew, also when it failed before)."""
     faults = dict(point.faults or {})
     for item, answer in data.answers.items():
         if answer == "pass":
             faults.pop(item, None)
         elif answer == "fail":
             faults[item] = fault_record(session, principal, now, data.item_notes.get(item))
-    set_faults(session, point, faults, actor, now)
-    if inspection.passed:
-        reports.add_report(
-            session, point_id, ReportCreate(verify=True), actor, source="inspection", now=now
-        )
-    return inspection
+    set_faults(session, point, faults, Actor.of(principal), now)
 
 
 def fault_record(
