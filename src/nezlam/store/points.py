@@ -103,12 +103,7 @@ def create_point(
 ) -> Point:
     now = now or utcnow()
     point_id = data.id or new_point_id()
-    if session.get(Point, point_id) is not None:
-        raise Conflict(f"a point with id {point_id!r} already exists", field="id")
-    if data.external_id and find_by_external_id(session, data.external_id) is not None:
-        raise Conflict(
-            f"a point with external_id {data.external_id!r} already exists", field="external_id"
-        )
+    _check_ids_are_free(session, point_id, data.external_id)
     point = Point(id=point_id, demo=demo, created_at=now, edited_at=now, services=[])
     point.kind = "stationary"
     point.visibility = "public"
@@ -118,15 +113,7 @@ def create_point(
     mark_published(point, now)
     session.add(point)
     if point.kind == "mobile":
-        session.add(
-            PointPosition(
-                point_id=point.id,
-                lat=point.lat,
-                lon=point.lon,
-                recorded_at=now,
-                recorded_by=actor.user_id,
-            )
-        )
+        _record_position(session, point, actor, now)
     session.flush()
     audit.record(
         session,
@@ -142,25 +129,36 @@ def create_point(
     return point
 
 
+def _check_ids_are_free(session: Session, point_id: str, external_id: str | None) -> None:
+    """A new point's id, and its external_id if it has one, must not be another point's."""
+    if session.get(Point, point_id) is not None:
+        raise Conflict(f"a point with id {point_id!r} already exists", field="id")
+    if external_id and find_by_external_id(session, external_id) is not None:
+        raise Conflict(
+            f"a point with external_id {external_id!r} already exists", field="external_id"
+        )
+
+
+def _record_position(session: Session, point: Point, actor: Actor, now: datetime) -> None:
+    """Add where a mobile point is now to its track of positions."""
+    session.add(
+        PointPosition(
+            point_id=point.id,
+            lat=point.lat,
+            lon=point.lon,
+            recorded_at=now,
+            recorded_by=actor.user_id,
+        )
+    )
+
+
 def update_point(
     session: Session, point_id: str, data: PointUpdate, actor: Actor, now: datetime | None = None
 ) -> Point:
     now = now or utcnow()
     point = get_point(session, point_id, for_update=True)
     before = audit.snapshot(point, DETAIL_FIELDS)
-    if data.opening_hours and "timezone" not in data.model_fields_set:
-        # Hours were validated against Kyiv time; check them in the point's own zone.
-        try:
-            opening_hours.validate(data.opening_hours, point.timezone)
-        except opening_hours.OpeningHoursError as exc:
-            raise Invalid(str(exc), field="opening_hours") from exc
-    if data.external_id:
-        holder = find_by_external_id(session, data.external_id)
-        if holder is not None and holder.id != point.id:
-            raise Conflict(
-                f"external_id {data.external_id!r} belongs to point {holder.id!r}",
-                field="external_id",
-            )
+    _check_update(session, point, data)
     _apply_fields(session, point, data)
     mark_published(point, now)
     after = audit.snapshot(point, DETAIL_FIELDS)
@@ -168,15 +166,7 @@ def update_point(
         return point
     moved = (before["lat"], before["lon"]) != (after["lat"], after["lon"])
     if moved and point.kind == "mobile":
-        session.add(
-            PointPosition(
-                point_id=point.id,
-                lat=point.lat,
-                lon=point.lon,
-                recorded_at=now,
-                recorded_by=actor.user_id,
-            )
-        )
+        _record_position(session, point, actor, now)
     point.edited_at = now
     audit.record(
         session,
@@ -190,6 +180,24 @@ def update_point(
     )
     point.change_seq = next_change_seq(session)
     return point
+
+
+def _check_update(session: Session, point: Point, data: PointUpdate) -> None:
+    """Refuse, before anything changes, opening hours that do not parse in the point's own time
+    zone and an external_id another point already has."""
+    if data.opening_hours and "timezone" not in data.model_fields_set:
+        # Hours were validated against Kyiv time; check them in the point's own zone.
+        try:
+            opening_hours.validate(data.opening_hours, point.timezone)
+        except opening_hours.OpeningHoursError as exc:
+            raise Invalid(str(exc), field="opening_hours") from exc
+    if data.external_id:
+        holder = find_by_external_id(session, data.external_id)
+        if holder is not None and holder.id != point.id:
+            raise Conflict(
+                f"external_id {data.external_id!r} belongs to point {holder.id!r}",
+                field="external_id",
+            )
 
 
 def find_by_external_id(session: Session, external_id: str) -> Point | None:
