@@ -176,25 +176,35 @@ def acknowledge_all(
         .returning(NOTIFICATIONS.c.id)
     ).scalars()
     ids = sorted(changed)
-    actor = Actor.of(principal)
     if ids:
-        session.execute(
-            audit.INSERT_ENTRY,
-            [
-                {
-                    "at": now,
-                    "actor": actor.label,
-                    "actor_user_id": actor.user_id,
-                    "entity": "notification",
-                    "entity_id": str(notification_id),
-                    "action": "acknowledge",
-                    "before": {"acknowledged_at": None},
-                    "after": {"acknowledged_at": now.isoformat(), "all_of": str(kind or "all")},
-                }
-                for notification_id in ids
-            ],
-        )
+        _audit_acknowledged(session, ids, Actor.of(principal), kind, now)
     return len(ids)
+
+
+def _audit_acknowledged(
+    session: Session,
+    ids: list[int],
+    actor: Actor,
+    kind: NotificationKind | None,
+    now: datetime,
+) -> None:
+    """An audit row for each notification acknowledged all at once, in one statement."""
+    session.execute(
+        audit.INSERT_ENTRY,
+        [
+            {
+                "at": now,
+                "actor": actor.label,
+                "actor_user_id": actor.user_id,
+                "entity": "notification",
+                "entity_id": str(notification_id),
+                "action": "acknowledge",
+                "before": {"acknowledged_at": None},
+                "after": {"acknowledged_at": now.isoformat(), "all_of": str(kind or "all")},
+            }
+            for notification_id in ids
+        ],
+    )
 
 
 def acknowledge(
