@@ -1,0 +1,1 @@
+"""What every route shares: state, who is asking, forms, rendering, errors and middleware."""
