@@ -1,7 +1,8 @@
 """Visitor signals: counted per point and kind; several recent negative ones flag the point.
 
 Nothing about the visitor is stored: rate limiting happens in memory at the web edge
-(`nezlam.web.ratelimit`), which is also what makes each counted signal come from a distinct client.
+(`nezlam.web.plumbing.ratelimit`), which is also what makes each counted signal come from a
+distinct client.
 
 A visitor may take a signal back for a few minutes (a mistaken tap). The table is append-only,
 so that is a row of its own: kind "-full" with the received_at of the "full" it withdraws. A
@@ -54,16 +55,7 @@ def add_signal(
     if point.verified_at is not None and point.verified_at > since:
         since = point.verified_at
     session.flush()
-    negatives = session.execute(
-        select(func.count())
-        .select_from(VisitorSignal)
-        .where(
-            VisitorSignal.point_id == point_id,
-            VisitorSignal.received_at > since,
-            VisitorSignal.kind.in_([str(k) for k in NEGATIVE_SIGNALS]),
-            standing(),
-        )
-    ).scalar_one()
+    negatives = _standing_negatives(session, point_id, since)
     if negatives >= threshold and point.flagged_at is None:
         point.flagged_at = now
         audit.record(
@@ -78,6 +70,22 @@ def add_signal(
         )
         point.change_seq = next_change_seq(session)
     return point.flagged_at is not None
+
+
+def _standing_negatives(session: Session, point_id: str, since: datetime) -> int:
+    """How many negative signals the point received after `since` that nobody took back."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(VisitorSignal)
+            .where(
+                VisitorSignal.point_id == point_id,
+                VisitorSignal.received_at > since,
+                VisitorSignal.kind.in_([str(k) for k in NEGATIVE_SIGNALS]),
+                standing(),
+            )
+        ).scalar_one()
+    )
 
 
 def signal_counts(session: Session, point_id: str, since: datetime) -> dict[str, int]:
@@ -143,16 +151,7 @@ def _lower_flag(
     if flagged_at is None:  # never: the caller lowers a flag that is up
         return
     since = max(now - window, point.verified_at or now - window)
-    negatives = session.execute(
-        select(func.count())
-        .select_from(VisitorSignal)
-        .where(
-            VisitorSignal.point_id == point.id,
-            VisitorSignal.received_at > since,
-            VisitorSignal.kind.in_([str(k) for k in NEGATIVE_SIGNALS]),
-            standing(),
-        )
-    ).scalar_one()
+    negatives = _standing_negatives(session, point.id, since)
     if negatives >= threshold:
         return
     audit.record(
