@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import xstatic.pkg.leaflet
@@ -51,12 +51,30 @@ Protected (`locality_only`) points never reveal their address or coordinates to 
 def create_app(
     settings: Settings | None = None, db: Database | None = None, start_sync: bool = True
 ) -> FastAPI:
+    """One worker's app: its state, its answers to errors, its middleware, files and routes."""
     settings = settings or Settings.from_env()
     state = AppState.build(settings, db)
+    app = new_app(lifespan(state, settings, start_sync))
+    app.state.nezlam = state
+    errors.install(app)
+    session.install(app)  # a page for the signed-in, asked by a browser that is not
+    openapi.install(app)
+    add_middleware(app, settings)
+    mount_static(app)
+    include_routes(app)
+    return app
+
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def lifespan(state: AppState, settings: Settings, start_sync: bool) -> Lifespan:
+    """What the worker starts when it starts serving, and stops when it stops: the index's
+    sync, and the webhook dispatcher (the background threads only with `start_sync`)."""
     dispatcher = Dispatcher(state.db, lambda: state.clock())
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def serving(_app: FastAPI) -> AsyncIterator[None]:
         state.sync.load_all()
         state.sync.follow_commits()  # again, if an earlier shutdown stopped it
         if start_sync:  # background threads (tests run without them)
@@ -70,8 +88,13 @@ def create_app(
             dispatcher.stop()
             state.sync.stop()
 
+    return serving
+
+
+def new_app(serving: Lifespan) -> FastAPI:
+    """The bare app: the API's title and description, its docs pages and JSON by default."""
     # FastAPIOffline is FastAPI whose docs page loads Swagger UI from this server, not a CDN.
-    app = FastAPIOffline(
+    return FastAPIOffline(
         title="Nezlam",
         version=__version__,
         description=DESCRIPTION,
@@ -80,23 +103,31 @@ def create_app(
         redoc_url=None,
         static_url="/api/docs-static",
         default_response_class=OrjsonResponse,
-        lifespan=lifespan,
+        lifespan=serving,
     )
-    app.state.nezlam = state
-    errors.install(app)
-    session.install(app)  # a page for the signed-in, asked by a browser that is not
-    openapi.install(app)
-    # Innermost first. Pages and feeds are compressed for weak connections (the nearest query
-    # compresses its own, in fast_path); bodies are capped before anything reads them; HEAD
-    # and the error answers' security headers are seen to around everything.
+
+
+def add_middleware(app: FastAPI, settings: Settings) -> None:
+    """The layers around every route, added innermost first."""
+    # Pages and feeds are compressed for weak connections (the nearest query compresses its
+    # own, in fast_path); bodies are capped before anything reads them; HEAD and the error
+    # answers' security headers are seen to around everything.
     app.add_middleware(WallClock, timezone=settings.timezone)  # the pages' local times
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(BodyLimit)
     app.add_middleware(Hygiene, tile_url=settings.tile_url)
+
+
+def mount_static(app: FastAPI) -> None:
+    """The static files: Leaflet from its xstatic package, and the app's own."""
     app.mount(
         "/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"
     )
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+
+def include_routes(app: FastAPI) -> None:
+    """Every page and API router, in the order their routes are matched."""
     app.include_router(health.router)
     app.include_router(finder.router)
     app.include_router(workspace.router)
@@ -108,7 +139,6 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(accounts.router)
     app.include_router(places.router)
-    return app
 
 
 def served_app(settings: Settings | None = None, db: Database | None = None) -> FastPath:
