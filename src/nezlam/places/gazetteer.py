@@ -120,20 +120,7 @@ class GazetteerIndex:
         # per key: digits → the house keys that are more than digits ("22" → ["22a", "22/1"])
         self.house_variants: list[dict[str, list[str]]] = []
         for index, record in enumerate(self.records):
-            if record.kind is PlaceKind.ADDRESS and record.street:
-                number = house_key(record.housenumber or "")
-                # Under the street's main key only: queries are looked up by that form.
-                kid = self._key_id(match_key(record.street))
-                houses = self.houses[kid]
-                if number not in houses:
-                    houses[number] = []
-                    digits = number_part(number)
-                    if digits != number:
-                        self.house_variants[kid].setdefault(digits, []).append(number)
-                houses[number].append(index)
-            if record.kind is not PlaceKind.ADDRESS or record.name:
-                for key in {key for name in all_names(record) for key in name_keys(name)}:
-                    self.targets[self._key_id(key)].append(index)
+            self._file(index, record)
         self.keys = list(self.key_ids)
         self.skeletons = [skeleton(key) for key in self.keys]
         self.skeleton_ids: dict[str, list[int]] = defaultdict(list)
@@ -161,6 +148,24 @@ class GazetteerIndex:
             for r in self.records
             if r.kind is PlaceKind.PLACE and r.place_type in KIND_BONUS
         )
+
+    def _file(self, index: int, record: PlaceRecord) -> None:
+        """File the record at `index` under its keys: an address under its street's key and
+        house number, a street, place or named address under every key of every name."""
+        if record.kind is PlaceKind.ADDRESS and record.street:
+            number = house_key(record.housenumber or "")
+            # Under the street's main key only: queries are looked up by that form.
+            kid = self._key_id(match_key(record.street))
+            houses = self.houses[kid]
+            if number not in houses:
+                houses[number] = []
+                digits = number_part(number)
+                if digits != number:
+                    self.house_variants[kid].setdefault(digits, []).append(number)
+            houses[number].append(index)
+        if record.kind is not PlaceKind.ADDRESS or record.name:
+            for key in {key for name in all_names(record) for key in name_keys(name)}:
+                self.targets[self._key_id(key)].append(index)
 
     def _key_id(self, key: str) -> int:
         kid = self.key_ids.get(key)
