@@ -110,59 +110,74 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(RequestValidationError)
-    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
-        if needs_credentials(request):  # who is asking comes first, even for a garbled body
+async def on_validation(request: Request, exc: RequestValidationError) -> Response:
+    """Input the framework could not validate: each error named by its field, the first in the
+    summary."""
+    if needs_credentials(request):  # who is asking comes first, even for a garbled body
+        return error_response(request, Unauthenticated(UNAUTHENTICATED))
+    errors = [describe(error) for error in exc.errors()]
+    first = errors[0] if errors else {"field": None, "problem": "invalid"}
+    summary = f"{first['field']}: {first['problem']}" if first["field"] else first["problem"]
+    return error_response(request, Refusal(422, str(summary), first["field"]), errors)
+
+
+async def on_domain(request: Request, exc: DomainError) -> Response:
+    """A refusal of the domain's rules, with its own status."""
+    return error_response(request, exc)
+
+
+async def on_integrity(request: Request, exc: IntegrityError) -> Response:
+    """Two requests raced for the same unique thing; the loser is told, nothing half-written."""
+    log.info("integrity conflict: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+    problem = "conflicts with data written at the same moment; read it again and retry"
+    return error_response(request, Refusal(409, problem))
+
+
+async def on_unstorable(request: Request, exc: DataError) -> Response:
+    """A safety net: input checks should refuse such values first, naming the field."""
+    log.warning("database refused a value: %s", str(exc.orig).splitlines()[0])
+    return error_response(request, Refusal(422, "a value cannot be stored as given"))
+
+
+async def on_database_down(request: Request, exc: OperationalError) -> Response:
+    """The database cannot be reached: try again in a few seconds."""
+    log.error("database unavailable: %s", str(exc).splitlines()[0])
+    problem = "the database is unavailable; nothing was stored, try again shortly"
+    return error_response(request, Refusal(503, problem), headers={"Retry-After": "5"})
+
+
+async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+    """The framework's own refusals (404, 405, an unreadable body) in the API's words."""
+    if exc.detail == UNREADABLE_BODY:  # not text at all (not UTF-8): as malformed JSON
+        if needs_credentials(request):
             return error_response(request, Unauthenticated(UNAUTHENTICATED))
-        errors = [describe(error) for error in exc.errors()]
-        first = errors[0] if errors else {"field": None, "problem": "invalid"}
-        summary = f"{first['field']}: {first['problem']}" if first["field"] else first["problem"]
-        return error_response(request, Refusal(422, str(summary), first["field"]), errors)
+        problem = "is not valid JSON: it is not UTF-8 text"
+        return error_response(request, Refusal(422, problem, "body"))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    problem = HTTP_PROBLEMS.get(exc.status_code, str(exc.detail))
+    return error_response(request, Refusal(exc.status_code, problem), headers=headers)
 
-    @app.exception_handler(DomainError)
-    async def on_domain(request: Request, exc: DomainError) -> Response:
-        return error_response(request, exc)
 
-    @app.exception_handler(IntegrityError)
-    async def on_integrity(request: Request, exc: IntegrityError) -> Response:
-        # Two requests raced for the same unique thing; the loser is told, nothing half-written.
-        log.info("integrity conflict: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
-        problem = "conflicts with data written at the same moment; read it again and retry"
-        return error_response(request, Refusal(409, problem))
+async def on_crash(request: Request, exc: Exception) -> Response:
+    """Anything else: a 500 that says nothing of the server's insides."""
+    # Answered by the outermost layer, outside web.plumbing.hygiene: the headers are added here.
+    from nezlam.web.plumbing.render import security_headers
 
-    @app.exception_handler(DataError)
-    async def on_unstorable(request: Request, exc: DataError) -> Response:
-        # A safety net: input checks should refuse such values first, naming the field.
-        log.warning("database refused a value: %s", str(exc.orig).splitlines()[0])
-        return error_response(request, Refusal(422, "a value cannot be stored as given"))
+    problem = "something went wrong on the server; try again shortly"
+    body = error_body(500, [{"field": None, "problem": problem}])
+    response = OrjsonResponse(body, status_code=500)
+    response.headers.update(security_headers(request.app.state.nezlam.settings.tile_url))
+    return response
 
-    @app.exception_handler(OperationalError)
-    async def on_database_down(request: Request, exc: OperationalError) -> Response:
-        log.error("database unavailable: %s", str(exc).splitlines()[0])
-        problem = "the database is unavailable; nothing was stored, try again shortly"
-        return error_response(request, Refusal(503, problem), headers={"Retry-After": "5"})
 
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.detail == UNREADABLE_BODY:  # not text at all (not UTF-8): as malformed JSON
-            if needs_credentials(request):
-                return error_response(request, Unauthenticated(UNAUTHENTICATED))
-            problem = "is not valid JSON: it is not UTF-8 text"
-            return error_response(request, Refusal(422, problem, "body"))
-        headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers["Allow"] = allowed_methods(request)
-        problem = HTTP_PROBLEMS.get(exc.status_code, str(exc.detail))
-        return error_response(request, Refusal(exc.status_code, problem), headers=headers)
-
-    @app.exception_handler(Exception)
-    async def on_crash(request: Request, exc: Exception) -> Response:
-        # Answered by the outermost layer, outside web.plumbing.hygiene: the headers are added here.
-        from nezlam.web.plumbing.render import security_headers
-
-        problem = "something went wrong on the server; try again shortly"
-        body = error_body(500, [{"field": None, "problem": problem}])
-        response = OrjsonResponse(body, status_code=500)
-        response.headers.update(security_headers(request.app.state.nezlam.settings.tile_url))
-        return response
+def install(app: FastAPI) -> None:
+    """Answer every kind of error with the handlers above."""
+    app.exception_handler(RequestValidationError)(on_validation)
+    app.exception_handler(DomainError)(on_domain)
+    app.exception_handler(IntegrityError)(on_integrity)
+    app.exception_handler(DataError)(on_unstorable)
+    app.exception_handler(OperationalError)(on_database_down)
+    app.exception_handler(StarletteHTTPException)(on_http)
+    app.exception_handler(Exception)(on_crash)
