@@ -20,6 +20,7 @@ from nezlam.web.plumbing import i18n
 from nezlam.web.plumbing.render import env
 from nezlam.web.plumbing.wall_clock import zone_name
 from nezlam.web.words import presenters
+from nezlam.web.words.presenters import Gettext
 
 
 def freshness_words(
@@ -36,48 +37,69 @@ def freshness_words(
         "closing_soon": presenters.CLOSING_SOON.total_seconds(),
         "hours_days": OFFLINE_DAYS,
         "overridden": list(presenters.HOURS_OVERRIDE),
-        "headline": {
-            "open": _("Open"),
-            "standby": _("On standby"),
-            "full": _("Full"),
-            "closed": _("Closed"),
-            "unconfirmed": _("Unconfirmed"),
-            "no_response": _("No response"),
-            "unknown": _("Status unknown"),
-            "closed_now": _("Closed now"),
-        },
-        "detail": {
-            "confirmed_just_now": _("confirmed just now"),
-            "confirmed": _("confirmed {ago}"),
-            "standby": _("can open within 2 hours"),
-            "updated": _("updated {ago}"),
-            "last_confirmed": _("last confirmed {ago}"),
-            "never_confirmed": _("never confirmed"),
-            "no_news": _("no news for {span}"),
-            "no_report": _("no report yet"),
-            "closes_in": _("closes in {n} min"),
-            "opens_at": _("opens at {time}"),
-            "opens_tomorrow": _("opens tomorrow at {time}"),
-            "opens_day": _("opens {day} at {time}"),
-            "hours_unknown": _("hours unknown this far ahead"),
-        },
-        "advice": {
-            "standby": _("Call before you go."),
-            "full": _("Look for another point nearby."),
-            "unconfirmed": _(
-                "It said it was open, but nobody has confirmed it recently. Call before you go."
-            ),
-            "no_response": _("This point has not reported for a day. Call before you go."),
-            "unknown": _("Call before you go."),
-            "closed_now": _("Closed by its opening hours. Call before you go."),
-        },
-        "banner": {
-            "stand_in": _(
-                "No connection, so no new search: below are the results of an earlier search, "
-                "saved {date} at {time} ({ago})."
-            ),
-            "just_now": _("just now"),
-        },
+        "headline": headline_words(_),
+        "detail": detail_words(_),
+        "advice": advice_words(_),
+        "banner": banner_words(_),
+    }
+
+
+def headline_words(_: Gettext) -> dict[str, str]:
+    """The status a card shows in large, by the shown status (as `presenters.status_words`)."""
+    return {
+        "open": _("Open"),
+        "standby": _("On standby"),
+        "full": _("Full"),
+        "closed": _("Closed"),
+        "unconfirmed": _("Unconfirmed"),
+        "no_response": _("No response"),
+        "unknown": _("Status unknown"),
+        "closed_now": _("Closed now"),
+    }
+
+
+def detail_words(_: Gettext) -> dict[str, str]:
+    """The line under the status: since when it holds, and when the hours change it; the
+    {placeholders} are filled in on the device."""
+    return {
+        "confirmed_just_now": _("confirmed just now"),
+        "confirmed": _("confirmed {ago}"),
+        "standby": _("can open within 2 hours"),
+        "updated": _("updated {ago}"),
+        "last_confirmed": _("last confirmed {ago}"),
+        "never_confirmed": _("never confirmed"),
+        "no_news": _("no news for {span}"),
+        "no_report": _("no report yet"),
+        "closes_in": _("closes in {n} min"),
+        "opens_at": _("opens at {time}"),
+        "opens_tomorrow": _("opens tomorrow at {time}"),
+        "opens_day": _("opens {day} at {time}"),
+        "hours_unknown": _("hours unknown this far ahead"),
+    }
+
+
+def advice_words(_: Gettext) -> dict[str, str]:
+    """What to do about a status that is not a plain open."""
+    return {
+        "standby": _("Call before you go."),
+        "full": _("Look for another point nearby."),
+        "unconfirmed": _(
+            "It said it was open, but nobody has confirmed it recently. Call before you go."
+        ),
+        "no_response": _("This point has not reported for a day. Call before you go."),
+        "unknown": _("Call before you go."),
+        "closed_now": _("Closed by its opening hours. Call before you go."),
+    }
+
+
+def banner_words(_: Gettext) -> dict[str, str]:
+    """The banner over results that were saved, shown when there is no connection."""
+    return {
+        "stand_in": _(
+            "No connection, so no new search: below are the results of an earlier search, "
+            "saved {date} at {time} ({ago})."
+        ),
+        "just_now": _("just now"),
     }
 
 
