@@ -350,26 +350,13 @@ def from_edges(
         osm_ids = np.arange(len(lat), dtype=np.int64)
     if weights is None:
         weights = haversine_m(lat[u], lon[u], lat[v], lon[v])
-    keep = u != v
-    u, v, weights = u[keep], v[keep], np.asarray(weights, np.float64)[keep]
-    lo, hi = np.minimum(u, v), np.maximum(u, v)
-    # Repeated edges (a node pair shared by two ways): keep the shortest.
-    order = np.lexsort((weights, hi, lo))
-    lo, hi, weights = lo[order], hi[order], weights[order]
-    first = np.ones(len(lo), bool)
-    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
-    lo, hi, weights = lo[first], hi[first], weights[first]
+    lo, hi, weights = _distinct_edges(u, v, np.asarray(weights, np.float64))
     n = len(lat)
     graph = csr_matrix(
         (np.concatenate([weights, weights]), (np.concatenate([lo, hi]), np.concatenate([hi, lo]))),
         shape=(n, n),
     )
-    _count, labels = connected_components(graph, directed=False)
-    used = np.zeros(n, bool)
-    used[lo] = used[hi] = True
-    sizes = np.bincount(labels[used], minlength=_count)
-    main = int(np.argmax(sizes))
-    kept = np.nonzero(labels == main)[0]
+    kept = _largest_part(graph, lo, hi)
     graph = graph[kept][:, kept].tocsr()
     graph.sort_indices()
     return StreetNetwork(
@@ -377,3 +364,29 @@ def from_edges(
         indptr=graph.indptr.astype(np.int64), indices=graph.indices.astype(np.int32),
         weights=graph.data.astype(np.float64), osm_ids=osm_ids[kept], name=name,
     )  # fmt: skip
+
+
+def _distinct_edges(
+    u: np.ndarray, v: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each edge once, as (lo, hi, metres) with lo < hi: loops dropped and, of repeated edges (a
+    node pair shared by two ways), the shortest kept."""
+    keep = u != v
+    u, v, weights = u[keep], v[keep], weights[keep]
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    order = np.lexsort((weights, hi, lo))
+    lo, hi, weights = lo[order], hi[order], weights[order]
+    first = np.ones(len(lo), bool)
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    return lo[first], hi[first], weights[first]
+
+
+def _largest_part(graph: csr_matrix, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The nodes of the largest connected part of `graph`, ascending, its size counted in the
+    nodes that the edges (lo, hi) touch: a node no edge touches never counts."""
+    parts, labels = connected_components(graph, directed=False)
+    used = np.zeros(graph.shape[0], bool)
+    used[lo] = used[hi] = True
+    sizes = np.bincount(labels[used], minlength=parts)
+    main = int(np.argmax(sizes))
+    return np.nonzero(labels == main)[0]
