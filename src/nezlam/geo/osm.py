@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -127,22 +128,46 @@ def objects(
     if progress:
         progress(0, total)
     store = osmium.index.create_map(location_store) if locations else None
-    pool = osmium.io.ThreadPool()
-
-    def processor(source: Any) -> osmium.FileProcessor:
-        reader = osmium.FileProcessor(source, entities, thread_pool=pool)
-        if store is not None:
-            # pyosmium takes a LocationTable here too; its annotation says only a name (str).
-            reader.with_locations(store)  # type: ignore[arg-type]
-        for item in filters:
-            reader.with_filter(item)
-        return reader
-
+    read = partial(
+        _processor, entities=entities, store=store, pool=osmium.io.ThreadPool(), filters=filters
+    )
     if not is_pbf(path):
-        yield from processor(str(path))
+        yield from read(str(path))
         if progress:
             progress(total, total)
         return
+    yield from _pbf_objects(path, total, read, chunk_bytes, progress)
+
+
+def _processor(
+    source: Any,
+    *,
+    entities: Any,
+    store: osmium.index.LocationTable | None,
+    pool: osmium.io.ThreadPool,
+    filters: list[Any],
+) -> osmium.FileProcessor:
+    """A reader of `source` (a file name or a buffer) for `objects`: the entity types, the one
+    node-location store and thread pool of the whole file, and the filters."""
+    reader = osmium.FileProcessor(source, entities, thread_pool=pool)
+    if store is not None:
+        # pyosmium takes a LocationTable here too; its annotation says only a name (str).
+        reader.with_locations(store)  # type: ignore[arg-type]
+    for item in filters:
+        reader.with_filter(item)
+    return reader
+
+
+def _pbf_objects(
+    path: str | Path,
+    total: int,
+    read: Callable[[Any], osmium.FileProcessor],
+    chunk_bytes: int,
+    progress: ProgressCallback | None,
+) -> Iterator[Any]:
+    """The objects of a PBF file of `total` bytes, read a few megabytes of whole blobs at a
+    time, each chunk behind a copy of the header; progress after each chunk (see the module
+    doc)."""
     blobs = pbf_blobs(path)
     with open(path, "rb") as file:
         header = file.read(blobs[0].size)
@@ -150,7 +175,7 @@ def objects(
         for chunk in _chunks(blobs, chunk_bytes):
             file.seek(chunk[0].offset)
             size = sum(blob.size for blob in chunk)
-            yield from processor(osmium.io.FileBuffer(header + file.read(size), "pbf"))
+            yield from read(osmium.io.FileBuffer(header + file.read(size), "pbf"))
             done += size
             if progress:
                 progress(done, total)
