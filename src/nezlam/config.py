@@ -156,6 +156,39 @@ def env_secret_key(name: str) -> str | None:
     return value or None
 
 
+def _check_database_url(url: str) -> str:
+    """NEZLAM_DATABASE_URL: SQLite or PostgreSQL, the two backends Nezlam runs on."""
+    if not (url.startswith("sqlite") or url.startswith("postgresql")):
+        raise ConfigError(
+            "NEZLAM_DATABASE_URL: only sqlite:/// and postgresql+psycopg:// are supported, "
+            f"got {url!r}"
+        )
+    return url
+
+
+def _check_replica_url(replica: str | None, url: str) -> str | None:
+    """NEZLAM_REPLICA_DATABASE_URL: a PostgreSQL read replica, beside a PostgreSQL `url` only."""
+    if replica and not replica.startswith("postgresql"):
+        raise ConfigError("NEZLAM_REPLICA_DATABASE_URL: must be a postgresql+psycopg:// URL")
+    if replica and not url.startswith("postgresql"):
+        raise ConfigError("NEZLAM_REPLICA_DATABASE_URL: needs NEZLAM_DATABASE_URL on PostgreSQL")
+    return replica
+
+
+def _check_tile_url(tile_url: str) -> str:
+    """NEZLAM_TILE_URL: a tile address with the {z}, {x} and {y} a map fills in."""
+    if not all(part in tile_url for part in ("{z}", "{x}", "{y}")):
+        raise ConfigError(f"NEZLAM_TILE_URL: needs {{z}}, {{x}} and {{y}}, got {tile_url!r}")
+    return tile_url
+
+
+def _check_no_response_after(no_response_after: timedelta, stale_after: timedelta) -> timedelta:
+    """NEZLAM_NO_RESPONSE_AFTER: a point goes quiet only after it has gone stale."""
+    if no_response_after <= stale_after:
+        raise ConfigError("NEZLAM_NO_RESPONSE_AFTER: must be longer than NEZLAM_STALE_AFTER")
+    return no_response_after
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
@@ -201,28 +234,15 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        url = env_str("NEZLAM_DATABASE_URL", "") or default_database_url()
-        if not (url.startswith("sqlite") or url.startswith("postgresql")):
-            raise ConfigError(
-                "NEZLAM_DATABASE_URL: only sqlite:/// and postgresql+psycopg:// are supported, "
-                f"got {url!r}"
-            )
-        replica = env_str("NEZLAM_REPLICA_DATABASE_URL", "") or None
-        if replica and not replica.startswith("postgresql"):
-            raise ConfigError("NEZLAM_REPLICA_DATABASE_URL: must be a postgresql+psycopg:// URL")
-        if replica and not url.startswith("postgresql"):
-            raise ConfigError(
-                "NEZLAM_REPLICA_DATABASE_URL: needs NEZLAM_DATABASE_URL on PostgreSQL"
-            )
-        tile_url = os.environ.get("NEZLAM_TILE_URL") or cls.tile_url
-        if not all(part in tile_url for part in ("{z}", "{x}", "{y}")):
-            raise ConfigError(f"NEZLAM_TILE_URL: needs {{z}}, {{x}} and {{y}}, got {tile_url!r}")
+        """The settings from the NEZLAM_* variables; a ConfigError names the first that is wrong."""
+        url = _check_database_url(env_str("NEZLAM_DATABASE_URL", "") or default_database_url())
+        replica = _check_replica_url(env_str("NEZLAM_REPLICA_DATABASE_URL", "") or None, url)
+        tile_url = _check_tile_url(os.environ.get("NEZLAM_TILE_URL") or cls.tile_url)
         stale_after = env_duration("NEZLAM_STALE_AFTER", "6h", MINUTE, timedelta(days=7))
-        no_response_after = env_duration(
-            "NEZLAM_NO_RESPONSE_AFTER", "24h", MINUTE, timedelta(days=30)
+        no_response_after = _check_no_response_after(
+            env_duration("NEZLAM_NO_RESPONSE_AFTER", "24h", MINUTE, timedelta(days=30)),
+            stale_after,
         )
-        if no_response_after <= stale_after:
-            raise ConfigError("NEZLAM_NO_RESPONSE_AFTER: must be longer than NEZLAM_STALE_AFTER")
         return cls(
             database_url=url,
             replica_database_url=replica,
