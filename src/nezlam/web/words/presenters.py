@@ -100,21 +100,34 @@ def opens_at(
     return _("opens {day} at {time}").format(day=day, time=time)
 
 
+# The statuses a point said itself and the freshness rule still lets stand.
+REPORTED = ("open", "standby", "full", "closed")
+
+
 def freshness_words(props: dict[str, Any], now: datetime, lang: str, _: Gettext) -> StatusWords:
     """The shown status after the freshness rule alone."""
+    if props["status"] in REPORTED:
+        return reported_words(props, now, lang, _)
+    return doubtful_words(props, now, lang, _)
+
+
+def confirmed_words(verified: datetime | None, now: datetime, lang: str, _: Gettext) -> str:
+    """ "confirmed just now" under a minute, else "confirmed 12 minutes ago"."""
+    if verified and now - verified < timedelta(minutes=1):
+        return _("confirmed just now")
+    return _("confirmed {ago}").format(ago=ago(verified, now, lang))
+
+
+def reported_words(props: dict[str, Any], now: datetime, lang: str, _: Gettext) -> StatusWords:
+    """A status as the point reported it (one of REPORTED), with since when it holds."""
     status = props["status"]
     verified, updated = parse_iso(props.get("verified_at")), parse_iso(props.get("updated_at"))
-    confirmed = (
-        _("confirmed just now")
-        if verified and now - verified < timedelta(minutes=1)
-        else _("confirmed {ago}").format(ago=ago(verified, now, lang))
-    )
     if status == "open":
-        return StatusWords(_("Open"), confirmed, "ok")
+        return StatusWords(_("Open"), confirmed_words(verified, now, lang, _), "ok")
     if status == "standby":
         return StatusWords(
             _("On standby"),
-            _("can open within 2 hours") + " · " + confirmed,
+            _("can open within 2 hours") + " · " + confirmed_words(verified, now, lang, _),
             "warn",
             _("Call before you go."),
         )
@@ -125,10 +138,14 @@ def freshness_words(props: dict[str, Any], now: datetime, lang: str, _: Gettext)
             "bad",
             _("Look for another point nearby."),
         )
-    if status == "closed":
-        return StatusWords(
-            _("Closed"), _("updated {ago}").format(ago=ago(updated, now, lang)), "bad"
-        )
+    return StatusWords(_("Closed"), _("updated {ago}").format(ago=ago(updated, now, lang)), "bad")
+
+
+def doubtful_words(props: dict[str, Any], now: datetime, lang: str, _: Gettext) -> StatusWords:
+    """A status nobody can vouch for: an open gone unconfirmed, a point silent for a day, or
+    no report at all; each says to call first."""
+    status = props["status"]
+    verified, updated = parse_iso(props.get("verified_at")), parse_iso(props.get("updated_at"))
     if status == "unconfirmed":
         since = (
             _("last confirmed {ago}").format(ago=ago(verified, now, lang))
