@@ -31,12 +31,7 @@ def solve(
 ) -> Solution:
     """The best `p` new sites `method` finds within about `time_limit` seconds; the greedy
     answer is improved by perturbed swaps for up to `search_seconds`."""
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
-    if p < 1:
-        raise ValueError("the number of new sites must be at least 1")
-    if method == "auto":
-        method = "exact" if lp_model_size(problem, p) <= EXACT_UP_TO_NONZEROS else "greedy"
+    method = _chosen_method(problem, p, method)
     started = time.perf_counter()
     sites, local_optimum = swap_search(problem, greedy_lazy(problem, p), time_limit / 2)
     bound = gain_bound(problem, sites, p)
@@ -45,21 +40,49 @@ def solve(
         bound = min(bound, gain_bound(problem, sites, p))
     optimal = False
     if method == "exact":
-        result = exact(problem, p, time_limit=time_limit, start=sites)
-        if result.sites and result.gain >= problem.value(problem.state(sites)):
-            sites = result.sites
-        bound, optimal = min(bound, result.bound), result.optimal
+        sites, bound, optimal = _exact_from(problem, p, sites, bound, time_limit)
     elif lp_bound:
         bound = min(bound, exact(problem, p, time_limit=time_limit, relax=True).bound)
-    order, gains = ranked(problem, sites)
     name = "exact (HiGHS)" if method == "exact" else "greedy + swap"
     if method == "greedy" and not local_optimum:
         name += " (stopped by the time limit)"
+    return _solution(problem, sites, bound, optimal, name, started)
+
+
+def _chosen_method(problem: Problem, p: int, method: str) -> str:
+    """ "exact" or "greedy": `method`, with "auto" decided by the size of the model; a
+    ValueError for an unknown method or fewer than one site."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    if p < 1:
+        raise ValueError("the number of new sites must be at least 1")
+    if method == "auto":
+        method = "exact" if lp_model_size(problem, p) <= EXACT_UP_TO_NONZEROS else "greedy"
+    return method
+
+
+def _exact_from(
+    problem: Problem, p: int, sites: list[int], bound: float, time_limit: float
+) -> tuple[list[int], float, bool]:
+    """HiGHS started from the heuristic's `sites`: the sites it finds unless they are worse,
+    the tighter of the two bounds, and whether HiGHS proved its answer optimal."""
+    result = exact(problem, p, time_limit=time_limit, start=sites)
+    if result.sites and result.gain >= problem.value(problem.state(sites)):
+        sites = result.sites
+    return sites, min(bound, result.bound), result.optimal
+
+
+def _solution(
+    problem: Problem, sites: list[int], bound: float, optimal: bool, method: str, started: float
+) -> Solution:
+    """The answer, sites ranked by what each adds, the bound on the objective's own scale;
+    optimal when proved so, or when the gains reach the bound."""
+    order, gains = ranked(problem, sites)
     return Solution(
         problem=problem,
         sites=order,
         gains=gains,
-        method=name,
+        method=method,
         seconds=time.perf_counter() - started,
         bound=problem.offset + problem.sense * bound,
         optimal=optimal or _closed(problem, sum(gains), bound),
