@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,6 +12,9 @@ from nezlam.geo.streets import StreetNetwork
 from nezlam.interchange.spreadsheet import csv_text
 from nezlam.siting.inputs import Places
 from nezlam.siting.problem import CoveringProblem, Solution
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 OSM_CREDIT = "© OpenStreetMap contributors"
 
@@ -85,20 +89,40 @@ def draw_map(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.collections import LineCollection
 
     figure, axes = plt.subplots(figsize=(9, 9), dpi=110)
     if network is not None:
-        rows = np.repeat(np.arange(network.nodes), np.diff(network.indptr))
-        keep = rows < network.indices
-        a, b = rows[keep], network.indices[keep]
-        segments = np.stack(
-            [np.column_stack([network.lon[a], network.lat[a]]),
-             np.column_stack([network.lon[b], network.lat[b]])], axis=1,
-        )  # fmt: skip
-        axes.add_collection(
-            LineCollection(list(segments), colors="#cccccc", linewidths=0.4, zorder=1)
-        )
+        _draw_streets(axes, network)
+    _draw_places(axes, solution, demand, candidates, existing)
+    _draw_ranks(axes, solution, candidates)
+    _label(axes, solution, demand, title)
+    if network is not None:
+        figure.text(0.99, 0.01, OSM_CREDIT, ha="right", va="bottom", fontsize=8, color="#444444")
+    figure.tight_layout()
+    figure.savefig(path, bbox_inches="tight")
+    plt.close(figure)
+    return path
+
+
+def _draw_streets(axes: Axes, network: StreetNetwork) -> None:
+    """Every street segment once, in light grey beneath the rest."""
+    from matplotlib.collections import LineCollection
+
+    rows = np.repeat(np.arange(network.nodes), np.diff(network.indptr))
+    keep = rows < network.indices
+    a, b = rows[keep], network.indices[keep]
+    segments = np.stack(
+        [np.column_stack([network.lon[a], network.lat[a]]),
+         np.column_stack([network.lon[b], network.lat[b]])], axis=1,
+    )  # fmt: skip
+    axes.add_collection(LineCollection(list(segments), colors="#cccccc", linewidths=0.4, zorder=1))
+
+
+def _draw_places(
+    axes: Axes, solution: Solution, demand: Places, candidates: Places, existing: Places | None
+) -> None:
+    """Demand as dots sized by population and coloured by `_demand_colours`, candidates as
+    rings, the points open today as black squares."""
     people = demand.population if demand.population is not None else np.ones(len(demand))
     size = 4 + 120 * people / max(float(people.max()), 1.0)
     axes.scatter(demand.lon, demand.lat, s=size, c=_demand_colours(solution), alpha=0.6,
@@ -108,23 +132,25 @@ def draw_map(
     if existing is not None and len(existing):
         axes.scatter(existing.lon, existing.lat, s=40, marker="s", c="black", zorder=4,
                      label="open points today")  # fmt: skip
+
+
+def _draw_ranks(axes: Axes, solution: Solution, candidates: Places) -> None:
+    """The chosen sites as red discs numbered by rank."""
     for rank, site in enumerate(solution.sites, 1):
         x, y = candidates.lon[site], candidates.lat[site]
         axes.scatter([x], [y], s=260, c="#d62728", edgecolors="white", zorder=5)
         axes.annotate(str(rank), (x, y), ha="center", va="center", color="white",
                       fontsize=8, fontweight="bold", zorder=6)  # fmt: skip
+
+
+def _label(axes: Axes, solution: Solution, demand: Places, title: str) -> None:
+    """True to shape at the demand's mean latitude; the title, the axes' names, the legend."""
     axes.set_aspect(1 / np.cos(np.radians(float(np.mean(demand.lat)))))
     axes.set_title(title, fontsize=11)
     axes.set_xlabel("longitude")
     axes.set_ylabel("latitude")
     handles, _labels = axes.get_legend_handles_labels()
     axes.legend(handles=handles + _colour_key(solution), loc="lower left", fontsize=8)
-    if network is not None:
-        figure.text(0.99, 0.01, OSM_CREDIT, ha="right", va="bottom", fontsize=8, color="#444444")
-    figure.tight_layout()
-    figure.savefig(path, bbox_inches="tight")
-    plt.close(figure)
-    return path
 
 
 def _colour_key(solution: Solution) -> list:
