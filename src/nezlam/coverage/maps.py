@@ -75,27 +75,12 @@ def draw_map(
     shapes = _shapes(coverage, kx)
     figure, axes = plt.subplots(figsize=_figure_size(shapes), dpi=120)
     _draw_streets(axes, network, kx)
-    cells = PolyCollection(
-        shapes,
-        facecolors=[colours[b] for b in bands],
-        edgecolors="white",
-        linewidths=0.2,
-        alpha=0.72,
-        zorder=2,
-    )
-    axes.add_collection(cells)
-    axes.scatter(
-        np.asarray(points_lon) * kx, points_lat, s=60, c="white", edgecolors="black",
-        linewidths=1.5, zorder=4, label="open point",
-    )  # fmt: skip
+    _draw_cells(axes, shapes, [colours[b] for b in bands])
+    points_x = np.asarray(points_lon) * kx
+    _draw_points(axes, points_x, points_lat)
     _legend(axes, coverage, colours, bands)
     axes.set_title(f"{title}\n{_headline(coverage)}", fontsize=12, loc="left")
-    axes.set_aspect("equal")
-    corners = np.concatenate([*shapes, np.column_stack([np.asarray(points_lon) * kx, points_lat])])
-    axes.set_xlim(corners[:, 0].min() - 0.002, corners[:, 0].max() + 0.002)
-    axes.set_ylim(corners[:, 1].min() - 0.002, corners[:, 1].max() + 0.002)
-    axes.set_xticks([])
-    axes.set_yticks([])
+    _frame(axes, shapes, points_x, points_lat)
     axes.text(
         0.995, 0.005, CREDIT, transform=axes.transAxes, ha="right", va="bottom", fontsize=8,
         bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"}, zorder=5,
@@ -104,6 +89,37 @@ def draw_map(
     figure.savefig(path, bbox_inches="tight", pad_inches=0.15)
     plt.close(figure)
     return path
+
+
+def _draw_cells(axes: plt.Axes, shapes: list[np.ndarray], colours: list[str]) -> None:
+    """The cells filled with their band's colour, half see-through over the streets."""
+    cells = PolyCollection(
+        shapes,
+        facecolors=colours,
+        edgecolors="white",
+        linewidths=0.2,
+        alpha=0.72,
+        zorder=2,
+    )
+    axes.add_collection(cells)
+
+
+def _draw_points(axes: plt.Axes, x: np.ndarray, y: np.ndarray) -> None:
+    """The open points as white dots ringed in black, above the cells."""
+    axes.scatter(
+        x, y, s=60, c="white", edgecolors="black", linewidths=1.5, zorder=4, label="open point"
+    )
+
+
+def _frame(axes: plt.Axes, shapes: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> None:
+    """True to shape, fitted around every cell and point (x, y), without ticks: x is not the
+    longitude but longitude × cos(lat0)."""
+    axes.set_aspect("equal")
+    corners = np.concatenate([*shapes, np.column_stack([x, y])])
+    axes.set_xlim(corners[:, 0].min() - 0.002, corners[:, 0].max() + 0.002)
+    axes.set_ylim(corners[:, 1].min() - 0.002, corners[:, 1].max() + 0.002)
+    axes.set_xticks([])
+    axes.set_yticks([])
 
 
 def _figure_size(shapes: list[np.ndarray]) -> tuple[float, float]:
