@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
 from nezlam.domain.errors import Forbidden, Invalid
@@ -26,6 +27,7 @@ from nezlam.store import audit, status_history
 from nezlam.store import dashboard as board
 from nezlam.store import points as point_store
 from nezlam.store import reports as report_store
+from nezlam.store.tables import AuditEntry, Point, StatusReport, VisitorSignal
 from nezlam.web.pages import applications, coordinate_notifications
 from nezlam.web.pages.coordinate_chart import chart
 from nezlam.web.pages.coordinate_notifications import summary as notification_summary
@@ -144,26 +146,16 @@ def load_scope(request: Request, who: SignedIn, lang: str) -> Scope:
 
 @router.get("/coordinate", response_class=HTMLResponse)
 def dashboard(request: Request, who: SignedInCoordinator) -> Response:
+    """The asked view of the coordinator's regions: the table page by page, the filters, the
+    counts per region, the chart and the notifications."""
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     scope = load_scope(request, who, lang)
-    view = scope.view
+    view, params = scope.view, request.query_params
     chart_regions = [view.filters.region] if view.filters.region else scope.regions
     with state.db.read() as session:
-        series = open_history(request).series(
-            session,
-            chart_regions,
-            now=scope.now,
-            days=view.days,
-            stale_after=state.settings.stale_after,
-            no_response_after=state.settings.no_response_after,
-        )
+        series = chart_series(request, session, scope, chart_regions)
         notes = notification_summary(session, scope.regions, scope.now, lang, _)
-    pages = max(1, -(-len(scope.chosen) // PAGE_SIZE))
-    current = min(view.page, pages)
-    shown = scope.chosen[(current - 1) * PAGE_SIZE : current * PAGE_SIZE]
-    counts = board.counts_by_region(scope.rows)
-    params = request.query_params
     return page(
         request,
         "coordinate.html",
@@ -172,32 +164,65 @@ def dashboard(request: Request, who: SignedInCoordinator) -> Response:
         view=view,
         fuel_below="" if view.filters.fuel_below is None else f"{view.filters.fuel_below:g}",
         form=params,
-        rows=[table_row(row, scope.now, lang, _) for row in shown],
-        total=len(scope.chosen),
-        first=(current - 1) * PAGE_SIZE + 1,
-        last=(current - 1) * PAGE_SIZE + len(shown),
-        page_no=current,
-        pages=pages,
+        **table_page(scope, lang, _),
         link=lambda **changes: link(params, **changes),
         export_query=link(params, page=None, sort=None, dir=None, days=None),
         columns=column_headers(_),
-        counts={local_name(region, lang): c for region, c in counts.items()},
-        region_of={local_name(region, lang): region for region in counts},
-        total_counts=board.total_counts(counts),
+        **region_counts(scope.rows, lang),
         statuses=[(s.value, status_name(s.value, _)) for s in board.STATUS_ORDER],
         powers=list(presenters.power_labels(_).items()),
         map_signs=MAP_SIGNS,
-        chart=chart(
-            [counted for counted in series if counted[0] < scope.now]
-            + [(scope.now, *counts_now(scope.rows, chart_regions))],
-            view.days,
-            _,
-        ),
+        chart=chart(series, view.days, _),
         notifications=notes,
         done=params.get("done"),
         acknowledged=params.get("n"),
         stale_hours=f"{state.settings.stale_after.total_seconds() / 3600:g}",
     )
+
+
+def table_page(scope: Scope, lang: str, _: Any) -> dict[str, Any]:
+    """The table's rows on the asked page (the last one if it asks for more), and which of how
+    many rows and pages they are."""
+    pages = max(1, -(-len(scope.chosen) // PAGE_SIZE))
+    current = min(scope.view.page, pages)
+    shown = scope.chosen[(current - 1) * PAGE_SIZE : current * PAGE_SIZE]
+    return {
+        "rows": [table_row(row, scope.now, lang, _) for row in shown],
+        "total": len(scope.chosen),
+        "first": (current - 1) * PAGE_SIZE + 1,
+        "last": (current - 1) * PAGE_SIZE + len(shown),
+        "page_no": current,
+        "pages": pages,
+    }
+
+
+def region_counts(rows: list[board.PointRow], lang: str) -> dict[str, Any]:
+    """The counts of each shown status per region, by the region's name on the page, with the
+    region each name is and the total row."""
+    counts = board.counts_by_region(rows)
+    return {
+        "counts": {local_name(region, lang): c for region, c in counts.items()},
+        "region_of": {local_name(region, lang): region for region in counts},
+        "total_counts": board.total_counts(counts),
+    }
+
+
+def chart_series(
+    request: Request, session: Session, scope: Scope, regions: list[str]
+) -> list[tuple[datetime, int, int]]:
+    """The chart's (moment, open, in doubt): the past hours of the view's days from this app's
+    memory, and now as the table and the counts say."""
+    state: AppState = request.app.state.nezlam
+    series = open_history(request).series(
+        session,
+        regions,
+        now=scope.now,
+        days=scope.view.days,
+        stale_after=state.settings.stale_after,
+        no_response_after=state.settings.no_response_after,
+    )
+    past = [counted for counted in series if counted[0] < scope.now]
+    return [*past, (scope.now, *counts_now(scope.rows, regions))]
 
 
 def open_history(request: Request) -> status_history.OpenHistory:
@@ -268,11 +293,21 @@ def place_of(locality: str, region: str, lang: str) -> str:
 # --- One point ----------------------------------------------------------------------------------
 
 
-@router.get("/coordinate/points/{point_id}", response_class=HTMLResponse)
-def point_page(request: Request, point_id: str, who: SignedInCoordinator) -> Response:
-    state: AppState = request.app.state.nezlam
-    lang, _ = words(request)
-    now = state.clock()
+@dataclass(frozen=True)
+class PointRecord:
+    """One point as its coordinator's page reads it: the point, its row, and its history."""
+
+    point: Point
+    row: board.PointRow  # the shown status at the moment it was read
+    reports: list[StatusReport]
+    authors: dict[int, str]  # the reports' authors' usernames
+    signals: list[VisitorSignal]
+    entries: list[AuditEntry]
+    organisation: str | None
+
+
+def load_point(state: AppState, who: SignedIn, point_id: str, now: datetime) -> PointRecord:
+    """The point and its history; Forbidden for a point outside the coordinator's regions."""
     with state.db.read() as session:
         point = point_store.get_point(session, point_id)
         if not who.principal.coordinates_region(point.region):
@@ -288,28 +323,39 @@ def point_page(request: Request, point_id: str, who: SignedInCoordinator) -> Res
         signals = board.recent_signals(session, point_id)
         entries = audit.entries(session, "point", point_id, limit=100)
         organisation = point_store.organisation_names(session).get(point.organisation_id or -1)
-    say = ChangeWords(now, lang, _)
+    return PointRecord(point, row, history, authors, signals, entries, organisation)
+
+
+@router.get("/coordinate/points/{point_id}", response_class=HTMLResponse)
+def point_page(request: Request, point_id: str, who: SignedInCoordinator) -> Response:
+    """One point for its coordinator: what and where it is, its status now, and its history of
+    reports, visitors' signals and changes."""
+    state: AppState = request.app.state.nezlam
+    lang, _ = words(request)
+    now = state.clock()
+    record = load_point(state, who, point_id, now)
+    point, say = record.point, ChangeWords(now, lang, _)
     return page(
         request,
         "coordinate_point.html",
         point=point,
-        name=row.label(lang),
-        organisation=local_name(organisation, lang) or None,
+        name=record.row.label(lang),
+        organisation=local_name(record.organisation, lang) or None,
         where={
             "address": local_name(point.address, lang) or "—",
             "locality": local_name(point.locality, lang),
             "region": local_name(point.region, lang),
             "capacity": dash(point.capacity, lang),
         },
-        current=table_row(row, now, lang, _),
+        current=table_row(record.row, now, lang, _),
         visibility=say.value("visibility", point.visibility),
         heating=say.value("heating", point.heating),
         internet=say.value("internet", point.internet),
         services=presenters.services({"services": point.services}, lang),
-        reports=[report_item(r, authors, say) for r in history],
+        reports=[report_item(r, record.authors, say) for r in record.reports],
         signals=[
             (presenters.signal_labels(_).get(s.kind, s.kind), moment(s.received_at, now, lang))
-            for s in signals
+            for s in record.signals
         ],  # fmt: skip
-        entries=[entry_item(e, say) for e in entries],
+        entries=[entry_item(e, say) for e in record.entries],
     )
