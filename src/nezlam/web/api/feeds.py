@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from nezlam.domain.errors import Invalid
-from nezlam.geo.spatial_index import STATUS_CODES, Snapshot
+from nezlam.geo.spatial_index import STATUS_CODES, Hit, Snapshot
 from nezlam.interchange.exporter import FEED_FORMATS, feed_writer
 from nezlam.interchange.formats.interface import Writer
 from nezlam.interchange.public_table import public_table
@@ -82,6 +82,8 @@ def removed_since(state: AppState, since_seq: int) -> list[str]:
 
 
 def serve_feed(request: Request, writer: Writer) -> Response:
+    """One format's feed: the points the query matches (only those changed since the cursor,
+    when one is given), with what a reader needs beside them (`extra`)."""
     state: AppState = request.app.state.nezlam
     params = request.query_params
     box = query.bbox(params) or (-180.0, -90.0, 180.0, 90.0)
@@ -92,31 +94,45 @@ def serve_feed(request: Request, writer: Writer) -> Response:
     snap, hits = state.index.within_bbox(*box, query.filters(params), now, limit)
     extra: dict[str, Any] = {"generated_at": now.isoformat().replace("+00:00", "Z")}
     if cursor:
-        since_seq, since_ts = parse_cursor(cursor)
-        wanted = set(
-            changed_rows(
-                snap,
-                np.array([h[0] for h in hits], dtype=np.intp),
-                since_seq,
-                since_ts,
-                now.timestamp(),
-                state,
-            ).tolist()
-        )
-        hits = [h for h in hits if h[0] in wanted]
-        extra["removed"] = removed_since(state, since_seq)
-    next_cursor = f"{snap.seq}-{int(now.timestamp())}"
-    extra["next_cursor"] = next_cursor
+        hits, extra["removed"] = since_cursor(state, snap, hits, cursor, now)
+    extra["next_cursor"] = f"{snap.seq}-{int(now.timestamp())}"
     if snap.has_demo:
         extra["notice"] = DEMO_NOTICE
     features = answers.features(answers.listing(snap, hits, Asker(lang, now)))
+    return feed_answer(request, writer, features, extra)
+
+
+def since_cursor(
+    state: AppState, snap: Snapshot, hits: list[Hit], cursor: str, now: datetime
+) -> tuple[list[Hit], list[str]]:
+    """The hits that changed since the cursor (`changed_rows`), and the points that left
+    public view since (`removed_since`)."""
+    since_seq, since_ts = parse_cursor(cursor)
+    wanted = set(
+        changed_rows(
+            snap,
+            np.array([h[0] for h in hits], dtype=np.intp),
+            since_seq,
+            since_ts,
+            now.timestamp(),
+            state,
+        ).tolist()
+    )
+    return [h for h in hits if h[0] in wanted], removed_since(state, since_seq)
+
+
+def feed_answer(
+    request: Request, writer: Writer, features: list[dict[str, Any]], extra: dict[str, Any]
+) -> Response:
+    """The feed written by `writer`, with an ETag of what was found, and a 304 for a reader
+    who has it already."""
     # The tag covers what was found, not generated_at and next_cursor, which tick every second.
     tag_source = orjson.dumps([writer.name, features, extra.get("removed")])
     etag = '"' + hashlib.sha256(tag_source).hexdigest()[:32] + '"'
     headers = {
         "ETag": etag,
         "Cache-Control": "public, max-age=30",
-        "Nezlam-Next-Cursor": next_cursor,
+        "Nezlam-Next-Cursor": extra["next_cursor"],
         "Access-Control-Allow-Origin": "*",
         "Access-Control-Expose-Headers": "ETag, Nezlam-Next-Cursor",
     }
