@@ -90,18 +90,32 @@ def need_view(
         "region": point.region,
         "pledged": amount(summary.pledged, need.unit, lang, _),
         "delivered": amount(summary.delivered, need.unit, lang, _),
-        "pledges": [
-            {
-                "id": line.pledge.id,
-                "organisation": line.organisation or _("an organisation"),
-                "amount": amount(line.pledge.quantity, need.unit, lang, _),
-                "status": line.pledge.status,
-                "when": since(line.pledge.delivered_at or line.pledge.pledged_at, now, lang, _),
-                "note": line.pledge.note if summary.precision == "exact" else None,
-                "may_deliver": line.pledge.status == "pledged" and may_deliver(line.pledge, point),
-                "may_withdraw": line.pledge.status == "pledged" and may_withdraw(line.pledge),
-            }
-            for line in summary.pledges
-            if line.pledge.status != "withdrawn"
-        ],
+        "pledges": pledge_views(summary, now, lang, _, may_deliver, may_withdraw),
     }
+
+
+def pledge_views(
+    summary: NeedSummary,
+    now: datetime,
+    lang: str,
+    _: Gettext,
+    may_deliver: Callable[..., bool],
+    may_withdraw: Callable[..., bool],
+) -> list[dict[str, Any]]:
+    """The need's pledges in words, withdrawn ones left out, each with whether the viewer may
+    mark it delivered or withdraw it; an organisation's note only for an exact point."""
+    need, point = summary.need, summary.point
+    return [
+        {
+            "id": line.pledge.id,
+            "organisation": line.organisation or _("an organisation"),
+            "amount": amount(line.pledge.quantity, need.unit, lang, _),
+            "status": line.pledge.status,
+            "when": since(line.pledge.delivered_at or line.pledge.pledged_at, now, lang, _),
+            "note": line.pledge.note if summary.precision == "exact" else None,
+            "may_deliver": line.pledge.status == "pledged" and may_deliver(line.pledge, point),
+            "may_withdraw": line.pledge.status == "pledged" and may_withdraw(line.pledge),
+        }
+        for line in summary.pledges
+        if line.pledge.status != "withdrawn"
+    ]
