@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import QueryParams
 
 from nezlam.domain import permissions
 from nezlam.domain.errors import Forbidden, Invalid
@@ -188,26 +189,17 @@ def render_board(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> Response:
+    """The board of the open needs the viewer may see, filtered by item and region as asked,
+    with the pledge form beside each need (and, after a form that did not validate, its
+    problems and what was typed)."""
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     viewer, organisation = board_viewer(state, who)
     with state.db.read() as session:
         summaries = need_store.board(session, viewer)
-    item = request.query_params.get("item", "")
-    region = request.query_params.get("region", "")
-    shown = [
-        s
-        for s in summaries
-        if (not item or s.need.item == item) and (not region or s.point.region == region)
-    ]
+    item, region, shown = board_filters(summaries, request.query_params)
     now = state.clock()
-
-    def ours(pledge: Any) -> bool:
-        return viewer.is_member and pledge.organisation_id == viewer.organisation_id
-
-    def may_deliver(pledge: Any, point: Any) -> bool:
-        return ours(pledge) or permissions.can_report(who.principal, point_store.scope_of(point))
-
+    ours, may_deliver = pledge_rights(viewer, who)
     return page(
         request,
         "needs_board.html",
@@ -224,6 +216,36 @@ def render_board(
         may_pledge=viewer.is_member,
         **form_context(request, who, errors, values),
     )
+
+
+def board_filters(
+    summaries: list[NeedSummary], params: QueryParams
+) -> tuple[str, str, list[NeedSummary]]:
+    """The item and region asked for ("" for any), and the needs they keep."""
+    item = params.get("item", "")
+    region = params.get("region", "")
+    shown = [
+        s
+        for s in summaries
+        if (not item or s.need.item == item) and (not region or s.point.region == region)
+    ]
+    return item, region, shown
+
+
+def pledge_rights(
+    viewer: Viewer, who: SignedIn
+) -> tuple[Callable[[Any], bool], Callable[[Any, Any], bool]]:
+    """What the viewer may do with a pledge on the board: withdraw it when it is their
+    organisation's (`ours`), mark it delivered when it is theirs or they may report for the
+    point (`may_deliver`)."""
+
+    def ours(pledge: Any) -> bool:
+        return viewer.is_member and pledge.organisation_id == viewer.organisation_id
+
+    def may_deliver(pledge: Any, point: Any) -> bool:
+        return ours(pledge) or permissions.can_report(who.principal, point_store.scope_of(point))
+
+    return ours, may_deliver
 
 
 @router.post("/coordinate/needs/{need_id}/pledge", include_in_schema=False)
