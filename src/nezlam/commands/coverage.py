@@ -22,8 +22,10 @@ from rich.table import Table
 from nezlam.commands.common import console, database, progress, progress_bar, refuse, say, settings
 
 if TYPE_CHECKING:
+    from nezlam.config import Settings
+    from nezlam.coverage.inputs import OpenNow
     from nezlam.coverage.population import Demand
-    from nezlam.coverage.walk import Coverage
+    from nezlam.coverage.walk import Coverage, OpenPoints
     from nezlam.geo.streets import StreetNetwork
 
 Minutes = Annotated[str, typer.Option(help="walking times to report, in minutes")]
@@ -91,9 +93,7 @@ def coverage(
     demand = _demand(population_file, buildings, floor_m2_per_person, network)
     now = datetime.now(UTC)
     snap_m = config.walking_snap_m
-    index, filters = inputs.live_points(database(), config, wanted, ignore_hours)
-    open_now = inputs.open_points(network, index, filters, now, snap_m)
-    say(*open_now.notes)
+    open_now = _open_now(config, network, wanted, ignore_hours, now)
     demand = inputs.label_demand(demand, boundaries, admin_level, by, open_now.snapshot)
     say(*inputs.far_population_notes(demand, network, open_now.snapshot, snap_m))
     result = walk.walking_coverage(
@@ -102,12 +102,7 @@ def coverage(
     )  # fmt: skip
     _print(result, len(open_now.points.lat), wanted)
     out = out or config.coverage_dir  # where the coordinators' coverage page reads
-    with progress_bar() as bar:
-        task = bar.add_task("writing CSV, GeoJSON and the map", total=output.FILES)
-        written = output.write_all(
-            result, network, open_now.points, out, output.title(network, wanted, now),
-            lambda _path: bar.advance(task),
-        )  # fmt: skip
+    written = _write(result, network, open_now.points, out, output.title(network, wanted, now))
     seconds = time.perf_counter() - started
     console.print(f"wrote {', '.join(p.name for p in written)} to {out} in {seconds:.1f} s")
     console.print("Map data © OpenStreetMap contributors (ODbL 1.0): credit them wherever shown.")
@@ -156,6 +151,33 @@ def _demand(
     if not len(kept):
         raise refuse(inputs.NO_POPULATION_HERE)
     return kept
+
+
+def _open_now(
+    config: Settings, network: StreetNetwork, wanted: list[str], ignore_hours: bool, now: datetime
+) -> OpenNow:
+    """The points open at `now` in the database, as the finder shows them, with all of the
+    services wanted (and open by their hours unless those are ignored); says how many are off
+    the streets."""
+    from nezlam.coverage import inputs  # numpy and the rest: see the docstring
+
+    index, filters = inputs.live_points(database(), config, wanted, ignore_hours)
+    open_now = inputs.open_points(network, index, filters, now, config.walking_snap_m)
+    say(*open_now.notes)
+    return open_now
+
+
+def _write(
+    result: Coverage, network: StreetNetwork, points: OpenPoints, out: Path, map_title: str
+) -> list[Path]:
+    """The CSV, GeoJSON and map files in `out`, a progress bar advancing as each is written."""
+    from nezlam.coverage import output  # numpy, matplotlib: see the docstring
+
+    with progress_bar() as bar:
+        task = bar.add_task("writing CSV, GeoJSON and the map", total=output.FILES)
+        return output.write_all(
+            result, network, points, out, map_title, lambda _path: bar.advance(task)
+        )
 
 
 def _print(result: Coverage, open_count: int, services: list[str]) -> None:
