@@ -7,6 +7,8 @@ HiGHS, which `nezlam --help` does not need; `nezlam.siting.choices` is what the 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,30 +100,18 @@ class Sites:
 
 
 def site(
-    new: New = 10,
-    minutes: Minutes = 15.0,
-    metres: Metres = None,
-    demand: DemandCsv = None,
-    population_file: PopulationFile = None,
-    buildings: Buildings = None,
+    new: New = 10, minutes: Minutes = 15.0, metres: Metres = None,
+    demand: DemandCsv = None, population_file: PopulationFile = None, buildings: Buildings = None,
     floor_m2_per_person: FloorArea = None,
-    candidates: Candidates = None,
-    candidates_osm: CandidatesOsm = None,
-    tags: Tags = DEFAULT_TAGS,
-    existing: Existing = None,
-    no_existing: NoExisting = False,
-    services: Services = "",
+    candidates: Candidates = None, candidates_osm: CandidatesOsm = None, tags: Tags = DEFAULT_TAGS,
+    existing: Existing = None, no_existing: NoExisting = False, services: Services = "",
     ignore_hours: IgnoreHours = False,
-    streets: Streets = None,
-    distances: Distances = None,
+    streets: Streets = None, distances: Distances = None,
     distance_columns: DistanceColumns = "candidate,demand,metres",
-    population_column: PopulationColumn = None,
-    name_column: NameColumn = None,
-    objective: Objective = "mclp",
-    method: Method = "auto",
-    time_limit: TimeLimit = 60.0,
+    population_column: PopulationColumn = None, name_column: NameColumn = None,
+    objective: Objective = "mclp", method: Method = "auto", time_limit: TimeLimit = 60.0,
     out: Out = None,
-) -> None:
+) -> None:  # fmt: skip
     """Rank the best sites for the next points and write sites.csv, sites.geojson and sites.png.
 
     People come from --demand (a CSV), --population (Kontur .gpkg or CSV) or --from-buildings
@@ -131,12 +121,11 @@ def site(
     covered. p-median (--objective pmedian) minimises everyone's walk instead."""
     if objective not in OBJECTIVES or method not in METHODS:
         raise refuse("--objective is mclp or pmedian; --method is auto, greedy or exact", 2)
-    from nezlam.siting.inputs import InputError  # numpy, SciPy, HiGHS: see the docstring
-    from nezlam.siting.solve import solve
+    from nezlam.siting.solve import solve  # numpy, SciPy, HiGHS: see the docstring
 
     config = settings()
-    radius = metres if metres is not None else minutes * config.walking_speed_kmh * 1000 / 60
-    try:
+    radius, reach = _reach(minutes, metres, config.walking_speed_kmh)
+    with _bad_input_exits():
         network = None if distances is not None else _network(streets, config)
         sites = Sites(
             _demand((demand, population_file, buildings), floor_m2_per_person,
@@ -147,11 +136,29 @@ def site(
         problem = _problem(sites, objective, radius, network, (distances, distance_columns),
                            config.walking_snap_m)  # fmt: skip
         solution = solve(problem, new, method=method, time_limit=time_limit)
+    _report(solution, sites, reach, out or config.siting_dir, network)
+
+
+def _reach(minutes: float, metres: float | None, speed_kmh: float) -> tuple[float, str]:
+    """How far counts as within reach, in metres (--metres, else --minutes on foot at the
+    walking speed), and in words for the title."""
+    if metres is not None:
+        return metres, f"{metres:,.0f} m"
+    radius = minutes * speed_kmh * 1000 / 60
+    return radius, f"{radius:,.0f} m ({minutes:g} min on foot)"
+
+
+@contextmanager
+def _bad_input_exits() -> Iterator[None]:
+    """An input that cannot be read or used (a bad row, a missing file) is named, and the
+    command exits 1."""
+    from nezlam.siting.inputs import InputError  # numpy: see the docstring
+
+    try:
+        yield
     except (InputError, ValueError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
-    reach = f"{radius:,.0f} m" + ("" if metres is not None else f" ({minutes:g} min on foot)")
-    _report(solution, sites, reach, out or config.siting_dir, network)
 
 
 def _network(path: Path | None, config: Settings) -> StreetNetwork | None:
