@@ -14,12 +14,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from nezlam.config import Settings
 from nezlam.domain.errors import DomainError
 from nezlam.domain.freshness import shown_status
 from nezlam.domain.point_view import pick_name
 from nezlam.domain.vocabulary import SERVICES
 from nezlam.store import onboarding
-from nezlam.store.application_checks import possible_duplicates
+from nezlam.store.application_checks import Existing, possible_duplicates
 from nezlam.web.pages.onboarding import kind_labels
 from nezlam.web.plumbing.forms import done_redirect, form_context, gettext_for, run_form, words
 from nezlam.web.plumbing.render import page
@@ -80,29 +81,10 @@ def offered_point(
     """One applied point as the coordinator checks it: where it is, and what is there already."""
     others = [p for p in view.application.point_ids if p != point.id]
     settings, now = state.settings, state.clock()
-    existing = []
-    for found in possible_duplicates(session, point, exclude=others):
-        shown = shown_status(
-            found.point.status,
-            found.point.updated_at,
-            found.point.verified_at,
-            now,
-            settings.stale_after,
-            settings.no_response_after,
-        )
-        existing.append(
-            {
-                "id": found.point.id,
-                "name": pick_name(found.point.name, lang),
-                "address": local_name(found.point.address, lang),
-                "metres": round(found.distance_m),
-                "nearby": found.nearby,
-                "same_name": found.same_name,
-                "status": status_name(str(shown), _),
-                "lat": f"{found.point.lat:.6f}",
-                "lon": f"{found.point.lon:.6f}",
-            }
-        )
+    existing = [
+        existing_point(found, now, settings, lang, _)
+        for found in possible_duplicates(session, point, exclude=others)
+    ]
     return {
         "point": point,
         "name": pick_name(point.name, lang),
@@ -110,6 +92,33 @@ def offered_point(
         "lat": f"{point.lat:.5f}",
         "lon": f"{point.lon:.5f}",
         "existing": existing,
+    }
+
+
+def existing_point(
+    found: Existing, now: datetime, settings: Settings, lang: str, _: Any
+) -> dict[str, Any]:
+    """A point already there (near the applied one, or with its name in its locality) as the
+    coordinator compares it: how far, why it is shown, and its status after the freshness
+    rule."""
+    shown = shown_status(
+        found.point.status,
+        found.point.updated_at,
+        found.point.verified_at,
+        now,
+        settings.stale_after,
+        settings.no_response_after,
+    )
+    return {
+        "id": found.point.id,
+        "name": pick_name(found.point.name, lang),
+        "address": local_name(found.point.address, lang),
+        "metres": round(found.distance_m),
+        "nearby": found.nearby,
+        "same_name": found.same_name,
+        "status": status_name(str(shown), _),
+        "lat": f"{found.point.lat:.6f}",
+        "lon": f"{found.point.lon:.6f}",
     }
 
 
