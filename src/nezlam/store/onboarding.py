@@ -10,7 +10,6 @@ shows them within the index poll, about a second).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,10 +34,10 @@ from nezlam.domain.points import (
     UserCreate,
     check_services,
 )
-from nezlam.domain.transliteration import fold
 from nezlam.domain.vocabulary import Category, OrganisationKind, Role, Visibility
 from nezlam.store import accounts, audit
 from nezlam.store import points as point_store
+from nezlam.store.accounts import free_slug
 from nezlam.store.actor import DEMO, Actor
 from nezlam.store.db import rows_matched
 from nezlam.store.tables import Application, Organisation, Point, RoleGrant, User
@@ -222,17 +221,6 @@ def point_create(
         capacity=offered.capacity,
         opening_hours=offered.opening_hours,
     )
-
-
-def free_slug(session: Session, name: str) -> str:
-    """A URL-safe organisation slug from its name (transliterated), made unique."""
-    base = "-".join(fold(name).split())[:48].strip("-") or "organisation"
-    if len(base) < 2:
-        base = f"org-{base}"
-    slug = base
-    while session.execute(select(Organisation.id).where(Organisation.slug == slug)).first():
-        slug = f"{base}-{secrets.token_hex(3)}"
-    return slug
 
 
 def record(

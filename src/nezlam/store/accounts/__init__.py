@@ -20,6 +20,7 @@ from nezlam.store import audit
 from nezlam.store.accounts.organisations import (
     check_may_give_point_to,
     create_organisation,
+    free_slug,
     list_organisations,
     organisation_names_by_slug,
     organisation_scope,
@@ -154,6 +155,7 @@ __all__ = [
     "create_organisation",
     "create_token",
     "create_user",
+    "free_slug",
     "get_user",
     "grant_role",
     "grant_scope",

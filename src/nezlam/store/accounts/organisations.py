@@ -1,8 +1,10 @@
-"""Organisations: created, renamed, listed, and where each works (the regions of its points and of
-its pending applications), which decides who may give one a point."""
+"""Organisations: created (`free_slug` makes a slug from a name), renamed, listed, and where each
+works (the regions of its points and of its pending applications), which decides who may give
+one a point."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from nezlam.domain.permissions import OrganisationScope, Principal, can_give_point_to
 from nezlam.domain.points import OrganisationCreate, OrganisationUpdate
+from nezlam.domain.transliteration import fold
 from nezlam.store import audit
 from nezlam.store.actor import Actor
 from nezlam.store.tables import Application, Organisation, Point, RoleGrant, User
@@ -114,3 +117,14 @@ def check_may_give_point_to(session: Session, principal: Principal, slug: str | 
             "this organisation works beyond your regions; an admin may give it this point",
             field="organisation",
         )
+
+
+def free_slug(session: Session, name: str) -> str:
+    """A URL-safe organisation slug from its name (transliterated), made unique."""
+    base = "-".join(fold(name).split())[:48].strip("-") or "organisation"
+    if len(base) < 2:
+        base = f"org-{base}"
+    slug = base
+    while session.execute(select(Organisation.id).where(Organisation.slug == slug)).first():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
