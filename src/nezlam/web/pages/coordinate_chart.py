@@ -7,12 +7,14 @@ readers.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from nezlam.web.plumbing.wall_clock import local_zone
 
 CHART_W, CHART_H, LEFT, RIGHT, BOTTOM, TOP = 720, 220, 44, 24, 28, 12  # room for the labels
+PLOT_W, PLOT_H = CHART_W - LEFT - RIGHT, CHART_H - BOTTOM - TOP  # inside the axes
 MAX_TICKS = 5
 
 
@@ -27,37 +29,47 @@ def round_ticks(highest: int) -> list[int]:
     return list(range(0, math.ceil(highest / step) * step + 1, step))
 
 
+@dataclass(frozen=True)
+class Frame:
+    """Where the chart draws a count at a moment, in the SVG's viewBox: x by time from `start`,
+    y up from the base line to `top` (the highest tick) at the top."""
+
+    start: datetime
+    scale: float  # viewBox units per second
+    top: int
+
+    def x(self, moment: datetime) -> float:
+        return round(LEFT + (moment - self.start).total_seconds() * self.scale, 1)
+
+    def y(self, n: float) -> float:
+        return round(TOP + PLOT_H - n / self.top * PLOT_H, 1)
+
+    def line(self, series: list[tuple[datetime, int, int]], counts: list[int]) -> str:
+        """The SVG polyline's points of `counts`, one at each moment of `series`."""
+        return " ".join(
+            f"{self.x(m)},{self.y(n)}" for (m, *_), n in zip(series, counts, strict=True)
+        )
+
+
 def chart(series: list[tuple[datetime, int, int]], days: int, _: Any) -> dict[str, Any]:
     """Geometry of the two lines (in the SVG's viewBox, x by time), the axes, the legend, and the
     words for screen readers. `series` is (moment, open, in doubt) hourly, ending with now."""
     opened = [n for _moment, n, _doubt in series]
     doubted = [d for _moment, _n, d in series]
     ticks = round_ticks(max(max(opened), max(doubted)))
-    top = ticks[-1]
-    width, height = CHART_W - LEFT - RIGHT, CHART_H - BOTTOM - TOP
     start, end = series[0][0], series[-1][0]
-    scale = width / max((end - start).total_seconds(), 1)
-
-    def x(moment: datetime) -> float:
-        return round(LEFT + (moment - start).total_seconds() * scale, 1)
-
-    def y(n: float) -> float:
-        return round(TOP + height - n / top * height, 1)
-
-    def line(counts: list[int]) -> str:
-        return " ".join(f"{x(m)},{y(n)}" for (m, *_), n in zip(series, counts, strict=True))
-
+    frame = Frame(start, PLOT_W / max((end - start).total_seconds(), 1), ticks[-1])
     local = [moment.astimezone(local_zone()) for moment, *_counts in series]
     return {
         "viewbox": f"0 0 {CHART_W} {CHART_H}",
-        "points": line(opened),
-        "doubt_points": line(doubted),
+        "points": frame.line(series, opened),
+        "doubt_points": frame.line(series, doubted),
         "left": LEFT,
         "right": CHART_W - RIGHT,
-        "base": TOP + height,
-        "y_ticks": [(y(n), n) for n in ticks],
+        "base": TOP + PLOT_H,
+        "y_ticks": [(frame.y(n), n) for n in ticks],
         "x_ticks": [
-            (x(moment), when.strftime("%d.%m"))
+            (frame.x(moment), when.strftime("%d.%m"))
             for (moment, *_c), when in zip(series, local, strict=True)
             if when.hour == 0 and when.minute == 0
         ],
