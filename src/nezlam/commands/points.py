@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,6 +32,9 @@ from nezlam.domain.errors import DomainError
 from nezlam.interchange import importer
 from nezlam.interchange.geocoding import gazetteer_geocoder
 from nezlam.store.tables import utcnow
+
+if TYPE_CHECKING:
+    from nezlam.store.db import Database
 
 LINE_EVERY_S = 10.0
 MOST_LINES = 30  # kinds of problem printed; the rest are counted
@@ -147,19 +150,12 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="check and count only; w
 
 
 def import_(
-    path: ImportPath,
-    format: Format = None,
-    mapping: MappingFile = None,
-    encoding: Encoding = None,
-    category: Category = None,
-    locality: Locality = None,
-    region: Region = None,
-    layer: Layer = None,
-    geocode: Geocode = False,
-    create_organisations: CreateOrganisations = False,
-    skip_invalid: SkipInvalid = False,
+    path: ImportPath, format: Format = None, mapping: MappingFile = None,
+    encoding: Encoding = None, category: Category = None, locality: Locality = None,
+    region: Region = None, layer: Layer = None, geocode: Geocode = False,
+    create_organisations: CreateOrganisations = False, skip_invalid: SkipInvalid = False,
     dry_run: DryRun = False,
-) -> None:
+) -> None:  # fmt: skip
     """Import points from a file; every row is checked, and if any is bad nothing is imported.
 
     Columns: each row needs a name (name or name_uk), lat and lon, category (state, business
@@ -180,25 +176,30 @@ def import_(
     leaves nothing.
     """
     db = database()
-    defaults = {"category": category, "locality": locality, "region": region}
     try:
         result = importer.import_file(
-            db,
-            path,
-            format=format,
-            mapping_path=mapping,
-            encoding=encoding,
-            defaults={name: value for name, value in defaults.items() if value},
-            skip_invalid=skip_invalid,
-            dry_run=dry_run,
-            create_organisations=create_organisations,
-            geocoder=gazetteer_geocoder(db) if geocode else None,
-            layers=frozenset(layer) if layer else None,
+            db, path, format=format, mapping_path=mapping, encoding=encoding,
+            skip_invalid=skip_invalid, dry_run=dry_run, create_organisations=create_organisations,
+            **_importer_options(db, layer, geocode, category=category, locality=locality,
+                                region=region),
             progress=tracker_for(console),
-        )
+        )  # fmt: skip
     except DomainError as exc:
         raise fail(exc) from exc
     raise typer.Exit(report(console, result, dry_run=dry_run, skip_invalid=skip_invalid))
+
+
+def _importer_options(
+    db: Database, layer: list[str] | None, geocode: bool, **defaults: str | None
+) -> dict[str, Any]:
+    """The importer's options that the command line spells otherwise: the `defaults` given,
+    for the rows that leave them out; the gazetteer as geocoder with --geocode; the layers
+    chosen as a set (None: every layer)."""
+    return {
+        "defaults": {name: value for name, value in defaults.items() if value},
+        "geocoder": gazetteer_geocoder(db) if geocode else None,
+        "layers": frozenset(layer) if layer else None,
+    }
 
 
 def report(
