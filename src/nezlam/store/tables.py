@@ -6,7 +6,7 @@ never replays history.
 
 Every table, and what they are built on, is imported from here: the declarative base and the
 column types are in `table_base`, the coordinators' workspace (needs, calls, inspections,
-applications, notifications) in `workspace_tables`.
+applications, notifications) in `workspace_tables`, the message channels' in `channel_tables`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from nezlam.store.channel_tables import ChannelLink, OutboxMessage
 from nezlam.store.table_base import Base, BigId, UTCDateTime, table_of, utcnow
 
 # The workspace's tables live in a module of their own; imported here, so that importing this
@@ -281,12 +282,14 @@ __all__ = [
     "BigId",
     "CallClaim",
     "ChangeCounter",
+    "ChannelLink",
     "FollowUpTask",
     "Inspection",
     "LoginSession",
     "Need",
     "Notification",
     "Organisation",
+    "OutboxMessage",
     "PasswordReset",
     "Place",
     "Pledge",
