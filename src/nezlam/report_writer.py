@@ -48,6 +48,7 @@ class ReportJob:
     identify: Callable[[Session], Principal | None]
     idempotency_key: str | None
     now: datetime
+    source: str = "api"  # what it came through: "api", or a message channel ("sms")
     future: Future[tuple[Any, bool, Any]] = field(default_factory=Future)
 
     def write(self, session: Session) -> tuple[Any, bool, Any]:
@@ -68,6 +69,7 @@ class ReportJob:
             self.report,
             Actor.of(principal),
             idempotency_key=self.idempotency_key,
+            source=self.source,
             now=self.now,
             authorize=authorize,
         )
