@@ -36,7 +36,9 @@ def settings_table() -> dict[str, tuple[str, str]]:
 
 
 def read_by_settings() -> set[str]:
-    source = inspect.getsource(config.Settings.from_env)
+    """The variables Settings.from_env reads, itself or through the readers of a group of
+    settings it calls (sms_from_env)."""
+    source = inspect.getsource(config.Settings.from_env) + inspect.getsource(config.sms_from_env)
     return set(re.findall(r'"(NEZLAM_\w+)"', source))
 
 

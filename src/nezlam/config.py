@@ -189,6 +189,54 @@ def _check_no_response_after(no_response_after: timedelta, stale_after: timedelt
     return no_response_after
 
 
+SMS_GATEWAYS = ("twilio", "android")
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    """The SMS gateway (channels/sms_gateways.py): Twilio's API or one that copies it, or the
+    SMS Gateway for Android app on a phone with a SIM card."""
+
+    gateway: str  # "twilio" or "android"
+    url: str  # its API: https://api.twilio.com, or the app's http://phone:8080
+    user: str = ""  # Twilio's account SID; the app's username
+    password: str = field(default="", repr=False)  # Twilio's auth token; the app's password
+    sender: str = ""  # Twilio: the number messages come from
+    signing_key: str = field(default="", repr=False)  # the app: the key its webhooks sign with
+    answers_per_hour: int = 60  # answers one number gets in an hour
+
+
+def sms_from_env() -> SmsSettings | None:
+    """NEZLAM_SMS_*: the gateway, or None when NEZLAM_SMS_GATEWAY is unset (no SMS)."""
+    answers_per_hour = env_int("NEZLAM_SMS_ANSWERS_PER_HOUR", 60, 1, 10_000)  # checked even unused
+    gateway = env_str("NEZLAM_SMS_GATEWAY", "").strip().lower()
+    if not gateway:
+        return None
+    if gateway not in SMS_GATEWAYS:
+        raise ConfigError(f"NEZLAM_SMS_GATEWAY: one of {', '.join(SMS_GATEWAYS)}, got {gateway!r}")
+    url = env_str("NEZLAM_SMS_URL", "").strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            "NEZLAM_SMS_URL: the gateway's API address (https://api.twilio.com, "
+            f"http://192.168.1.10:8080), needed with NEZLAM_SMS_GATEWAY; got {url!r}"
+        )
+    signing_key = env_str("NEZLAM_SMS_SIGNING_KEY", "")
+    if gateway == "android" and not signing_key:
+        raise ConfigError(
+            "NEZLAM_SMS_SIGNING_KEY: the app's webhook signing key, needed for android"
+        )
+    return SmsSettings(
+        gateway=gateway,
+        url=url,
+        user=env_str("NEZLAM_SMS_USER", ""),
+        password=env_str("NEZLAM_SMS_PASSWORD", ""),
+        sender=env_str("NEZLAM_SMS_FROM", ""),
+        signing_key=signing_key,
+        answers_per_hour=answers_per_hour,
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
@@ -231,6 +279,8 @@ class Settings:
     # on several machines set the same NEZLAM_SECRET_KEY.
     secret_key: str | None = None
     secret_file: Path = Path("var") / "secret.key"
+    # The SMS gateway residents and operators text (None: no SMS).
+    sms: SmsSettings | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -268,4 +318,5 @@ class Settings:
             coverage_dir=Path(env_str("NEZLAM_COVERAGE_DIR", "") or cls.coverage_dir),
             siting_dir=Path(env_str("NEZLAM_SITING_DIR", "") or cls.siting_dir),
             secret_key=env_secret_key("NEZLAM_SECRET_KEY"),
+            sms=sms_from_env(),
         )

@@ -1,4 +1,4 @@
-"""Message channels: webhooks today; Telegram, SMS and e-mail next (docs/channels.md).
+"""Message channels: webhooks and SMS; Telegram and e-mail next (docs/channels.md).
 
 Each channel is one module of this package implementing `interface.Channel` (send a delivery →
 an outcome; receive a message → a reply) and a `make(settings)` that builds it, or gives None
@@ -11,13 +11,13 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from nezlam.channels import webhooks
+from nezlam.channels import sms, webhooks
 
 if TYPE_CHECKING:
     from nezlam.channels.interface import Channel
     from nezlam.config import Settings
 
-MODULES: tuple[ModuleType, ...] = (webhooks,)
+MODULES: tuple[ModuleType, ...] = (webhooks, sms)
 
 
 def built_in(settings: Settings | None = None) -> list[Channel]:

@@ -142,6 +142,7 @@ class Dispatcher:
         self.channels = list(built_in() if channels is None else channels)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._wakes = {channel.name: threading.Event() for channel in self.channels}
 
     def start(self) -> None:
         self._stop.clear()
@@ -152,8 +153,17 @@ class Dispatcher:
             thread.start()
             self._threads.append(thread)
 
+    def wake(self, name: str) -> None:
+        """Run a round of channel `name` now, not at its next interval (a message was queued
+        that someone is waiting for)."""
+        wake = self._wakes.get(name)
+        if wake is not None:
+            wake.set()
+
     def stop(self) -> None:
         self._stop.set()
+        for wake in self._wakes.values():
+            wake.set()
         for channel, thread in zip(self.channels, self._threads, strict=False):
             thread.join(timeout=channel.send_timeout + 5)
         self._threads = []
@@ -161,7 +171,12 @@ class Dispatcher:
     def _run(self, channel: Channel) -> None:
         pacer = Pacer(channel.pacing, wait=self._stop.wait)  # kept across rounds
         wait = self.interval
-        while not self._stop.wait(wait):
+        wake = self._wakes[channel.name]
+        while True:
+            wake.wait(wait)
+            wake.clear()
+            if self._stop.is_set():
+                break
             try:
                 done = run_round(self.db, channel, self.clock(), stop=self._stop, pacer=pacer)
             except Exception:  # the database may be away for a while: try again next time

@@ -42,9 +42,13 @@ class Delivery:
     """It is this process's until then; its outcome is recorded only while it is."""
     destination: str
     """Where it goes (a URL, a chat id, a phone number); what pacing counts by."""
-    notice: Notice
+    notice: Notice | None
+    """The notification it carries; None for a message's text (`text`: an answer queued for a
+    gateway that does not take answers inline)."""
     secret: str | None = field(default=None, repr=False)
     """A key the destination shares with us (a webhook's), to sign with."""
+    text: str | None = field(default=None, repr=False)
+    """The words of a message that is no notice (an answer to someone who wrote)."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from nezlam.channels.interface import (
     DELIVERED,
     Channel,
     Delivery,
+    Failed,
     Notice,
     Outcome,
     RetryLater,
@@ -63,14 +64,14 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> str | None:
     """POST and return None on a 2xx, or what went wrong in a few words."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        with OPENER.open(request, timeout=timeout) as response:
             status = response.status
     except urllib.error.HTTPError as answer:
         status = answer.code
@@ -119,6 +120,8 @@ class WebhookChannel(Channel):
         self.outbox = WebhookOutbox()
 
     def send(self, delivery: Delivery, now: datetime) -> Outcome:
+        if delivery.notice is None:
+            return Failed("a webhook carries notifications only")
         body = payload(delivery.notice)
         timestamp = str(int(now.timestamp()))
         headers = {

@@ -19,6 +19,7 @@ from nezlam.commands import (
     points,
     serve,
     siting,
+    sms,
     streets,
     webhooks,
 )
@@ -41,4 +42,5 @@ app.add_typer(accounts.token_app, name="token")
 app.add_typer(webhooks.app, name="webhook")
 app.add_typer(places.app, name="places")
 app.add_typer(streets.app, name="streets")
+app.add_typer(sms.app, name="sms")
 tidy_help(app)

@@ -26,8 +26,10 @@ exact position is never used, so walking times cannot reveal it.
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -36,6 +38,8 @@ from nezlam.domain.walk_estimate import DETOUR_FACTOR
 from nezlam.geo.distance import haversine_m
 from nezlam.geo.spatial_index import SHOWN_CODES, Filters, Hit, Snapshot, SpatialIndex, _lookup
 from nezlam.geo.streets import Reach, Snaps, StreetNetwork
+
+log = logging.getLogger(__name__)
 
 CANDIDATE_FACTOR = 3  # straight-line candidates per answer wanted
 DETOUR_BOUND = 3.0  # how much longer than the straight line a walk may be and still be searched
@@ -196,3 +200,13 @@ class Walking:
         direct = points.offset + float(here.offset[0]) + np.abs(points.along - here.along[0])
         metres = np.where(same, np.minimum(metres, direct), metres)
         return dict(zip(rows.tolist(), metres.tolist(), strict=True))
+
+
+def load_walking(path: Path | None, index: SpatialIndex, snap_m: float) -> Walking | None:
+    """The street network beside the index, when one has been imported; places more than
+    `snap_m` metres from every street are not measured on it."""
+    if path is None or not Path(path).exists():
+        return None
+    network = StreetNetwork.load(path)
+    log.info("street network %s: %d nodes, %d edges", path, network.nodes, network.edges)
+    return Walking(network, index, snap_m)

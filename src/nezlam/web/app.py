@@ -13,10 +13,11 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 
 from nezlam import __version__
+from nezlam.channels import built_in
 from nezlam.channels.dispatcher import Dispatcher
 from nezlam.config import Settings
 from nezlam.store.db import Database
-from nezlam.web.api import accounts, feeds, health, places, points
+from nezlam.web.api import accounts, feeds, health, places, points, sms
 from nezlam.web.pages import (
     calls,
     coordinate,
@@ -71,7 +72,9 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def lifespan(state: AppState, settings: Settings, start_sync: bool) -> Lifespan:
     """What the worker starts when it starts serving, and stops when it stops: the index's
     sync, and the webhook dispatcher (the background threads only with `start_sync`)."""
-    dispatcher = Dispatcher(state.db, lambda: state.clock())
+    # Every channel's deliveries; SMS through the very channel the webhook answers with.
+    channels = [*built_in(), *([state.sms] if state.sms else [])]
+    dispatcher = state.dispatcher = Dispatcher(state.db, lambda: state.clock(), channels=channels)
 
     @asynccontextmanager
     async def serving(_app: FastAPI) -> AsyncIterator[None]:
@@ -138,6 +141,7 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(points.router)
     app.include_router(feeds.router)
     app.include_router(accounts.router)
+    app.include_router(sms.router)
     app.include_router(places.router)
 
 

@@ -12,11 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zipfile import BadZipFile
 
+from nezlam.channels import sms
+from nezlam.channels.answering import Directory
+from nezlam.channels.dispatcher import Dispatcher
+from nezlam.channels.sms import SmsChannel
 from nezlam.config import Settings
 from nezlam.domain.notifications import NotificationRules
 from nezlam.geo.spatial_index import SpatialIndex
-from nezlam.geo.streets import StreetNetwork
-from nezlam.geo.walking import Walking
+from nezlam.geo.walking import Walking, load_walking
 from nezlam.index_sync import IndexSync
 from nezlam.report_writer import ReportWriter
 from nezlam.store.db import Database
@@ -81,6 +84,13 @@ class AppState:
     signing_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     walking: Walking | None = None  # with a street network: walking distances
     streets_stamp: FileStamp | None = None  # the street network file as last loaded
+    sms: SmsChannel | None = None  # with an SMS gateway configured
+    dispatcher: Dispatcher | None = None  # the channels' sender, once the app has one
+
+    @property
+    def directory(self) -> Directory:
+        """What the message channels answer from: this worker's index, streets and clock."""
+        return Directory(self.index, lambda: self.walking, self.db, lambda: self.clock())
 
     @property
     def walking_m_per_min(self) -> float:
@@ -111,6 +121,7 @@ class AppState:
             signing_key=signing_key(settings),
             walking=load_walking(settings.streets_file, index, settings.walking_snap_m),
             streets_stamp=file_stamp(settings.streets_file),
+            sms=sms.make(settings),
         )
         sync.follow_commits()  # a write of this process is in its index as it commits
         sync.watch(state.reload_streets)  # a new `nezlam streets import` is used within a poll
@@ -149,13 +160,3 @@ def file_stamp(path: Path | None) -> FileStamp | None:
     except OSError:
         return None
     return (info.st_mtime_ns, info.st_size, info.st_ino) if info else None
-
-
-def load_walking(path: Path | None, index: SpatialIndex, snap_m: float) -> Walking | None:
-    """The street network beside the index, when one has been imported; places more than
-    `snap_m` metres from every street are not measured on it."""
-    if path is None or not Path(path).exists():
-        return None
-    network = StreetNetwork.load(path)
-    log.info("street network %s: %d nodes, %d edges", path, network.nodes, network.edges)
-    return Walking(network, index, snap_m)
