@@ -381,3 +381,10 @@ def test_the_command_line_links_a_number_and_answers_as_an_sms_would(db_url, db,
 
     assert nezlam("sms", "unlink", "+380671234567").exit_code == 0
     assert nezlam("sms", "unlink", "+380671234567").exit_code == 1
+
+
+def test_coordinates_typed_the_wrong_way_round_are_tried_the_right_way(twilio, db, network, clock):
+    open_points(db, network, clock)
+    twilio.app.state.nezlam.sync.load_all()
+    answer = twiml_message(twilio_post(twilio, "HEAT 30.52 50.45", RESIDENT))
+    assert answer is not None and answer.startswith("1. Point point-a, ")

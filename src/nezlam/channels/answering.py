@@ -56,6 +56,17 @@ def really_open(services: tuple[str, ...]) -> Filters:
     return Filters.build(services=services, statuses=["open"], open_now=True)
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where an answer is centred, as understood: `where` (None, with the `problem`), its
+    `label`, and whether it was `typed` as coordinates (which may be the wrong way round)."""
+
+    where: tuple[float, float] | None
+    label: str | None = None
+    problem: str | None = None
+    typed: bool = False
+
+
 def nearest_open(
     directory: Directory,
     asked: Nearest,
@@ -64,55 +75,75 @@ def nearest_open(
     k: int = NEAREST,
 ) -> Found:
     """The k nearest really-open points with the services asked for, near the shared
-    `location`, else near the place typed."""
-    where, label, problem = locate(directory, asked.place, location, lang)
-    if where is None:
-        return Found(label, problem=problem, services=asked.services)
+    `location`, else near the place typed. Coordinates typed that find nothing are tried the
+    other way round (longitude first, as some apps write them), as the finder offers."""
+    place = locate(directory, asked.place, location, lang)
+    if place.where is None:
+        return Found(place.label, problem=place.problem, services=asked.services)
+    points = search(directory, place.where, asked.services, lang, k)
+    lat, lon = place.where
+    if not points and place.typed and typed_place.on_earth(lon, lat):
+        turned = search(directory, (lon, lat), asked.services, lang, k)
+        if turned:
+            return Found(typed_place.coordinates_text(lon, lat), turned, None, asked.services)
+    return Found(place.label, points, None if points else "none_open", asked.services)
+
+
+def search(
+    directory: Directory,
+    where: tuple[float, float],
+    services: tuple[str, ...],
+    lang: str,
+    k: int,
+) -> list[PointPublic]:
+    """The finder's search: on foot when streets are loaded, within REACH_M."""
     asker = Asker(lang, directory.clock(), where)
-    filters = really_open(asked.services)
-    walking = directory.walking()
     answer = answers.nearest(
-        directory.index, walking, asker, k, filters, max_m=REACH_M, on_foot=True
+        directory.index,
+        directory.walking(),
+        asker,
+        k,
+        really_open(services),
+        max_m=REACH_M,
+        on_foot=True,
     )
-    problem = None if answer.points else "none_open"
-    return Found(label, answer.points, problem, asked.services)
+    return answer.points
 
 
 def locate(
     directory: Directory, place: str, location: tuple[float, float] | None, lang: str
-) -> tuple[tuple[float, float] | None, str | None, str | None]:
-    """(where, its label, the problem): a shared location first, then coordinates typed (read
-    as the finder reads them, also the wrong way round), then the gazetteer's best match."""
+) -> Place:
+    """A shared location first, then coordinates typed (read as the finder reads them), then
+    the gazetteer's best match."""
     if location is not None:
         return (
-            (location, None, None) if typed_place.on_earth(*location) else (None, None, "off_earth")
+            Place(location) if typed_place.on_earth(*location) else Place(None, None, "off_earth")
         )
     if not place:
-        return None, None, "need_place"
+        return Place(None, None, "need_place")
     typed = typed_place.typed_coordinates(place)
-    if typed is not None:
-        turned = typed_place.swapped(directory.index, typed[0], typed[1], directory.clock())
-        typed = turned or typed
-        if not typed_place.on_earth(*typed):
-            return None, place, "off_earth"
-        return typed, typed_place.coordinates_text(*typed), None
-    return gazetteer_place(directory, place, lang)
+    if typed is None:
+        return gazetteer_place(directory, place, lang)
+    if not typed_place.on_earth(*typed):
+        if typed_place.on_earth(typed[1], typed[0]):
+            typed = (typed[1], typed[0])
+        else:
+            return Place(None, place, "off_earth")
+    return Place(typed, typed_place.coordinates_text(*typed), typed=True)
 
 
-def gazetteer_place(
-    directory: Directory, place: str, lang: str
-) -> tuple[tuple[float, float] | None, str | None, str | None]:
+def gazetteer_place(directory: Directory, place: str, lang: str) -> Place:
     """The gazetteer's best match for what was typed, as the finder takes it."""
     try:
-        from nezlam.places import search
+        from nezlam.places import search as gazetteer
     except ImportError:  # the places extra is not installed
-        return None, place, "no_place"
-    found = search.search_places(directory.db, place, limit=1)
+        return Place(None, place, "no_place")
+    found = gazetteer.search_places(directory.db, place, limit=1)
     if not found:
-        return None, place, "no_place"
+        return Place(None, place, "no_place")
     best = found[0]
     label = str(best.get("label_en") or best["label"]) if lang == "en" else str(best["label"])
-    return (float(best["lat"]), float(best["lon"])), label, None
+    return Place((float(best["lat"]), float(best["lon"])), label)
 
 
 def one_point(directory: Directory, point_id: str, lang: str) -> PointPublic | None:

@@ -66,7 +66,10 @@ class Conversation:
     ) -> Said:
         """The answer to one message from `sender`, with the location it shared, if any, in
         the language their app names (else that of the message)."""
-        operator = self.operator(sender)
+        # Only a status word needs to know who sends it: a resident's question never looks.
+        operator = None
+        if isinstance(asking.read(text, operator=True), asking.StatusUpdate):
+            operator = self.operator(sender)
         question = asking.read(text, operator=operator is not None)
         lang = language or asking.language_of(text)
         words = self.wording

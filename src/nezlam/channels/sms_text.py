@@ -8,6 +8,8 @@ UCS-2: 70 characters in one message, 67 in each part, counted in UTF-16 units (a
 
 from __future__ import annotations
 
+import re
+
 GSM_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
     "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -15,14 +17,18 @@ GSM_BASIC = frozenset(
 GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 
+_NOT_GSM = re.compile("[^" + re.escape("".join(sorted(GSM_BASIC | GSM_EXTENSION))) + "]")
+_EXTENSION = re.compile("[" + re.escape("".join(sorted(GSM_EXTENSION))) + "]")
+
+
 def is_gsm(text: str) -> bool:
-    return all(ch in GSM_BASIC or ch in GSM_EXTENSION for ch in text)
+    return _NOT_GSM.search(text) is None
 
 
 def units(text: str) -> int:
     """The text's length as the network counts it: septets in GSM, UTF-16 units in UCS-2."""
     if is_gsm(text):
-        return len(text) + sum(ch in GSM_EXTENSION for ch in text)
+        return len(text) + len(_EXTENSION.findall(text))
     return len(text.encode("utf-16-le")) // 2
 
 
