@@ -24,6 +24,7 @@ BENCHMARKS = [
     "ingest_profile",
     "ingest",
     "page_weight",
+    "channels",
     "walking",
     "siting",
     "import_rows",

@@ -453,3 +453,40 @@ def test_members_of_the_regions_organisations_are_in_scope_and_managed_only_ther
     csrf_b = sign_in_as(people, db, "coordinator_b", clock())
     assert "donor_a" not in listed(people.get("/coordinate/users").text)
     assert act(people, db, "donor_a", "deactivate", csrf_b).status_code == 404
+
+
+def test_a_coordinator_links_an_operators_sms_number_within_their_scope(people, db, clock):
+    """The number an operator's OPEN by SMS counts from is linked on the users page, by whoever
+    manages the operator; typed as people write it, kept in one form, refused when taken."""
+    from nezlam.store import channel_links
+
+    csrf = sign_in_as(people, db, "coordinator_a", clock())
+    answer = act(people, db, "operator_a", "phone", csrf, phone="067 123 45 67")
+    assert answer.status_code == 303, answer.text
+    with db.read() as session:
+        principal = channel_links.principal_for_sender(session, "sms", "+380671234567")
+    assert principal is not None and principal.username == "operator_a"
+    page = people.get("/coordinate/users").text
+    operator = page[page.index(f'id="u-{user_id(db, "operator_a")}"') :].split("</li>\n<li")[0]
+    assert "+380671234567" in operator
+
+    taken = act(people, db, "org_operator_a", "phone", csrf, phone="+380671234567")
+    assert taken.status_code == 422 and "уже прив'язаний до іншого облікового запису" in unescape(
+        taken.text
+    )
+    wrong = act(people, db, "org_operator_a", "phone", csrf, phone="call me")
+    assert wrong.status_code == 422 and "Це не номер телефону" in wrong.text
+    # Someone the coordinator does not manage: refused, nothing linked.
+    assert act(people, db, "both_b_and_a", "phone", csrf, phone="0501112233").status_code == 403
+    not_theirs = act(people, db, "org_operator_a", "unphone", csrf, phone="+380671234567")
+    assert not_theirs.status_code == 422
+
+    assert act(people, db, "operator_a", "unphone", csrf, phone="+380671234567").status_code == 303
+    with db.read() as session:
+        assert channel_links.principal_for_sender(session, "sms", "+380671234567") is None
+        actions = (
+            session.execute(sa.select(AuditEntry.action).where(AuditEntry.entity == "channel_link"))
+            .scalars()
+            .all()
+        )
+    assert actions == ["link", "unlink"]

@@ -121,3 +121,16 @@ def links_of(session: Session, user_id: int, channel: str) -> list[str]:
             .order_by(LINKS.c.address)
         ).scalars()
     )
+
+
+def addresses_by_user(session: Session, user_ids: list[int], channel: str) -> dict[int, list[str]]:
+    """Each user's linked addresses on `channel`, in order (the users page shows them)."""
+    found: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(LINKS.c.user_id, LINKS.c.address)
+        .where(LINKS.c.user_id.in_(user_ids), LINKS.c.channel == channel)
+        .order_by(LINKS.c.address)
+    )
+    for user_id, address in rows:
+        found.setdefault(user_id, []).append(address)
+    return found

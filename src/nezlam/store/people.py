@@ -31,7 +31,7 @@ from nezlam.domain.permissions import (
 from nezlam.domain.points import RoleGrantCreate, UserCreate, UserUpdate
 from nezlam.domain.transliteration import fold
 from nezlam.domain.vocabulary import Role
-from nezlam.store import accounts, resets
+from nezlam.store import accounts, channel_links, resets
 from nezlam.store import points as point_store
 from nezlam.store.actor import Actor
 from nezlam.store.tables import Application, Organisation, Point, RoleGrant, User
@@ -57,6 +57,7 @@ class PersonView:
     other_roles: int = 0  # roles outside the viewer's regions
     manageable: bool = False  # may deactivate and issue a reset link
     grantable: bool = False  # may be given an operator role on a point of the viewer's regions
+    phones: list[str] = field(default_factory=list)  # numbers linked for SMS (channel_links)
 
 
 def users_in_scope(
@@ -73,6 +74,7 @@ def users_in_scope(
     grants = grants_by_user(session, [u.id for u in users])
     names = point_names(session, {g.point_id for gs in grants.values() for g in gs if g.point_id})
     organisations = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+    phones = channel_links.addresses_by_user(session, [u.id for u in users], "sms")
     people = []
     for user in users:
         scope = scopes[user.id]
@@ -88,6 +90,7 @@ def users_in_scope(
             else:
                 person.other_roles += 1
         person.manageable = can_manage_user(principal, scope)
+        person.phones = phones.get(user.id, []) if person.manageable else []
         person.grantable = principal.is_admin or works_in_regions(principal, scope)
         people.append(person)
     return people
@@ -314,3 +317,24 @@ def issue_reset(
     if not user.is_active:
         raise Invalid("reactivate the user first", field="user")
     return user, resets.issue(session, user, Actor.of(principal), now)
+
+
+def link_phone(
+    session: Session, principal: Principal, user_id: int, phone: str, now: datetime
+) -> str:
+    """Link an SMS number to a user the viewer manages: their status words by SMS from it are
+    their reports. Returns the number as kept (E.164)."""
+    user = managed_target(session, principal, user_id)
+    return channel_links.link(session, user.username, "sms", phone, Actor.of(principal), now)
+
+
+def unlink_phone(
+    session: Session, principal: Principal, user_id: int, phone: str, now: datetime
+) -> None:
+    """Unlink one of the user's SMS numbers (only theirs: Forbidden otherwise)."""
+    user = managed_target(session, principal, user_id)
+    if channel_links.sender_address("sms", phone) not in channel_links.links_of(
+        session, user.id, "sms"
+    ):
+        raise Forbidden("that number is not linked to this user", field="phone")
+    channel_links.unlink(session, "sms", phone, Actor.of(principal), now)

@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from nezlam.domain.errors import DomainError
+from nezlam.domain.errors import Conflict, DomainError, Forbidden
 from nezlam.domain.points import UserCreate
 from nezlam.store import people, resets
 from nezlam.web.pages.onboarding import anonymous_form_token, check_anonymous_form, with_form_cookie
@@ -24,7 +24,7 @@ from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator, form_send
 from nezlam.web.plumbing.state import AppState
 
 router = APIRouter(include_in_schema=False)
-ACTIONS = ("grant", "revoke", "deactivate", "activate", "reset")
+ACTIONS = ("grant", "revoke", "deactivate", "activate", "reset", "phone", "unphone")
 NO_STORE = {"Cache-Control": "no-store"}  # a page with a reset link is never kept
 
 
@@ -139,12 +139,16 @@ def apply_user_change(request: Request, user_id: int, form: Any) -> Response:
             elif action == "reset":
                 user, token = people.issue_reset(session, principal, user_id, now)
                 issued = {"username": user.username, "url": reset_link(request, token)}
+            elif action in ("phone", "unphone"):
+                change_phone(session, principal, user_id, action, typed_phone(form), now)
             else:
                 people.set_active(session, principal, user_id, action == "activate")
     except people.PointNotChosen as several:
         values = {f"point-{user_id}": typed_point(form)}
         return users_page(request, who, values=values, matches={str(user_id): several.matches})
     except DomainError as exc:
+        if exc.field == "phone":
+            return phone_refused(request, who, user_id, form, exc)
         if exc.field != "point_id":
             raise
         _ = gettext_for(request)
@@ -156,6 +160,35 @@ def apply_user_change(request: Request, user_id: int, form: Any) -> Response:
     if issued:
         return users_page(request, who, issued=issued)
     return done_redirect("/coordinate/users", action, anchor=f"u-{user_id}")
+
+
+def typed_phone(form: Any) -> str:
+    return str(form.get("phone", "")).strip()[:40]
+
+
+def change_phone(
+    session: Any, principal: Any, user_id: int, action: str, phone: str, now: Any
+) -> None:
+    """Link an SMS number to the user, or unlink one of theirs (store.people checks the rights)."""
+    if action == "phone":
+        people.link_phone(session, principal, user_id, phone, now)
+    else:
+        people.unlink_phone(session, principal, user_id, phone, now)
+
+
+def phone_refused(
+    request: Request, who: SignedIn, user_id: int, form: Any, exc: DomainError
+) -> Response:
+    """The users page again, with what was wrong with the number beside its field."""
+    _ = gettext_for(request)
+    key = f"phone-{user_id}"
+    if isinstance(exc, Conflict):
+        problem = _("This number is already linked to another account.")
+    elif isinstance(exc, Forbidden):
+        problem = _("That number is not linked to this user.")
+    else:
+        problem = _("Not a phone number: type it as you would dial it, e.g. 067 123 45 67.")
+    return users_page(request, who, 422, {key: problem}, {key: typed_phone(form)})
 
 
 # --- /reset/{token} -------------------------------------------------------------------------------
