@@ -105,6 +105,18 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
         Case("sign out", lambda w, r: form("/logout"), EVERYONE, writes=signed_in_writes),
     ),
     ("POST", "/api/v1/session"): (Case("sign in", api_sign_in, EVERYONE),),
+    # An SMS gateway's webhooks answer to the gateway's signature, never to a role: here no
+    # gateway is configured, so nobody gets through (tests/test_sms.py: forged ones are refused).
+    ("POST", "/api/v1/sms/twilio"): (
+        Case(
+            "an SMS without a gateway", lambda w, r: api("POST", "/api/v1/sms/twilio", {}), NOBODY
+        ),
+    ),
+    ("POST", "/api/v1/sms/android"): (
+        Case(
+            "an SMS without a gateway", lambda w, r: api("POST", "/api/v1/sms/android", {}), NOBODY
+        ),
+    ),
     ("DELETE", "/api/v1/session"): (
         Case(
             "sign out",
