@@ -173,3 +173,32 @@ def test_the_last_attempt_that_fails_is_failed_for_good():
     assert retry.settlement(outcome, retry.MAX_ATTEMPTS - 1, NOW).status == "pending"
     last = retry.settlement(outcome, retry.MAX_ATTEMPTS, NOW)
     assert last.status == "failed" and last.last_error == "HTTP 503"
+
+
+def test_a_woken_dispatcher_sends_at_once_not_at_its_next_interval():
+    """A queued answer someone waits for (an SMS) is sent when the dispatcher is woken, though
+    its next round would be an hour away; a wake for another channel does nothing here."""
+    import threading
+
+    from nezlam.channels.dispatcher import Dispatcher
+
+    sent = threading.Event()
+
+    class Waiting(Scripted):
+        def send(self, delivery: Delivery, now: datetime) -> Outcome:
+            sent.set()
+            return super().send(delivery, now)
+
+    outbox = MemoryOutbox(["+380501112233"])
+    channel = Waiting(outbox, {"+380501112233": DELIVERED})
+    dispatcher = Dispatcher(None, lambda: NOW, interval=3600.0, channels=[channel])  # type: ignore[arg-type]
+    dispatcher.start()
+    try:
+        dispatcher.wake("another channel")
+        assert not sent.wait(0.2)  # nothing woke it: an hour to go
+        dispatcher.wake(channel.name)
+        assert sent.wait(30), "the woken dispatcher did not send"
+    finally:
+        dispatcher.stop()
+    assert channel.sent == ["+380501112233"]
+    assert outbox.settled[1].status == "delivered"

@@ -388,3 +388,20 @@ def test_coordinates_typed_the_wrong_way_round_are_tried_the_right_way(twilio, d
     twilio.app.state.nezlam.sync.load_all()
     answer = twiml_message(twilio_post(twilio, "HEAT 30.52 50.45", RESIDENT))
     assert answer is not None and answer.startswith("1. Point point-a, ")
+
+
+def test_the_android_gateways_other_events_and_a_broken_body_are_answered_plainly(
+    android, db, network, clock
+):
+    def signed(body: bytes):
+        timestamp = str(int(clock().timestamp()))
+        signature = hmac.new(SIGNING_KEY.encode(), body + timestamp.encode(), hashlib.sha256)
+        headers = {"X-Signature": signature.hexdigest(), "X-Timestamp": timestamp}
+        return android.post("/api/v1/sms/android", content=body, headers=headers)
+
+    sent = orjson.dumps({"event": "sms:sent", "payload": {"phoneNumber": RESIDENT}})
+    assert signed(sent).status_code == 204  # nothing to answer
+    broken = signed(b'{"event": "sms:rece')
+    assert broken.status_code == 422 and broken.json()["errors"][0]["field"] == "body"
+    assert signed(b"[]").status_code == 422
+    assert queued(db) == 0
