@@ -405,3 +405,24 @@ def test_the_android_gateways_other_events_and_a_broken_body_are_answered_plainl
     assert broken.status_code == 422 and broken.json()["errors"][0]["field"] == "body"
     assert signed(b"[]").status_code == 422
     assert queued(db) == 0
+
+
+def test_webhook_deliver_sends_the_queued_sms_answers_too(db_url, db, network, clock, gateway):
+    """With NEZLAM_WEBHOOK_DISPATCH=false, cron's `nezlam webhook deliver` sends every channel."""
+    from typer.testing import CliRunner
+
+    from nezlam.cli import app
+
+    with db.write() as session:
+        message_outbox.enqueue(session, "sms", RESIDENT, "Тест", clock())
+    env = {
+        "NEZLAM_DATABASE_URL": db_url,
+        "NEZLAM_SMS_GATEWAY": "android",
+        "NEZLAM_SMS_URL": gateway.url,
+        "NEZLAM_SMS_SIGNING_KEY": SIGNING_KEY,
+    }
+    result = CliRunner().invoke(app, ["webhook", "deliver"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "delivered 1" in result.output
+    assert [orjson.loads(s["body"])["message"] for s in gateway.sent] == ["Тест"]
+    assert queued(db) == 0

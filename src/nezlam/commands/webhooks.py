@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from nezlam.channels import built_in
 from nezlam.channels.dispatcher import deliver_due
-from nezlam.commands.common import console, database, fail, invalid_input
+from nezlam.commands.common import console, database, fail, invalid_input, settings
 from nezlam.domain.errors import DomainError
 from nezlam.domain.notifications import WebhookCreate
 from nezlam.store import notifications
@@ -58,8 +59,9 @@ def disable(webhook_id: int) -> None:
 
 @app.command("deliver")
 def deliver() -> None:
-    """Send the deliveries that are due, once (for cron when NEZLAM_WEBHOOK_DISPATCH=false)."""
-    done = deliver_due(database(), utcnow())
+    """Send what is due on every channel, once: webhooks, and SMS answers when a gateway is
+    configured (for cron when NEZLAM_WEBHOOK_DISPATCH=false)."""
+    done = deliver_due(database(), utcnow(), built_in(settings()))
     console.print(
         f"delivered {len(done.delivered)}, to retry {len(done.retrying)}, failed {len(done.failed)}"
     )
