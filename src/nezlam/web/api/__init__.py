@@ -1,0 +1,1 @@
+"""The JSON API: points and their reports, feeds, accounts, places, the SMS webhooks."""
