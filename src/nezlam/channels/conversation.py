@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 from nezlam.channels import answering, asking
 from nezlam.channels.answering import Directory
 from nezlam.domain.errors import DomainError, Forbidden, NotFound
@@ -67,14 +69,16 @@ class Conversation:
         """The answer to one message from `sender`, with the location it shared, if any, in
         the language their app names (else that of the message)."""
         # Only a status word needs to know who sends it: a resident's question never looks.
-        operator = None
-        if isinstance(asking.read(text, operator=True), asking.StatusUpdate):
+        question = asking.read(text, operator=True)
+        operator: Principal | None = None
+        if isinstance(question, asking.StatusUpdate):
             operator = self.operator(sender)
-        question = asking.read(text, operator=operator is not None)
+            if operator is None:  # from anyone else, status words are a place
+                question = asking.read(text)
         lang = language or asking.language_of(text)
         words = self.wording
         if isinstance(question, asking.StatusUpdate) and operator is not None:
-            return Said(self.update(operator, question, text, lang), lang, question)
+            return Said(self.update(sender, operator, question, text, lang), lang, question)
         if isinstance(question, asking.OnePoint):
             point = answering.one_point(self.directory, question.point_id, lang)
             return Said(words.point_text(point, question.point_id, lang), lang, question)
@@ -89,7 +93,9 @@ class Conversation:
         with self.directory.db.read() as session:
             return channel_links.principal_for_sender(session, self.channel, sender)
 
-    def update(self, principal: Principal, asked: asking.StatusUpdate, text: str, lang: str) -> str:
+    def update(
+        self, sender: str, principal: Principal, asked: asking.StatusUpdate, text: str, lang: str
+    ) -> str:
         """Write the operator's report as the web would (ReportJob: the same permission check,
         audit and notifications), and say what was written or why not."""
         point_id = asked.point_id or only_point(principal)
@@ -99,7 +105,13 @@ class Conversation:
         verify = asked.status == "verify"
         report = ReportCreate(verify=True) if verify else ReportCreate(status=Status(asked.status))
         now = self.directory.clock()
-        job = ReportJob(point_id, report, lambda _session: principal, None, now, self.channel)
+
+        # Who sends it is looked up again inside the write, as for the web: a number unlinked
+        # or a role taken away a moment ago no longer writes.
+        def identify(session: Session) -> Principal | None:
+            return channel_links.principal_for_sender(session, self.channel, sender)
+
+        job = ReportJob(point_id, report, identify, None, now, self.channel)
         try:
             with self.directory.db.write() as session:
                 _report, _created, point = job.write(session)
