@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -237,6 +238,43 @@ def sms_from_env() -> SmsSettings | None:
     )
 
 
+TELEGRAM_API = "https://api.telegram.org"
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram bot (channels/telegram.py): its token from @BotFather, the Bot API's
+    address (a local Bot API server, or a fake one in tests), and the secret Telegram sends with
+    each webhook call (without it, the webhook route is off: `nezlam bot run` polls instead)."""
+
+    token: str = field(repr=False)
+    api_url: str = TELEGRAM_API
+    webhook_secret: str | None = field(default=None, repr=False)
+    username: str | None = None  # the bot's @name without "@", for t.me links in the workspace
+    per_second: int = 25  # messages sent a second in all (Telegram allows about 30)
+
+
+def telegram_from_env() -> TelegramSettings | None:
+    """NEZLAM_TELEGRAM_*: the bot, or None when NEZLAM_TELEGRAM_TOKEN is unset (no bot)."""
+    per_second = env_int("NEZLAM_TELEGRAM_PER_SECOND", 25, 1, 30)  # checked even unused
+    token = env_str("NEZLAM_TELEGRAM_TOKEN", "").strip()
+    if not token:
+        return None
+    if not re.fullmatch(r"\d{3,20}:[A-Za-z0-9_-]{20,100}", token):
+        raise ConfigError("NEZLAM_TELEGRAM_TOKEN: the token @BotFather gave, like 123456:AbC…")
+    api_url = env_str("NEZLAM_TELEGRAM_API_URL", "").strip().rstrip("/") or TELEGRAM_API
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"NEZLAM_TELEGRAM_API_URL: an http(s) address; got {api_url!r}")
+    secret = env_str("NEZLAM_TELEGRAM_WEBHOOK_SECRET", "").strip() or None
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+        raise ConfigError(
+            "NEZLAM_TELEGRAM_WEBHOOK_SECRET: 16 to 256 of A-Z, a-z, 0-9, _ and - (Telegram's rule)"
+        )
+    username = env_str("NEZLAM_TELEGRAM_USERNAME", "").strip().lstrip("@") or None
+    return TelegramSettings(token, api_url, secret, username, per_second)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
@@ -281,6 +319,8 @@ class Settings:
     secret_file: Path = Path("var") / "secret.key"
     # The SMS gateway residents and operators text (None: no SMS).
     sms: SmsSettings | None = None
+    # The Telegram bot (None: no bot).
+    telegram: TelegramSettings | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -319,4 +359,5 @@ class Settings:
             siting_dir=Path(env_str("NEZLAM_SITING_DIR", "") or cls.siting_dir),
             secret_key=env_secret_key("NEZLAM_SECRET_KEY"),
             sms=sms_from_env(),
+            telegram=telegram_from_env(),
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from nezlam.store.db import rows_matched
@@ -21,14 +21,63 @@ from nezlam.store.tables import OutboxMessage, table_of
 MESSAGES = table_of(OutboxMessage)
 
 
-def enqueue(session: Session, channel: str, destination: str, text: str, now: datetime) -> int:
+URGENT, BULK = 0, 1
+"""Priorities: answers and alerts go before broadcasts and subscribers' notices."""
+
+
+def enqueue(
+    session: Session,
+    channel: str,
+    destination: str,
+    text: str,
+    now: datetime,
+    priority: int = URGENT,
+) -> int:
     """Queue one message; returns its id (the key the gateway dedupes on)."""
     message = OutboxMessage(
-        channel=channel, destination=destination, text=text, created_at=now, next_attempt_at=now
+        channel=channel,
+        destination=destination,
+        text=text,
+        priority=priority,
+        created_at=now,
+        next_attempt_at=now,
     )
     session.add(message)
     session.flush()
     return message.id
+
+
+def enqueue_many(
+    session: Session,
+    channel: str,
+    messages: list[tuple[str, str]],
+    now: datetime,
+    priority: int = BULK,
+) -> int:
+    """Queue (destination, text) messages in one statement (a broadcast); returns how many."""
+    if messages:
+        rows = [
+            {
+                "channel": channel,
+                "destination": destination,
+                "text": text,
+                "priority": priority,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+            for destination, text in messages
+        ]
+        session.execute(insert(MESSAGES), rows)
+    return len(messages)
+
+
+def forget_destination(session: Session, channel: str, destination: str) -> int:
+    """Delete everything waiting for one destination (a chat that said /stop)."""
+    result = session.execute(
+        delete(MESSAGES).where(MESSAGES.c.channel == channel, MESSAGES.c.destination == destination)
+    )
+    return int(rows_matched(result))
 
 
 def _due(channel: str, now: datetime) -> Any:
@@ -55,7 +104,7 @@ def claim_due(
         session.execute(
             select(MESSAGES.c.id)
             .where(_due(channel, now))
-            .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)
+            .order_by(MESSAGES.c.priority, MESSAGES.c.next_attempt_at, MESSAGES.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).scalars()

@@ -27,7 +27,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nezlam.store.channel_tables import ChannelLink, OutboxMessage
+from nezlam.store.channel_tables import (
+    AlertChat,
+    Broadcast,
+    ChannelLink,
+    ChatSetting,
+    LinkCode,
+    OutboxMessage,
+    Subscription,
+    VisitAnswer,
+    VisitComment,
+)
 from nezlam.store.table_base import Base, BigId, UTCDateTime, table_of, utcnow
 
 # The workspace's tables live in a module of their own; imported here, so that importing this
@@ -275,16 +285,20 @@ class LoginSession(Base):
 
 __all__ = [
     "APPEND_ONLY_TABLES",
+    "AlertChat",
     "ApiToken",
     "Application",
     "AuditEntry",
     "Base",
     "BigId",
+    "Broadcast",
     "CallClaim",
     "ChangeCounter",
     "ChannelLink",
+    "ChatSetting",
     "FollowUpTask",
     "Inspection",
+    "LinkCode",
     "LoginSession",
     "Need",
     "Notification",
@@ -297,8 +311,11 @@ __all__ = [
     "PointPosition",
     "RoleGrant",
     "StatusReport",
+    "Subscription",
     "UTCDateTime",
     "User",
+    "VisitAnswer",
+    "VisitComment",
     "VisitorSignal",
     "Webhook",
     "WebhookDelivery",
