@@ -1,4 +1,4 @@
-"""Message channels: webhooks and SMS; Telegram and e-mail next (docs/channels.md).
+"""Message channels: webhooks, SMS and the Telegram bot; e-mail next (docs/channels.md).
 
 Each channel is one module of this package implementing `interface.Channel` (send a delivery →
 an outcome; receive a message → a reply) and a `make(settings)` that builds it, or gives None
@@ -11,13 +11,13 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from nezlam.channels import sms, webhooks
+from nezlam.channels import sms, telegram, webhooks
 
 if TYPE_CHECKING:
     from nezlam.channels.interface import Channel
     from nezlam.config import Settings
 
-MODULES: tuple[ModuleType, ...] = (webhooks, sms)
+MODULES: tuple[ModuleType, ...] = (webhooks, sms, telegram)
 
 
 def built_in(settings: Settings | None = None) -> list[Channel]:

@@ -49,6 +49,8 @@ class Found:
     points: list[PointPublic] = field(default_factory=list)
     problem: str | None = None
     services: tuple[str, ...] = ()
+    where: tuple[float, float] | None = None
+    """(lat, lon) the answer is centred on, when a place was understood."""
 
 
 def really_open(services: tuple[str, ...]) -> Filters:
@@ -85,8 +87,10 @@ def nearest_open(
     if not points and place.typed and typed_place.on_earth(lon, lat):
         turned = search(directory, (lon, lat), asked.services, lang, k)
         if turned:
-            return Found(typed_place.coordinates_text(lon, lat), turned, None, asked.services)
-    return Found(place.label, points, None if points else "none_open", asked.services)
+            label = typed_place.coordinates_text(lon, lat)
+            return Found(label, turned, None, asked.services, (lon, lat))
+    problem = None if points else "none_open"
+    return Found(place.label, points, problem, asked.services, place.where)
 
 
 def search(

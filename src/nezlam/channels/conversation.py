@@ -48,6 +48,8 @@ class Said:
     text: str
     lang: str
     question: asking.Question
+    found: answering.Found | None = None
+    """The nearest answer, when it was one (a chat's buttons are made from it)."""
 
 
 class Conversation:
@@ -86,7 +88,7 @@ class Conversation:
             question.place or location or question.services
         ):
             found = answering.nearest_open(self.directory, question, lang, location)
-            return Said(words.nearest_text(found, lang), lang, question)
+            return Said(words.nearest_text(found, lang), lang, question, found)
         return Said(words.help_text(lang), lang, question)
 
     def operator(self, sender: str) -> Principal | None:

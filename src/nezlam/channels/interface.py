@@ -132,7 +132,7 @@ class Channel:
 
     name: ClassVar[str]
     """What logs and the dispatcher's thread (`nezlam-<name>`) call it."""
-    pacing: ClassVar[Pacing] = Pacing()
+    pacing: Pacing = Pacing()
     """How fast it may send, and how often one sender is answered."""
     send_timeout: float = 5.0
     """Seconds one `send` may take at most; the lease of a round is sized by it."""

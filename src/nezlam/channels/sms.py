@@ -23,16 +23,9 @@ from typing import TYPE_CHECKING
 from nezlam.channels import sms_words
 from nezlam.channels.answering import Directory
 from nezlam.channels.conversation import Conversation, Said
-from nezlam.channels.interface import (
-    DELIVERED,
-    Channel,
-    Delivery,
-    Failed,
-    Outcome,
-    RetryLater,
-    Settlement,
-)
+from nezlam.channels.interface import DELIVERED, Channel, Delivery, Failed, Outcome, RetryLater
 from nezlam.channels.pacing import Pacing, SenderLimit
+from nezlam.channels.queued import QueuedMessages
 from nezlam.channels.sms_gateways import Android, Gateway, Twilio, request_of
 from nezlam.channels.webhooks import OPENER
 from nezlam.store import message_outbox
@@ -44,34 +37,6 @@ if TYPE_CHECKING:
 NAME = "sms"
 TIMEOUT_S = 10.0
 MAX_INBOUND = 1600  # characters read of one message (ten parts); the rest is ignored
-
-
-class SmsOutbox:
-    """The channel's queued answers (store/message_outbox.py)."""
-
-    def any_due(self, db: Database, now: datetime) -> bool:
-        with db.read() as session:
-            return message_outbox.any_due(session, NAME, now)
-
-    def claim(self, db: Database, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
-        with db.write() as session:
-            rows = message_outbox.claim_due(session, NAME, now, lease, limit)
-        return [
-            Delivery(row.id, row.attempts, row.locked_until, row.destination, None, text=row.text)
-            for row in rows
-        ]
-
-    def settle(self, db: Database, delivery: Delivery, settlement: Settlement) -> bool:
-        with db.write() as session:
-            if settlement.status == "pending":
-                return message_outbox.retry_at(
-                    session,
-                    delivery.id,
-                    delivery.lease,
-                    settlement.next_attempt_at,
-                    settlement.last_error,
-                )
-            return message_outbox.finish(session, delivery.id, delivery.lease)
 
 
 class SmsChannel(Channel):
@@ -88,7 +53,7 @@ class SmsChannel(Channel):
     ) -> None:
         self.gateway = gateway
         self.send_timeout = timeout
-        self.outbox = SmsOutbox()
+        self.outbox = QueuedMessages(NAME)
         answering_pace = Pacing(answers=answers_per_hour, answers_per=3600.0)
         self.limit = SenderLimit(answering_pace, clock)
 

@@ -12,6 +12,7 @@ import typer
 
 from nezlam.commands import (
     accounts,
+    bot,
     coverage,
     db,
     demo,
@@ -43,4 +44,5 @@ app.add_typer(webhooks.app, name="webhook")
 app.add_typer(places.app, name="places")
 app.add_typer(streets.app, name="streets")
 app.add_typer(sms.app, name="sms")
+app.add_typer(bot.app, name="bot")
 tidy_help(app)

@@ -55,6 +55,18 @@ def turned_into(
     return tuple(kinds)
 
 
+def residents_turn(before: Mapping[str, Any], after: Mapping[str, Any]) -> str | None:
+    """What the residents who follow a point are told a report did: "opened" when it became
+    open, "closed" when an open, standby or full point closed; None for everything else (an
+    operator's "still current" tells no one)."""
+    was, now = before.get("status"), after.get("status")
+    if now == Status.OPEN and was != Status.OPEN:
+        return "opened"
+    if now == Status.CLOSED and was in (Status.OPEN, Status.STANDBY, Status.FULL):
+        return "closed"
+    return None
+
+
 class WebhookCreate(Strict):
     """A receiver of signed notifications. `region` None: every region; `kinds` None: all."""
 

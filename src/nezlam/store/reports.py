@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Conflict, NotFound
 from nezlam.domain.freshness import effective_time
-from nezlam.domain.notifications import turned_into
+from nezlam.domain.notifications import residents_turn, turned_into
 from nezlam.domain.points import ReportCreate, check_plausible
 from nezlam.domain.reporting import REPORTED_FIELDS, Outcome, apply_report
-from nezlam.store import audit, notifications
+from nezlam.store import audit, notifications, subscriptions
 from nezlam.store.actor import Actor
 from nezlam.store.db import next_change_seq
 from nezlam.store.points import STATE_FIELDS
@@ -228,6 +228,9 @@ def _update_point(
     turned = turned_into(before, vars(point), rules.low_fuel_litres)
     if turned:
         notifications.notify(session, point, turned, at, rules)
+    told = residents_turn(before, vars(point))
+    if told is not None:
+        subscriptions.queue_turn(session, point, told, at)
 
 
 def _forget_loaded_point(session: Session, point_id: str) -> None:

@@ -17,7 +17,7 @@ from nezlam.channels import built_in
 from nezlam.channels.dispatcher import Dispatcher
 from nezlam.config import Settings
 from nezlam.store.db import Database
-from nezlam.web.api import accounts, feeds, health, places, points, sms
+from nezlam.web.api import accounts, feeds, health, places, points, sms, telegram
 from nezlam.web.pages import (
     calls,
     coordinate,
@@ -72,8 +72,10 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def lifespan(state: AppState, settings: Settings, start_sync: bool) -> Lifespan:
     """What the worker starts when it starts serving, and stops when it stops: the index's
     sync, and the webhook dispatcher (the background threads only with `start_sync`)."""
-    # Every channel's deliveries; SMS through the very channel the webhook answers with.
-    channels = [*built_in(), *([state.sms] if state.sms else [])]
+    # Every channel's deliveries; SMS and Telegram through the very channels the webhooks
+    # answer with.
+    mine = [channel for channel in (state.sms, state.telegram) if channel is not None]
+    channels = [*built_in(), *mine]
     dispatcher = state.dispatcher = Dispatcher(state.db, lambda: state.clock(), channels=channels)
 
     @asynccontextmanager
@@ -130,8 +132,10 @@ def mount_static(app: FastAPI) -> None:
 
 
 def include_routes(app: FastAPI) -> None:
-    """Every page and API router, in the order their routes are matched: the SMS gateways'
-    first, as every route matched before costs each message its time (benchmarks/channels.py)."""
+    """Every page and API router, in the order their routes are matched: the message channels'
+    webhooks first (Telegram's, then the SMS gateways'), as every route matched before costs
+    each message its time (benchmarks/channels.py)."""
+    app.include_router(telegram.router)
     app.include_router(sms.router)
     app.include_router(health.router)
     app.include_router(finder.router)

@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zipfile import BadZipFile
 
-from nezlam.channels import sms
+from nezlam.channels import sms, telegram
 from nezlam.channels.answering import Directory
 from nezlam.channels.dispatcher import Dispatcher
 from nezlam.channels.sms import SmsChannel
+from nezlam.channels.telegram import TelegramChannel
+from nezlam.channels.telegram_bot import TelegramBot
 from nezlam.config import Settings
 from nezlam.domain.notifications import NotificationRules
 from nezlam.geo.spatial_index import SpatialIndex
@@ -86,6 +88,8 @@ class AppState:
     streets_stamp: FileStamp | None = None  # the street network file as last loaded
     sms: SmsChannel | None = None  # with an SMS gateway configured
     dispatcher: Dispatcher | None = None  # the channels' sender, once the app has one
+    telegram: TelegramChannel | None = None  # with a bot token configured
+    telegram_bot: TelegramBot | None = None  # its conversation, for the webhook route
 
     @property
     def directory(self) -> Directory:
@@ -122,7 +126,11 @@ class AppState:
             walking=load_walking(settings.streets_file, index, settings.walking_snap_m),
             streets_stamp=file_stamp(settings.streets_file),
             sms=sms.make(settings),
+            telegram=telegram.make(settings),
         )
+        if state.telegram is not None and settings.telegram is not None:
+            username = settings.telegram.username
+            state.telegram_bot = TelegramBot(state.directory, settings.public_url, username)
         sync.follow_commits()  # a write of this process is in its index as it commits
         sync.watch(state.reload_streets)  # a new `nezlam streets import` is used within a poll
         return state

@@ -1,0 +1,81 @@
+"""The Telegram bot as a channel: what waits in the outbox for a chat — an answer to send later,
+a resident's "a point near you opened", a coordinator's alert, one message of a broadcast — sent
+through the Bot API (telegram_api.BotApi, python-telegram-bot), paced at Telegram's limits
+(about 30 messages a second in all, one a second to a chat; NEZLAM_TELEGRAM_PER_SECOND), with a
+429's `retry_after` honoured and a chat that blocked the bot given up.
+
+Inbound, updates reach the bot's conversation (telegram_bot.py) through the webhook route
+(web/api/telegram.py, checked by its secret token) or long polling (`nezlam bot run`).
+
+What waits is JSON: a whole message (telegram_api.to_json), or an event (`{"event": "opened",
+"lang": …, "point_id": …, "names": …}`) put into words only when it is sent, so that the store,
+which queues events inside a report's transaction, never words anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from nezlam.channels import telegram_words
+from nezlam.channels.interface import Channel, Delivery, Failed, Outcome
+from nezlam.channels.pacing import Pacing
+from nezlam.channels.queued import QueuedMessages
+from nezlam.channels.telegram_api import BotApi, Message, from_json
+from nezlam.domain.point_view import pick_name
+
+if TYPE_CHECKING:
+    from nezlam.config import Settings
+
+NAME = "telegram"
+TIMEOUT_S = 10.0
+
+
+class TelegramChannel(Channel):
+    name = NAME
+
+    def __init__(self, api: BotApi, base_url: str | None = None, per_second: int = 25) -> None:
+        self.api = api
+        self.base_url = base_url
+        self.send_timeout = api.timeout
+        self.outbox = QueuedMessages(NAME)
+        self.pacing = Pacing(per_destination=1.0, overall=1 / per_second)
+
+    def send(self, delivery: Delivery, now: datetime) -> Outcome:
+        if not delivery.text:
+            return Failed("a Telegram message needs its words")
+        message = message_of(delivery.destination, delivery.text, self.base_url)
+        if message is None:
+            return Failed("not a message this channel knows")
+        return self.api.act(message)
+
+
+def message_of(chat: str, stored: str, base_url: str | None) -> Message | None:
+    """The message a queued row holds, words made for an event."""
+    data: dict[str, Any] = orjson.loads(stored)
+    event = data.get("event")
+    if event is None:
+        return from_json(stored)
+    if event in ("opened", "closed"):
+        return Message(chat, telegram_words.turn_text(data, base_url))
+    if event == "alert":
+        return Message(chat, telegram_words.alert_text(data, base_url))
+    if event == "broadcast":
+        return Message(chat, telegram_words.broadcast_text(data))
+    return None
+
+
+def event_name(data: dict[str, Any], lang: str) -> str:
+    names = data.get("names") or {"uk": str(data.get("point_id", ""))}
+    return pick_name(names, lang)
+
+
+def make(settings: Settings | None = None) -> TelegramChannel | None:
+    """The channel, when a bot token is configured; else None (no bot)."""
+    if settings is None or settings.telegram is None:
+        return None
+    bot = settings.telegram
+    api = BotApi(bot.token, bot.api_url, TIMEOUT_S)
+    return TelegramChannel(api, settings.public_url, bot.per_second)

@@ -1,0 +1,349 @@
+"""The Telegram bot's conversation: one update in (a message, a shared location, a button
+pressed), the actions that answer it out (telegram_api.Message, CallbackAnswer). The same for
+webhook mode (web/api/telegram.py) and long polling (`nezlam bot run`).
+
+Residents: a location, an address, a place or coordinates → the 3 nearest points that are
+really open, in the finder's words (channels/answering.py decides what is found, for every
+channel alike), with buttons to narrow by service and to follow the area or a point; `/lang`,
+`/follows`, `/stop` (which forgets the chat). Staff commands and buttons (linking an account,
+one-tap status, alerts, broadcasts, the questions after a visit) are telegram_staff.py's; this
+module hands them what is theirs.
+
+Nothing about a resident is kept but what a follow or a chosen language needs
+(store/subscriptions.py); the per-chat limit keeps only a keyed hash, in memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import telegram
+
+from nezlam.channels import answering, asking, telegram_words
+from nezlam.channels.answering import Directory, Found
+from nezlam.channels.conversation import Conversation
+from nezlam.channels.pacing import Pacing, SenderLimit
+from nezlam.channels.telegram_api import CALLBACK_MAX, Action, Button, CallbackAnswer, Message
+from nezlam.channels.telegram_words import FILTERS, esc, words
+from nezlam.domain.errors import DomainError
+from nezlam.domain.point_view import pick_name
+from nezlam.geo.spatial_index import Filters
+from nezlam.reading import answers
+from nezlam.reading.point_public import Asker
+from nezlam.store import subscriptions
+
+NAME = "telegram"
+MAX_INBOUND = 1000  # characters of a message read; the rest (4,000 emoji, say) is ignored
+# A person reads an answer in seconds; 30 a minute is a robot, or a stuck key.
+CHAT_PACING = Pacing(answers=30, answers_per=60.0)
+FILTER_LETTERS = dict(zip(FILTERS, "hpwisa", strict=True))
+LETTER_FILTERS = {letter: code for code, letter in FILTER_LETTERS.items()}
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What one update says, read once: who (the chat, and the account writing), in which
+    language, and what — text, a location, or a button's data."""
+
+    chat: str
+    user: str | None
+    lang: str
+    text: str = ""
+    location: tuple[float, float] | None = None
+    callback_id: str | None = None
+    data: str | None = None
+    message_id: int | None = None
+    """The message a pressed button is under (for an edit)."""
+    replying_to: str | None = None
+    """The bot's words the message replies to (an answer to a question the bot asked)."""
+    private: bool = True
+
+
+def app_language(code: str | None) -> str:
+    """Ukrainian by default; English for a Telegram set to any language but Ukrainian or
+    Russian (whose readers read Ukrainian far more often than English)."""
+    if not code or code.split("-")[0].lower() in ("uk", "ru", "be"):
+        return "uk"
+    return "en"
+
+
+def incoming_of(update: telegram.Update) -> Incoming | None:
+    """The parts of an update the bot answers; None for what it does not (an edit, a
+    sticker in a group)."""
+    query = update.callback_query
+    if query is not None:
+        message = query.message
+        chat = message.chat if message is not None else None
+        return Incoming(
+            chat=str(chat.id if chat is not None else query.from_user.id),
+            user=str(query.from_user.id),
+            lang=app_language(query.from_user.language_code),
+            callback_id=query.id,
+            data=query.data or "",
+            message_id=message.message_id if message is not None else None,
+            private=chat is None or chat.type == "private",
+        )
+    message = update.effective_message
+    if message is None or message.chat is None:
+        return None
+    sender = message.from_user
+    located = message.location
+    replied = message.reply_to_message
+    return Incoming(
+        chat=str(message.chat.id),
+        user=str(sender.id) if sender is not None else None,
+        lang=app_language(sender.language_code if sender is not None else None),
+        text=(message.text or "")[:MAX_INBOUND],
+        location=(located.latitude, located.longitude) if located is not None else None,
+        replying_to=(replied.text or None) if replied is not None else None,
+        private=message.chat.type == "private",
+    )
+
+
+Handler = Callable[["TelegramBot", Incoming, str], list[Action]]
+
+
+class TelegramBot:
+    """Answers updates from one directory (the worker's index, streets, database, clock)."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        base_url: str | None = None,
+        username: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.directory = directory
+        self.base_url = base_url
+        self.username = username
+        self.wording = telegram_words.Wording(base_url, directory.clock)
+        self.conversation = Conversation(NAME, directory, self.wording)
+        self.limit = SenderLimit(CHAT_PACING, monotonic)
+        from nezlam.channels import telegram_staff  # staff's commands and buttons
+
+        self.commands: dict[str, Handler] = {**RESIDENT_COMMANDS, **telegram_staff.COMMANDS}
+        self.buttons: dict[str, Handler] = {**RESIDENT_BUTTONS, **telegram_staff.BUTTONS}
+        self.replies = telegram_staff.REPLIES
+
+    def now(self) -> datetime:
+        return self.directory.clock()
+
+    def handle(self, update: telegram.Update) -> list[Action]:
+        """The answer to one update; none for what the bot does not answer, or past the
+        chat's limit."""
+        incoming = incoming_of(update)
+        if incoming is None or not self.limit.allow(incoming.chat):
+            return []
+        lang = self.language(incoming)
+        try:
+            if incoming.data is not None:
+                return self.pressed(incoming, lang)
+            return self.said(incoming, lang)
+        except DomainError as refused:
+            return [self.message(incoming, esc(refused.problem))]
+
+    def language(self, incoming: Incoming) -> str:
+        with self.directory.db.read() as session:
+            chosen = subscriptions.language_of(session, NAME, incoming.chat)
+        return chosen or incoming.lang
+
+    def message(self, incoming: Incoming, text: str, **more: object) -> Message:
+        return Message(incoming.chat, text, **more)  # type: ignore[arg-type]
+
+    def said(self, incoming: Incoming, lang: str) -> list[Action]:
+        text = incoming.text.strip()
+        if incoming.location is not None:
+            asked = asking.Nearest((), "")
+            found = answering.nearest_open(self.directory, asked, lang, incoming.location)
+            return [self.nearest(incoming, found, lang)]
+        if text.startswith("/"):
+            command, _, rest = text[1:].partition(" ")
+            handler = self.commands.get(command.split("@")[0].lower())
+            if handler is not None:
+                return handler(self, incoming, rest.strip())
+        for marker, handler in self.replies.items():
+            if incoming.replying_to and marker in incoming.replying_to:
+                return handler(self, incoming, text)
+        if not incoming.private:  # in a group, only commands are for the bot
+            return []
+        said = self.conversation.answer(incoming.user or incoming.chat, text, None, lang)
+        if said.found is not None:
+            return [self.nearest(incoming, said.found, lang)]
+        return [self.message(incoming, said.text)]
+
+    def pressed(self, incoming: Incoming, lang: str) -> list[Action]:
+        kind, _, rest = (incoming.data or "").partition("|")
+        handler = self.buttons.get(kind)
+        done = CallbackAnswer(incoming.callback_id or "")
+        if handler is None:
+            return [done]
+        return [done, *handler(self, incoming, rest)]
+
+    def nearest(
+        self, incoming: Incoming, found: Found, lang: str, edit: int | None = None
+    ) -> Message:
+        """The nearest answer with its buttons: the filters, and following."""
+        text = self.wording.nearest_text(found, lang)
+        rows = nearest_buttons(found, lang) if found.where is not None else ()
+        return Message(incoming.chat, text, rows, edit=edit)
+
+
+def fits(data: str) -> str | None:
+    """Callback data as Telegram takes it (at most 64 bytes), or None."""
+    return data if len(data.encode()) <= CALLBACK_MAX else None
+
+
+def place_data(where: tuple[float, float]) -> str:
+    return f"{where[0]:.5f}|{where[1]:.5f}"
+
+
+def nearest_buttons(found: Found, lang: str) -> tuple[tuple[Button, ...], ...]:
+    """Filters that toggle (✓ on those chosen), "follow points nearby", and 🔔 per point."""
+    assert found.where is not None
+    place = place_data(found.where)
+    chosen = set(found.services)
+    filters = []
+    for code in FILTERS:
+        toggled = chosen ^ {code}
+        letters = "".join(FILTER_LETTERS[c] for c in FILTERS if c in toggled)
+        mark = "✓ " if code in chosen else ""
+        label = f"{mark}{telegram_words.ICONS[code]} {telegram_words.SERVICES_SHORT[lang][code]}"
+        filters.append(Button(label, f"n|{letters}|{place}"))
+    said = words(lang)
+    follow = [Button(said["follow_area"], f"fa|{place}")]
+    points = [
+        Button(said["follow_point"].format(n=i), data)
+        for i, point in enumerate(found.points, 1)
+        if (data := fits(f"fp|{point.id}"))
+    ]
+    return (tuple(filters[:3]), tuple(filters[3:]), tuple(follow), tuple(points))
+
+
+def read_place(text: str) -> tuple[float, float] | None:
+    try:
+        lat, lon = (float(part) for part in text.split("|"))
+    except ValueError:
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+# --- the residents' commands and buttons ---------------------------------------------------
+
+
+def start(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+    if rest:  # /start CODE: a staff member links this chat (the workspace's deep link)
+        from nezlam.channels import telegram_staff
+
+        return telegram_staff.link(bot, incoming, rest)
+    lang = bot.language(incoming)
+    said = words(lang)
+    return [bot.message(incoming, said["start"], ask_location=True, placeholder=said["share"])]
+
+
+def help_(bot: TelegramBot, incoming: Incoming, _rest: str) -> list[Action]:
+    return [bot.message(incoming, words(bot.language(incoming))["help"])]
+
+
+def choose_language(bot: TelegramBot, incoming: Incoming, _rest: str) -> list[Action]:
+    buttons = ((Button("🇺🇦 Українська", "l|uk"), Button("🇬🇧 English", "l|en")),)
+    return [bot.message(incoming, words(bot.language(incoming))["lang"], buttons=buttons)]
+
+
+def set_language(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+    lang = "en" if rest == "en" else "uk"
+    with bot.directory.db.write() as session:
+        subscriptions.set_language(session, NAME, incoming.chat, lang, bot.now())
+    return [bot.message(incoming, words(lang)["lang_set"])]
+
+
+def stop(bot: TelegramBot, incoming: Incoming, _rest: str) -> list[Action]:
+    lang = bot.language(incoming)
+    with bot.directory.db.write() as session:
+        staff = subscriptions.forget_chat(session, NAME, incoming.chat, incoming.user)
+    said = words(lang)
+    forgotten = said["stopped"].format(staff=said["stopped_staff"] if staff else "")
+    return [bot.message(incoming, forgotten)]
+
+
+def follows(bot: TelegramBot, incoming: Incoming, _rest: str) -> list[Action]:
+    lang = bot.language(incoming)
+    said = words(lang)
+    with bot.directory.db.read() as session:
+        held = subscriptions.of_chat(session, NAME, incoming.chat)
+    if not held:
+        return [bot.message(incoming, said["no_follows"])]
+    rows = []
+    for follow in held:
+        if follow.point_id is not None:
+            what = pick_name(follow.names or {"uk": follow.point_id}, lang)
+        else:
+            what = said["area"].format(place=f"{follow.lat:.4f}, {follow.lon:.4f}")
+        rows.append((Button(said["unfollow"].format(what=what)[:60], f"uf|{follow.id}"),))
+    return [bot.message(incoming, said["follows"], buttons=tuple(rows))]
+
+
+def filtered(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+    letters, _, place = rest.partition("|")
+    where = read_place(place)
+    if where is None:
+        return []
+    lang = bot.language(incoming)
+    services = tuple(LETTER_FILTERS[c] for c in letters if c in LETTER_FILTERS)
+    asked = asking.Nearest(services, "")
+    found = answering.nearest_open(bot.directory, asked, lang, where)
+    return [bot.nearest(incoming, found, lang, edit=incoming.message_id)]
+
+
+def follow_area(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+    where = read_place(rest)
+    if where is None:
+        return []
+    lang = bot.language(incoming)
+    region = nearest_region(bot, where, lang)
+    with bot.directory.db.write() as session:
+        subscriptions.follow_area(session, NAME, incoming.chat, where, region, lang, bot.now())
+    km = subscriptions.AREA_RADIUS_M // 1000
+    return [bot.message(incoming, words(lang)["followed_area"].format(km=km))]
+
+
+def nearest_region(bot: TelegramBot, where: tuple[float, float], lang: str) -> str | None:
+    """The region of the point nearest a place, open or not: whose broadcasts it gets."""
+    asker = Asker(lang, bot.now(), where)
+    found = answers.nearest(bot.directory.index, None, asker, 1, Filters.build())
+    return found.points[0].details.region if found.points else None
+
+
+def follow_point(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+    lang = bot.language(incoming)
+    with bot.directory.db.write() as session:
+        point = subscriptions.follow_point(session, NAME, incoming.chat, rest, lang, bot.now())
+        name = pick_name(point.name, lang)
+    return [bot.message(incoming, esc(words(lang)["followed_point"].format(name=name)))]
+
+
+def unfollow(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+    if not rest.isdigit():
+        return []
+    with bot.directory.db.write() as session:
+        subscriptions.unfollow(session, NAME, incoming.chat, int(rest))
+    return [bot.message(incoming, words(bot.language(incoming))["unfollowed"])]
+
+
+RESIDENT_COMMANDS: dict[str, Handler] = {
+    "start": start,
+    "help": help_,
+    "lang": choose_language,
+    "language": choose_language,
+    "stop": stop,
+    "follows": follows,
+}
+RESIDENT_BUTTONS: dict[str, Handler] = {
+    "n": filtered,
+    "l": set_language,
+    "fa": follow_area,
+    "fp": follow_point,
+    "uf": unfollow,
+}

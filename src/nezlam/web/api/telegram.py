@@ -1,0 +1,58 @@
+"""Telegram's webhook: each update the bot gets, checked to come from Telegram by the secret
+token it was registered with (`nezlam bot setup`), answered by the bot's conversation
+(channels/telegram_bot.py).
+
+The main answer goes back in the response itself (Telegram makes that call for us: no request
+of ours on the hot path); anything more (the "done" on a pressed button) is sent through the
+Bot API after the response. Without a bot, or without NEZLAM_TELEGRAM_WEBHOOK_SECRET (then
+`nezlam bot run` polls instead), the route is not there (404); a call without the right secret
+is refused (403) and nothing is answered.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+
+import orjson
+import telegram
+from fastapi import APIRouter, Request, Response
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+
+from nezlam.channels.telegram_api import Action, Message, webhook_reply
+from nezlam.domain.errors import Forbidden, Invalid, NotFound
+from nezlam.web.plumbing.state import AppState
+
+router = APIRouter(prefix="/api/v1/telegram", include_in_schema=False)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@router.post("/webhook")
+async def webhook(request: Request) -> Response:
+    state: AppState = request.app.state.nezlam
+    settings = state.settings.telegram
+    bot, channel = state.telegram_bot, state.telegram
+    if settings is None or settings.webhook_secret is None or bot is None or channel is None:
+        raise NotFound("no Telegram webhook here", field="path")
+    given = request.headers.get(SECRET_HEADER, "")
+    if not hmac.compare_digest(given.encode(), settings.webhook_secret.encode()):
+        raise Forbidden("not signed by Telegram", field=SECRET_HEADER)
+    try:
+        data = orjson.loads(await request.body())
+        update = telegram.Update.de_json(data, None)
+    except (orjson.JSONDecodeError, TypeError, KeyError, ValueError) as exc:
+        raise Invalid("the body is not a Telegram update", field="body") from exc
+    actions = await run_in_threadpool(bot.handle, update)
+    inline = next((a for a in actions if isinstance(a, Message)), actions[0] if actions else None)
+    rest = [action for action in actions if action is not inline]
+    task = BackgroundTask(send_all, channel.api.act, rest) if rest else None
+    if inline is None:
+        return Response(status_code=200, background=task)
+    return Response(webhook_reply(inline), media_type="application/json", background=task)
+
+
+def send_all(act: Callable[[Action], object], actions: list[Action]) -> None:
+    """The actions the response could not carry, one call each (a threadpool's thread)."""
+    for action in actions:
+        act(action)
