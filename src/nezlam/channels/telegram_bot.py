@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from types import ModuleType
 
 import telegram
 
@@ -122,11 +123,13 @@ class TelegramBot:
         self.wording = telegram_words.Wording(base_url, directory.clock)
         self.conversation = Conversation(NAME, directory, self.wording)
         self.limit = SenderLimit(CHAT_PACING, monotonic)
-        from nezlam.channels import telegram_staff  # staff's commands and buttons
-
-        self.commands: dict[str, Handler] = {**RESIDENT_COMMANDS, **telegram_staff.COMMANDS}
-        self.buttons: dict[str, Handler] = {**RESIDENT_BUTTONS, **telegram_staff.BUTTONS}
-        self.replies = telegram_staff.REPLIES
+        self.commands: dict[str, Handler] = dict(RESIDENT_COMMANDS)
+        self.buttons: dict[str, Handler] = dict(RESIDENT_BUTTONS)
+        self.replies: dict[str, Handler] = {}
+        for part in parts():  # each adds its commands, buttons, and answers to its questions
+            self.commands |= part.COMMANDS
+            self.buttons |= part.BUTTONS
+            self.replies |= part.REPLIES
 
     def now(self) -> datetime:
         return self.directory.clock()
@@ -189,6 +192,14 @@ class TelegramBot:
         text = self.wording.nearest_text(found, lang)
         rows = nearest_buttons(found, lang) if found.where is not None else ()
         return Message(incoming.chat, text, rows, edit=edit)
+
+
+def parts() -> tuple[ModuleType, ...]:
+    """The bot's other rooms, each a module with COMMANDS, BUTTONS and REPLIES: staff (linking,
+    one-tap status), imported here as they import this module's types."""
+    from nezlam.channels import telegram_staff
+
+    return (telegram_staff,)
 
 
 def fits(data: str) -> str | None:
