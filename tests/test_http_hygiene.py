@@ -152,7 +152,7 @@ def test_a_body_that_is_not_text_is_malformed_json_too(app_client, network):
 
 def anonymous_write_routes(app):
     """Every API write except those anyone may send (a visitor's signal, signing in and out,
-    an SMS gateway's signed webhooks)."""
+    an SMS gateway's signed webhooks, Telegram's)."""
     found = []
     for route in iter_route_contexts(app.routes):
         path = getattr(route, "path_format", "") or ""
@@ -163,6 +163,8 @@ def anonymous_write_routes(app):
     anyone |= {("DELETE", "/api/v1/session")}  # signing out without a session does nothing
     # SMS gateways sign their posts; no token is asked (tests/test_sms.py refuses forged ones).
     anyone |= {("POST", "/api/v1/sms/twilio"), ("POST", "/api/v1/sms/android")}
+    # Telegram sends its secret token; no API token (tests/test_telegram.py refuses others).
+    anyone |= {("POST", "/api/v1/telegram/webhook")}
     return sorted(set(found) - anyone)
 
 

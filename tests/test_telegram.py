@@ -10,9 +10,14 @@ refused; a 429 waits for its retry_after and a blocked chat is given up.
 from __future__ import annotations
 
 import html
+import os
 import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -346,3 +351,73 @@ def test_a_429_waits_for_retry_after_and_a_blocked_chat_is_given_up(bot, db, clo
         assert message_outbox.waiting(session, "telegram") == 0
     delivered = [c for c in fake.sent() if c["chat_id"] == RESIDENT]
     assert len(delivered) == 2  # the 429'd attempt, then the one that went through
+
+
+# -- long polling and setup, as real processes ----------------------------------------------
+
+
+def bot_env(db_url: str, fake: FakeTelegram, **more: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEZLAM_")}
+    return {
+        **env,
+        "NEZLAM_DATABASE_URL": db_url,
+        "NEZLAM_TELEGRAM_TOKEN": TOKEN,
+        "NEZLAM_TELEGRAM_API_URL": fake.url,
+        "NEZLAM_WEBHOOK_DISPATCH": "false",
+        **more,
+    }
+
+
+@pytest.mark.slow
+def test_nezlam_bot_run_answers_by_long_polling(db_url, db, network, fake, tmp_path):
+    open_points(db, lambda: datetime.now(UTC), network)  # the process runs on the real clock
+    env = bot_env(db_url, fake, NEZLAM_SECRET_KEY="k" * 32)
+    command = [sys.executable, "-m", "nezlam.cli", "bot", "run", "--poll-seconds", "1"]
+    log = (tmp_path / "bot.log").open("w+")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        fake.feed(location_update(RESIDENT, 50.45, 30.52))
+        fake.wait_for(1)
+        fake.feed(text_update(RESIDENT, "/stop"))
+        fake.wait_for(2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=30)
+        log.seek(0)
+        output = log.read()
+    first, second = fake.sent()
+    assert card_names(first["text"]) == ["point-a", "near-1", "near-2"], output
+    assert "Забуто все" in second["text"]
+    assert [call.method for call in fake.calls][0] == "deleteWebhook"  # polling needs none
+    assert code == 0, output
+
+
+def test_nezlam_bot_setup_registers_the_webhook_and_commands(db_url, fake):
+    env = bot_env(
+        db_url,
+        fake,
+        NEZLAM_PUBLIC_URL="https://nezlam.example",
+        NEZLAM_TELEGRAM_WEBHOOK_SECRET=SECRET,
+    )
+    command = [sys.executable, "-m", "nezlam.cli", "bot", "setup"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    [hook] = fake.sent("setWebhook")
+    assert hook["url"] == "https://nezlam.example/api/v1/telegram/webhook"
+    assert hook["secret_token"] == SECRET
+    commands = fake.sent("setMyCommands")
+    assert {c.get("language_code") for c in commands} == {None, "en"}
+    assert "@nezlam_test_bot" in done.stdout + done.stderr
+
+
+def test_nezlam_bot_setup_without_a_public_address_says_what_is_missing(db_url, fake):
+    done = subprocess.run(
+        [sys.executable, "-m", "nezlam.cli", "bot", "setup"],
+        env=bot_env(db_url, fake),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "NEZLAM_PUBLIC_URL" in done.stderr + done.stdout
+    assert fake.calls == []
