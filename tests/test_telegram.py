@@ -122,7 +122,7 @@ def test_a_shared_location_gets_the_three_nearest_open_points(bot):
     assert 'href="https://nezlam.example/points/point-a?lang=uk"' in text
     datas = [b.get("callback_data") for b in buttons(answer)]
     assert "n|h|50.45000|30.52000" in datas  # the heat filter, off: pressing turns it on
-    assert "fa|50.45000|30.52000" in datas and "fp|near-1" in datas
+    assert "fa|50.45000|30.52000" in datas and "p|near-1" in datas  # a point's own card
 
 
 def test_a_chat_answer_is_the_finders_answer(bot):
@@ -421,3 +421,41 @@ def test_nezlam_bot_setup_without_a_public_address_says_what_is_missing(db_url, 
     assert done.returncode != 0
     assert "NEZLAM_PUBLIC_URL" in done.stderr + done.stdout
     assert fake.calls == []
+
+
+# -- after a visit --------------------------------------------------------------------------
+
+
+def test_four_questions_after_a_visit_are_counted_and_a_comment_waits(bot, db, clock):
+    from nezlam.store import visits
+
+    card = reply(post(bot, button_update(RESIDENT, "p|point-a")))
+    assert "<b>Пункт point-a</b>" in card["text"]
+    start = next(b for b in buttons(card) if b["callback_data"] == "v|point-a|")
+    asked = reply(post(bot, button_update(RESIDENT, start["callback_data"], message_id=40)))
+    assert "Чи був пункт відчинений?" in asked["text"] and asked["message_id"] == 40
+    for given in ("y", "yy", "yyn"):
+        asked = reply(post(bot, button_update(RESIDENT, f"v|point-a|{given}", message_id=40)))
+    assert "Чи був інтернет?" in asked["text"]
+    offer = reply(post(bot, button_update(RESIDENT, "v|point-a|yyn-", message_id=40)))
+    assert offer["method"] == "editMessageText" and "Дякуємо" in offer["text"]
+    with db.read() as session:
+        counted = visits.summary(session, "point-a", clock() - visits.WEEK)
+    assert counted.visitors == 1
+    assert counted.tallies["charged"].no == 1 and counted.tallies["internet"].yes == 0
+
+    again = reply(post(bot, button_update(RESIDENT, "v|point-a|yyyy", message_id=41)))
+    assert "нещодавно" in again["text"]  # one chat, one point: once in a while
+
+    comment = text_update(RESIDENT, "Тепло, але <b>черга</b>")
+    comment["message"]["reply_to_message"] = {
+        "message_id": 9, "date": 0, "chat": comment["message"]["chat"],
+        "text": "📝 point-a: хочете додати кілька слів для координаторів?",
+    }  # fmt: skip
+    assert "Координатори прочитають" in reply(post(bot, comment))["text"]
+    with db.read() as session:
+        [waiting] = visits.pending(session, None)
+    assert waiting.text == "Тепло, але <b>черга</b>" and waiting.source == "telegram"
+    shown = reply(post(bot, text_update(RESIDENT + 7, "ПУНКТ point-a")))["text"]
+    assert "👥 1 відвідувачів за тиждень: відчинено 1, тепло 1" in shown
+    assert "черга" not in shown  # not published

@@ -123,6 +123,7 @@ class TelegramBot:
         self.wording = telegram_words.Wording(base_url, directory.clock)
         self.conversation = Conversation(NAME, directory, self.wording)
         self.limit = SenderLimit(CHAT_PACING, monotonic)
+        self.monotonic = monotonic  # the clock of the rooms' own limits
         self.commands: dict[str, Handler] = dict(RESIDENT_COMMANDS)
         self.buttons: dict[str, Handler] = dict(RESIDENT_BUTTONS)
         self.replies: dict[str, Handler] = {}
@@ -175,7 +176,22 @@ class TelegramBot:
         said = self.conversation.answer(incoming.user or incoming.chat, text, None, lang)
         if said.found is not None:
             return [self.nearest(incoming, said.found, lang)]
+        if isinstance(said.question, asking.OnePoint):
+            return [self.one_point(incoming, said.question.point_id, lang)]
         return [self.message(incoming, said.text)]
+
+    def one_point(self, incoming: Incoming, point_id: str, lang: str) -> Message:
+        """One point's card, what its visitors said this week, and "I was here" / follow."""
+        from nezlam.channels import telegram_visits
+
+        point = answering.one_point(self.directory, point_id, lang)
+        text = self.wording.point_text(point, point_id, lang)
+        if point is None:
+            return self.message(incoming, text)
+        visited = telegram_visits.summary_line(self, point_id, lang)
+        if visited:
+            text += "\n" + esc(visited)
+        return Message(incoming.chat, text, telegram_visits.point_buttons(point_id, lang))
 
     def pressed(self, incoming: Incoming, lang: str) -> list[Action]:
         kind, _, rest = (incoming.data or "").partition("|")
@@ -196,10 +212,11 @@ class TelegramBot:
 
 def parts() -> tuple[ModuleType, ...]:
     """The bot's other rooms, each a module with COMMANDS, BUTTONS and REPLIES: staff (linking,
-    one-tap status), imported here as they import this module's types."""
-    from nezlam.channels import telegram_staff
+    one-tap status), coordinators (alerts, broadcasts), the questions after a visit; imported
+    here as they import this module's types."""
+    from nezlam.channels import telegram_coordinators, telegram_staff, telegram_visits
 
-    return (telegram_staff,)
+    return (telegram_staff, telegram_coordinators, telegram_visits)
 
 
 def fits(data: str) -> str | None:
@@ -212,7 +229,8 @@ def place_data(where: tuple[float, float]) -> str:
 
 
 def nearest_buttons(found: Found, lang: str) -> tuple[tuple[Button, ...], ...]:
-    """Filters that toggle (✓ on those chosen), "follow points nearby", and 🔔 per point."""
+    """Filters that toggle (✓ on those chosen), "follow points nearby", and a button per point
+    for its card (with "I was here" and follow)."""
     assert found.where is not None
     place = place_data(found.where)
     chosen = set(found.services)
@@ -226,9 +244,9 @@ def nearest_buttons(found: Found, lang: str) -> tuple[tuple[Button, ...], ...]:
     said = words(lang)
     follow = [Button(said["follow_area"], f"fa|{place}")]
     points = [
-        Button(said["follow_point"].format(n=i), data)
+        Button(said["point_more"].format(n=i), data)
         for i, point in enumerate(found.points, 1)
-        if (data := fits(f"fp|{point.id}"))
+        if (data := fits(f"p|{point.id}"))
     ]
     return (tuple(filters[:3]), tuple(filters[3:]), tuple(follow), tuple(points))
 
@@ -335,6 +353,10 @@ def follow_point(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action
     return [bot.message(incoming, esc(words(lang)["followed_point"].format(name=name)))]
 
 
+def point_card(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+    return [bot.one_point(incoming, rest, bot.language(incoming))]
+
+
 def unfollow(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
     if not rest.isdigit():
         return []
@@ -356,5 +378,6 @@ RESIDENT_BUTTONS: dict[str, Handler] = {
     "l": set_language,
     "fa": follow_area,
     "fp": follow_point,
+    "p": point_card,
     "uf": unfollow,
 }
