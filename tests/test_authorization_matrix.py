@@ -18,7 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import APIRouter
 
-from nezlam.store import accounts
+from nezlam.store import accounts, visits
 from tests.authorization_support import (
     ROLES,
     Attempt,
@@ -80,12 +80,33 @@ class Case:
 
 
 GRANT_A = {"role": "operator", "point_id": "point-a"}
+
+
+def fresh_comment(world: World) -> int:
+    """A visitor's comment on a fresh point of region A, waiting for moderation."""
+    point_id = world.new_point()
+    with world.db.write() as session:
+        answers = visits.Answers(warm=True)
+        done = visits.record(
+            session, point_id, answers, "Тепло", language="uk", source="web", now=world.now()
+        )
+    assert done.comment_id is not None
+    return done.comment_id
+
+
 TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
     # --- Public: anyone may send these ---------------------------------------------------------
     ("POST", "/points/{point_id}/signal"): (
         Case(
             "visitor signal form",
             lambda w, r: form(f"/points/{w.new_point()}/signal", kind="full"),
+            EVERYONE,
+        ),
+    ),
+    ("POST", "/points/{point_id}/visit"): (
+        Case(
+            "after-a-visit answers and a comment",
+            lambda w, r: form(f"/points/{w.new_point()}/visit", was_open="yes", comment="Тепло"),
             EVERYONE,
         ),
     ),
@@ -223,6 +244,19 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
         Case(
             "claim one point",
             lambda w, r: form(f"/coordinate/signals/{w.new_point()}/claim"),
+            COORDINATOR_A,
+        ),
+    ),
+    ("POST", "/coordinate/comments/{comment_id:int}"): (
+        Case(
+            "publish a visitor's comment on a point of region A",
+            lambda w, r: form(f"/coordinate/comments/{fresh_comment(w)}", action="publish"),
+            COORDINATOR_A,
+            postgres=True,
+        ),
+        Case(
+            "reject a visitor's comment on a point of region A",
+            lambda w, r: form(f"/coordinate/comments/{fresh_comment(w)}", action="reject"),
             COORDINATOR_A,
         ),
     ),

@@ -23,14 +23,15 @@ from starlette.datastructures import QueryParams
 from nezlam.domain.errors import Forbidden, Invalid
 from nezlam.domain.point_view import iso
 from nezlam.domain.vocabulary import Power, ShownStatus
-from nezlam.store import audit, status_history
+from nezlam.store import audit, status_history, visits
 from nezlam.store import dashboard as board
 from nezlam.store import points as point_store
 from nezlam.store import reports as report_store
 from nezlam.store.tables import AuditEntry, Point, StatusReport, VisitorSignal
-from nezlam.web.pages import applications, coordinate_notifications
+from nezlam.web.pages import applications, coordinate_notifications, visit_answers, visit_comments
 from nezlam.web.pages.coordinate_chart import chart
 from nezlam.web.pages.coordinate_notifications import summary as notification_summary
+from nezlam.web.plumbing import i18n
 from nezlam.web.plumbing.forms import words
 from nezlam.web.plumbing.render import page
 from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator, regions_of
@@ -47,9 +48,10 @@ from nezlam.web.words.coordinate_words import (
 )
 
 router = APIRouter(include_in_schema=False)
-# The dashboard's notifications and the applications screen are served with it.
+# The dashboard's notifications, the applications and the visitors' comments are served with it.
 router.include_router(coordinate_notifications.router)
 router.include_router(applications.router)
+router.include_router(visit_comments.router)
 PAGE_SIZE = 100
 # On the map and in its legend, each state that needs a coordinator has a shape and a sign of
 # its own (workspace.css), so that it is never told by colour alone; open and standby are dots.
@@ -304,6 +306,7 @@ class PointRecord:
     signals: list[VisitorSignal]
     entries: list[AuditEntry]
     organisation: str | None
+    answers: visits.Summary  # the visitors' answers of the last week
 
 
 def load_point(state: AppState, who: SignedIn, point_id: str, now: datetime) -> PointRecord:
@@ -323,13 +326,14 @@ def load_point(state: AppState, who: SignedIn, point_id: str, now: datetime) -> 
         signals = board.recent_signals(session, point_id)
         entries = audit.entries(session, "point", point_id, limit=100)
         organisation = point_store.organisation_names(session).get(point.organisation_id or -1)
-    return PointRecord(point, row, history, authors, signals, entries, organisation)
+        week = visits.summary(session, point_id, now - visits.WEEK)
+    return PointRecord(point, row, history, authors, signals, entries, organisation, week)
 
 
 @router.get("/coordinate/points/{point_id}", response_class=HTMLResponse)
 def point_page(request: Request, point_id: str, who: SignedInCoordinator) -> Response:
     """One point for its coordinator: what and where it is, its status now, and its history of
-    reports, visitors' signals and changes."""
+    reports, visitors' signals and answers, and changes."""
     state: AppState = request.app.state.nezlam
     lang, _ = words(request)
     now = state.clock()
@@ -358,4 +362,5 @@ def point_page(request: Request, point_id: str, who: SignedInCoordinator) -> Res
             for s in record.signals
         ],  # fmt: skip
         entries=[entry_item(e, say) for e in record.entries],
+        visits=visit_answers.coordinator_summary(record.answers, i18n.translations(lang)),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -24,7 +25,7 @@ from nezlam.reading.features import feature
 from nezlam.reading.point_public import Asker
 from nezlam.web.api import query
 from nezlam.web.api.points import load_view, public_view, record_signal
-from nezlam.web.pages import finder_query, signal_receipts
+from nezlam.web.pages import finder_query, signal_receipts, visit_answers
 from nezlam.web.plumbing import i18n
 from nezlam.web.plumbing.render import STATIC, assets_version, page, with_param
 from nezlam.web.plumbing.state import AppState
@@ -227,6 +228,7 @@ def point_page(request: Request, point_id: str) -> HTMLResponse:
         osm=presenters.osm_link(item["lat"], item["lon"]),
         signal=request.query_params.get("signal"),
         signals=list(presenters.signal_labels(_).items()),
+        **visit_answers.public_parts(state, point_id, params, zone, lang, i18n.translations(lang)),
     )
 
 
@@ -252,6 +254,25 @@ async def point_signal(request: Request, point_id: str) -> Response:
     # What was said, and a way to undo it.
     receipt = signal_receipts.receipt_query(state.signing_key, point_id, kind, answer)
     return RedirectResponse(f"/points/{point_id}?signal={outcome}{receipt}", status_code=303)
+
+
+@router.post("/points/{point_id}/visit")
+async def point_visit(request: Request, point_id: str) -> Response:
+    """ "Were you here?" on a point page: four answers and an optional comment, a plain form,
+    no account, no script. Guarded as the visitor buttons are: only from this site's own page
+    (checked before the body is read), and within the connection's budget of signals."""
+    from nezlam.web.plumbing.origin import refuse_cross_site
+
+    state: AppState = request.app.state.nezlam
+    refuse_cross_site(request, state.settings.public_url)
+    form = await request.form()
+    outcome = "visit=invalid"
+    if POINT_ID.match(point_id):
+        client = request.client.host if request.client else "unknown"
+        lang = i18n.choose_language(request)
+        record = visit_answers.record_visit
+        outcome = await run_in_threadpool(record, state, client, point_id, form, lang)
+    return RedirectResponse(f"/points/{quote(point_id)}?{outcome}", status_code=303)
 
 
 @router.post("/points/{point_id}/signal/undo")
