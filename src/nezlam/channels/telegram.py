@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from nezlam.channels import telegram_words
+from nezlam.channels.answering import Directory
 from nezlam.channels.interface import Channel, Delivery, Failed, Outcome
 from nezlam.channels.pacing import Pacing
 from nezlam.channels.queued import QueuedMessages
 from nezlam.channels.telegram_api import BotApi, Message, from_json
+from nezlam.channels.telegram_bot import TelegramBot
 from nezlam.domain.point_view import pick_name
 
 if TYPE_CHECKING:
@@ -70,6 +72,16 @@ def message_of(chat: str, stored: str, base_url: str | None) -> Message | None:
 def event_name(data: dict[str, Any], lang: str) -> str:
     names = data.get("names") or {"uk": str(data.get("point_id", ""))}
     return pick_name(names, lang)
+
+
+def bot_of(directory: Directory, settings: Settings) -> TelegramBot:
+    """The bot's conversation with all its rooms: residents' (in the bot itself), staff's,
+    coordinators', and the questions after a visit."""
+    from nezlam.channels import telegram_coordinators, telegram_staff, telegram_visits
+
+    rooms = (telegram_staff, telegram_coordinators, telegram_visits)
+    username = settings.telegram.username if settings.telegram else None
+    return TelegramBot(directory, settings.public_url, username, rooms=rooms)
 
 
 def make(settings: Settings | None = None) -> TelegramChannel | None:

@@ -16,8 +16,7 @@ Nothing about a resident is kept but what a follow or a chosen language needs
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import ModuleType
 
@@ -28,6 +27,7 @@ from nezlam.channels.answering import Directory, Found
 from nezlam.channels.conversation import Conversation
 from nezlam.channels.pacing import Pacing, SenderLimit
 from nezlam.channels.telegram_api import CALLBACK_MAX, Action, Button, CallbackAnswer, Message
+from nezlam.channels.telegram_types import MAX_INBOUND, Bot, Handler, Incoming
 from nezlam.channels.telegram_words import FILTERS, esc, words
 from nezlam.domain.errors import DomainError
 from nezlam.domain.point_view import pick_name
@@ -37,30 +37,10 @@ from nezlam.reading.point_public import Asker
 from nezlam.store import subscriptions
 
 NAME = "telegram"
-MAX_INBOUND = 1000  # characters of a message read; the rest (4,000 emoji, say) is ignored
 # A person reads an answer in seconds; 30 a minute is a robot, or a stuck key.
 CHAT_PACING = Pacing(answers=30, answers_per=60.0)
 FILTER_LETTERS = dict(zip(FILTERS, "hpwisa", strict=True))
 LETTER_FILTERS = {letter: code for code, letter in FILTER_LETTERS.items()}
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """What one update says, read once: who (the chat, and the account writing), in which
-    language, and what — text, a location, or a button's data."""
-
-    chat: str
-    user: str | None
-    lang: str
-    text: str = ""
-    location: tuple[float, float] | None = None
-    callback_id: str | None = None
-    data: str | None = None
-    message_id: int | None = None
-    """The message a pressed button is under (for an edit)."""
-    replying_to: str | None = None
-    """The bot's words the message replies to (an answer to a question the bot asked)."""
-    private: bool = True
 
 
 def app_language(code: str | None) -> str:
@@ -104,9 +84,6 @@ def incoming_of(update: telegram.Update) -> Incoming | None:
     )
 
 
-Handler = Callable[["TelegramBot", Incoming, str], list[Action]]
-
-
 class TelegramBot:
     """Answers updates from one directory (the worker's index, streets, database, clock)."""
 
@@ -116,6 +93,7 @@ class TelegramBot:
         base_url: str | None = None,
         username: str | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        rooms: Sequence[ModuleType] = (),
     ) -> None:
         self.directory = directory
         self.base_url = base_url
@@ -127,10 +105,12 @@ class TelegramBot:
         self.commands: dict[str, Handler] = dict(RESIDENT_COMMANDS)
         self.buttons: dict[str, Handler] = dict(RESIDENT_BUTTONS)
         self.replies: dict[str, Handler] = {}
-        for part in parts():  # each adds its commands, buttons, and answers to its questions
-            self.commands |= part.COMMANDS
-            self.buttons |= part.BUTTONS
-            self.replies |= part.REPLIES
+        self.point_card: Handler | None = None
+        for room in rooms:  # each adds its commands, buttons, and answers to its questions
+            self.commands |= room.COMMANDS
+            self.buttons |= room.BUTTONS
+            self.replies |= room.REPLIES
+            self.point_card = getattr(room, "POINT_CARD", None) or self.point_card
 
     def now(self) -> datetime:
         return self.directory.clock()
@@ -177,21 +157,20 @@ class TelegramBot:
         if said.found is not None:
             return [self.nearest(incoming, said.found, lang)]
         if isinstance(said.question, asking.OnePoint):
-            return [self.one_point(incoming, said.question.point_id, lang)]
+            return self.one_point(incoming, said.question.point_id, lang)
         return [self.message(incoming, said.text)]
 
-    def one_point(self, incoming: Incoming, point_id: str, lang: str) -> Message:
-        """One point's card, what its visitors said this week, and "I was here" / follow."""
-        from nezlam.channels import telegram_visits
+    def one_point(self, incoming: Incoming, point_id: str, lang: str) -> list[Action]:
+        """One point's card: a room's, with more on it (what visitors said), else the words."""
+        if self.point_card is not None:
+            return self.point_card(self, incoming, point_id)
+        text = self.point_text(point_id, lang)
+        no_point = esc(words(lang)["no_point"].format(point_id=point_id))
+        return [self.message(incoming, text or no_point)]
 
+    def point_text(self, point_id: str, lang: str) -> str | None:
         point = answering.one_point(self.directory, point_id, lang)
-        text = self.wording.point_text(point, point_id, lang)
-        if point is None:
-            return self.message(incoming, text)
-        visited = telegram_visits.summary_line(self, point_id, lang)
-        if visited:
-            text += "\n" + esc(visited)
-        return Message(incoming.chat, text, telegram_visits.point_buttons(point_id, lang))
+        return None if point is None else self.wording.point_text(point, point_id, lang)
 
     def pressed(self, incoming: Incoming, lang: str) -> list[Action]:
         kind, _, rest = (incoming.data or "").partition("|")
@@ -208,15 +187,6 @@ class TelegramBot:
         text = self.wording.nearest_text(found, lang)
         rows = nearest_buttons(found, lang) if found.where is not None else ()
         return Message(incoming.chat, text, rows, edit=edit)
-
-
-def parts() -> tuple[ModuleType, ...]:
-    """The bot's other rooms, each a module with COMMANDS, BUTTONS and REPLIES: staff (linking,
-    one-tap status), coordinators (alerts, broadcasts), the questions after a visit; imported
-    here as they import this module's types."""
-    from nezlam.channels import telegram_coordinators, telegram_staff, telegram_visits
-
-    return (telegram_staff, telegram_coordinators, telegram_visits)
 
 
 def fits(data: str) -> str | None:
@@ -262,48 +232,48 @@ def read_place(text: str) -> tuple[float, float] | None:
 # --- the residents' commands and buttons ---------------------------------------------------
 
 
-def start(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
-    if rest:  # /start CODE: a staff member links this chat (the workspace's deep link)
-        from nezlam.channels import telegram_staff
-
-        return telegram_staff.link(bot, incoming, rest)
+def start(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
+    assert isinstance(bot, TelegramBot)
+    link = bot.commands.get("link")
+    if rest and link is not None:  # /start CODE: staff link this chat (the workspace's link)
+        return link(bot, incoming, rest)
     lang = bot.language(incoming)
     said = words(lang)
-    return [bot.message(incoming, said["start"], ask_location=True, placeholder=said["share"])]
+    return [Message(incoming.chat, said["start"], ask_location=True, placeholder=said["share"])]
 
 
-def help_(bot: TelegramBot, incoming: Incoming, _rest: str) -> list[Action]:
-    return [bot.message(incoming, words(bot.language(incoming))["help"])]
+def help_(bot: Bot, incoming: Incoming, _rest: str) -> list[Action]:
+    return [Message(incoming.chat, words(bot.language(incoming))["help"])]
 
 
-def choose_language(bot: TelegramBot, incoming: Incoming, _rest: str) -> list[Action]:
+def choose_language(bot: Bot, incoming: Incoming, _rest: str) -> list[Action]:
     buttons = ((Button("🇺🇦 Українська", "l|uk"), Button("🇬🇧 English", "l|en")),)
-    return [bot.message(incoming, words(bot.language(incoming))["lang"], buttons=buttons)]
+    return [Message(incoming.chat, words(bot.language(incoming))["lang"], buttons=buttons)]
 
 
-def set_language(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+def set_language(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
     lang = "en" if rest == "en" else "uk"
     with bot.directory.db.write() as session:
         subscriptions.set_language(session, NAME, incoming.chat, lang, bot.now())
-    return [bot.message(incoming, words(lang)["lang_set"])]
+    return [Message(incoming.chat, words(lang)["lang_set"])]
 
 
-def stop(bot: TelegramBot, incoming: Incoming, _rest: str) -> list[Action]:
+def stop(bot: Bot, incoming: Incoming, _rest: str) -> list[Action]:
     lang = bot.language(incoming)
     with bot.directory.db.write() as session:
         staff = subscriptions.forget_chat(session, NAME, incoming.chat, incoming.user)
     said = words(lang)
     forgotten = said["stopped"].format(staff=said["stopped_staff"] if staff else "")
-    return [bot.message(incoming, forgotten)]
+    return [Message(incoming.chat, forgotten)]
 
 
-def follows(bot: TelegramBot, incoming: Incoming, _rest: str) -> list[Action]:
+def follows(bot: Bot, incoming: Incoming, _rest: str) -> list[Action]:
     lang = bot.language(incoming)
     said = words(lang)
     with bot.directory.db.read() as session:
         held = subscriptions.of_chat(session, NAME, incoming.chat)
     if not held:
-        return [bot.message(incoming, said["no_follows"])]
+        return [Message(incoming.chat, said["no_follows"])]
     rows = []
     for follow in held:
         if follow.point_id is not None:
@@ -311,10 +281,10 @@ def follows(bot: TelegramBot, incoming: Incoming, _rest: str) -> list[Action]:
         else:
             what = said["area"].format(place=f"{follow.lat:.4f}, {follow.lon:.4f}")
         rows.append((Button(said["unfollow"].format(what=what)[:60], f"uf|{follow.id}"),))
-    return [bot.message(incoming, said["follows"], buttons=tuple(rows))]
+    return [Message(incoming.chat, said["follows"], buttons=tuple(rows))]
 
 
-def filtered(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+def filtered(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
     letters, _, place = rest.partition("|")
     where = read_place(place)
     if where is None:
@@ -323,10 +293,11 @@ def filtered(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
     services = tuple(LETTER_FILTERS[c] for c in letters if c in LETTER_FILTERS)
     asked = asking.Nearest(services, "")
     found = answering.nearest_open(bot.directory, asked, lang, where)
+    assert isinstance(bot, TelegramBot)
     return [bot.nearest(incoming, found, lang, edit=incoming.message_id)]
 
 
-def follow_area(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+def follow_area(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
     where = read_place(rest)
     if where is None:
         return []
@@ -335,34 +306,35 @@ def follow_area(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]
     with bot.directory.db.write() as session:
         subscriptions.follow_area(session, NAME, incoming.chat, where, region, lang, bot.now())
     km = subscriptions.AREA_RADIUS_M // 1000
-    return [bot.message(incoming, words(lang)["followed_area"].format(km=km))]
+    return [Message(incoming.chat, words(lang)["followed_area"].format(km=km))]
 
 
-def nearest_region(bot: TelegramBot, where: tuple[float, float], lang: str) -> str | None:
+def nearest_region(bot: Bot, where: tuple[float, float], lang: str) -> str | None:
     """The region of the point nearest a place, open or not: whose broadcasts it gets."""
     asker = Asker(lang, bot.now(), where)
     found = answers.nearest(bot.directory.index, None, asker, 1, Filters.build())
     return found.points[0].details.region if found.points else None
 
 
-def follow_point(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+def follow_point(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
     lang = bot.language(incoming)
     with bot.directory.db.write() as session:
         point = subscriptions.follow_point(session, NAME, incoming.chat, rest, lang, bot.now())
         name = pick_name(point.name, lang)
-    return [bot.message(incoming, esc(words(lang)["followed_point"].format(name=name)))]
+    return [Message(incoming.chat, esc(words(lang)["followed_point"].format(name=name)))]
 
 
-def point_card(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
-    return [bot.one_point(incoming, rest, bot.language(incoming))]
+def point_card(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
+    assert isinstance(bot, TelegramBot)
+    return bot.one_point(incoming, rest, bot.language(incoming))
 
 
-def unfollow(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+def unfollow(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
     if not rest.isdigit():
         return []
     with bot.directory.db.write() as session:
         subscriptions.unfollow(session, NAME, incoming.chat, int(rest))
-    return [bot.message(incoming, words(bot.language(incoming))["unfollowed"])]
+    return [Message(incoming.chat, words(bot.language(incoming))["unfollowed"])]
 
 
 RESIDENT_COMMANDS: dict[str, Handler] = {

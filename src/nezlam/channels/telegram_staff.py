@@ -28,7 +28,7 @@ from nezlam.store.actor import Actor
 from nezlam.store.tables import Point
 
 if TYPE_CHECKING:
-    from nezlam.channels.telegram_bot import Handler, Incoming, TelegramBot
+    from nezlam.channels.telegram_types import Bot, Handler, Incoming
 
 NAME = "telegram"
 MAX_CARDS = 10  # /points shows at most this many cards; more by /points <id>
@@ -84,14 +84,14 @@ def words(lang: str) -> dict[str, str]:
     return WORDS["en" if lang == "en" else "uk"]
 
 
-def who(bot: TelegramBot, incoming: Incoming) -> Principal | None:
+def who(bot: Bot, incoming: Incoming) -> Principal | None:
     if incoming.user is None:
         return None
     with bot.directory.db.read() as session:
         return channel_links.principal_for_sender(session, NAME, incoming.user)
 
 
-def link(bot: TelegramBot, incoming: Incoming, code: str) -> list[Action]:
+def link(bot: Bot, incoming: Incoming, code: str) -> list[Action]:
     """`/start CODE` or `/link CODE`: this Telegram account becomes the code's account."""
     lang = bot.language(incoming)
     if not incoming.private or incoming.user is None:
@@ -101,7 +101,7 @@ def link(bot: TelegramBot, incoming: Incoming, code: str) -> list[Action]:
     return [Message(incoming.chat, esc(words(lang)["linked"].format(username=username)))]
 
 
-def unlink(bot: TelegramBot, incoming: Incoming, _rest: str) -> list[Action]:
+def unlink(bot: Bot, incoming: Incoming, _rest: str) -> list[Action]:
     lang = bot.language(incoming)
     principal = who(bot, incoming)
     if principal is None or incoming.user is None:
@@ -115,7 +115,7 @@ def operated(principal: Principal) -> list[str]:
     return sorted({g.point_id for g in principal.grants if g.role == Role.OPERATOR and g.point_id})
 
 
-def points(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+def points(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
     """A card per point the account operates (or the one named), each with its buttons."""
     lang = bot.language(incoming)
     principal = who(bot, incoming)
@@ -179,7 +179,7 @@ def report_of(action: str) -> ReportCreate:
     return ReportCreate(status=Status(action))
 
 
-def tapped(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+def tapped(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
     """One of a card's buttons: write the report, then show the card as it is now."""
     point_id, _, action = rest.rpartition("|")
     lang = bot.language(incoming)
@@ -193,7 +193,7 @@ def tapped(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
 
 
 def write(
-    bot: TelegramBot,
+    bot: Bot,
     incoming: Incoming,
     point_id: str,
     report: ReportCreate,
@@ -221,7 +221,7 @@ def write(
     return card(incoming.chat, point, lang, note, edit)
 
 
-def fuel_reply(bot: TelegramBot, incoming: Incoming, text: str) -> list[Action]:
+def fuel_reply(bot: Bot, incoming: Incoming, text: str) -> list[Action]:
     """The number an operator sent in answer to "how many litres?"."""
     lang = bot.language(incoming)
     asked = _FUEL_ASKED.search(incoming.replying_to or "")

@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
+from nezlam.channels import telegram_words
 from nezlam.channels.pacing import Pacing, SenderLimit
 from nezlam.channels.telegram_api import Action, Button, Message
 from nezlam.channels.telegram_words import esc
@@ -22,7 +23,7 @@ from nezlam.domain.point_view import pick_name
 from nezlam.store import visits
 
 if TYPE_CHECKING:
-    from nezlam.channels.telegram_bot import Handler, Incoming, TelegramBot
+    from nezlam.channels.telegram_types import Bot, Handler, Incoming
 
 NAME = "telegram"
 VISIT_EVERY = 6 * 3600.0  # seconds between two visits of one chat to one point
@@ -76,10 +77,10 @@ def said(lang: str, key: str) -> str:
     return value
 
 
-LIMITS: WeakKeyDictionary[TelegramBot, SenderLimit] = WeakKeyDictionary()
+LIMITS: WeakKeyDictionary[Bot, SenderLimit] = WeakKeyDictionary()
 
 
-def limit_of(bot: TelegramBot) -> SenderLimit:
+def limit_of(bot: Bot) -> SenderLimit:
     """Each bot's own count of (chat, point) visits, on its clock."""
     limit = LIMITS.get(bot)
     if limit is None:
@@ -96,7 +97,21 @@ def point_buttons(point_id: str, lang: str) -> tuple[tuple[Button, ...], ...]:
     return (tuple(row),)
 
 
-def summary_line(bot: TelegramBot, point_id: str, lang: str) -> str | None:
+def card(bot: Bot, incoming: Incoming, point_id: str) -> list[Action]:
+    """One point's card (its answer, a "ℹ️" button), what its visitors said this week, and
+    "I was here" / follow."""
+    lang = bot.language(incoming)
+    text = bot.point_text(point_id, lang)
+    if text is None:
+        missing = telegram_words.words(lang)["no_point"].format(point_id=point_id)
+        return [Message(incoming.chat, esc(missing))]
+    visited = summary_line(bot, point_id, lang)
+    if visited:
+        text += "\n" + esc(visited)
+    return [Message(incoming.chat, text, point_buttons(point_id, lang))]
+
+
+def summary_line(bot: Bot, point_id: str, lang: str) -> str | None:
     """ "👥 12 відвідувачів за тиждень: відчинено 12, тепло 11, …", or None before anyone."""
     with bot.directory.db.read() as session:
         found = visits.summary(session, point_id, bot.now() - visits.WEEK)
@@ -129,7 +144,7 @@ def question(
     return Message(chat, text, buttons, edit=edit)
 
 
-def answered(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
+def answered(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
     """A press in the questions: the next question, or — after the fourth — the count."""
     point_id, _, given = rest.partition("|")
     lang = bot.language(incoming)
@@ -155,7 +170,7 @@ def answered(bot: TelegramBot, incoming: Incoming, rest: str) -> list[Action]:
     ]
 
 
-def commented(bot: TelegramBot, incoming: Incoming, text: str) -> list[Action]:
+def commented(bot: Bot, incoming: Incoming, text: str) -> list[Action]:
     """A reply to "a few words?": the comment, waiting for moderation."""
     asked = _COMMENT_ASKED.search(incoming.replying_to or "")
     if asked is None or not text.strip():
@@ -174,6 +189,7 @@ def commented(bot: TelegramBot, incoming: Incoming, text: str) -> list[Action]:
     return [Message(incoming.chat, said(lang, "comment_saved"))]
 
 
+POINT_CARD: Handler = card
 COMMANDS: dict[str, Handler] = {}
 BUTTONS: dict[str, Handler] = {"v": answered}
 REPLIES: dict[str, Handler] = {COMMENT_MARK: commented}

@@ -128,9 +128,8 @@ class AppState:
             sms=sms.make(settings),
             telegram=telegram.make(settings),
         )
-        if state.telegram is not None and settings.telegram is not None:
-            username = settings.telegram.username
-            state.telegram_bot = TelegramBot(state.directory, settings.public_url, username)
+        if state.telegram is not None:
+            state.telegram_bot = telegram.bot_of(state.directory, settings)
         sync.follow_commits()  # a write of this process is in its index as it commits
         sync.watch(state.reload_streets)  # a new `nezlam streets import` is used within a poll
         return state
