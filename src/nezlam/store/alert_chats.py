@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import NotFound
+from nezlam.domain.permissions import Principal
 from nezlam.domain.vocabulary import NotificationKind, Role
 from nezlam.store import message_outbox
 from nezlam.store.db import rows_matched
@@ -55,6 +56,24 @@ def remove(session: Session, channel: str, chat: str) -> None:
     )
     if not rows_matched(result):
         raise NotFound(f"no alerts go to {chat}", field="chat")
+
+
+def of_chat(session: Session, channel: str, chat: str) -> Any | None:
+    """What alerts `chat` gets now (its row), or None."""
+    return session.execute(
+        select(ALERTS).where(ALERTS.c.channel == channel, ALERTS.c.chat == chat)
+    ).first()
+
+
+def may_change(principal: Principal, row: Any | None) -> bool:
+    """Whether `principal` may change or stop a chat's alerts: anyone who may have alerts, for
+    a chat with none; a coordinator's own chat, its owner; a region's, that region's
+    coordinators; every region's, an admin. (An admin may change any.)"""
+    if row is None or principal.is_admin:
+        return True
+    if row.user_id is not None:
+        return bool(row.user_id == principal.user_id)
+    return row.region is not None and principal.coordinates_region(row.region)
 
 
 def wants(row: Any, region: str, kind: str, coordinated: dict[int, set[str | None]]) -> bool:
