@@ -9,7 +9,7 @@ import hashlib
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from nezlam.config import TelegramSettings
 from nezlam.domain.notifications import NotificationRules
 from nezlam.domain.permissions import Principal
 from nezlam.domain.points import OrganisationCreate, RoleGrantCreate, UserCreate
@@ -25,6 +26,7 @@ from nezlam.domain.vocabulary import INSPECTION_ITEMS, NotificationKind
 from nezlam.store import (
     accounts,
     calls,
+    channel_links,
     inspections,
     needs,
     notifications,
@@ -451,3 +453,41 @@ def claim_batch(world: World, role: str) -> Attempt:
 
 def signed_in_writes(role: str) -> bool:
     return role != "anonymous"  # signing out without a session has nothing to end
+
+
+# --- Linking one's Telegram account (My points; the users page) -------------------------------
+
+
+def with_bot(world: World) -> None:
+    """A Telegram bot configured for the app: My points offers to link Telegram only then."""
+    state = world.client.app.state.nezlam
+    if state.settings.telegram is None:
+        bot = TelegramSettings("123456:" + "A" * 35, username="nezlam_matrix_bot")
+        state.settings = replace(state.settings, telegram=bot)
+
+
+def telegram_code(world: World, role: str) -> Attempt:
+    with_bot(world)
+    return form("/operate/telegram/code")
+
+
+def fresh_chat(world: World, username: str) -> str:
+    """A Telegram account (its user id) newly linked to `username`."""
+    chat = str(100_000_000 + next(world.counter))
+    with world.db.write() as session:
+        channel_links.link(session, username, "telegram", chat, CLI, world.now())
+    return chat
+
+
+def own_telegram(world: World, role: str) -> Attempt:
+    return form("/operate/telegram/unlink", chat=fresh_chat(world, own_username(world, role)))
+
+
+def someone_elses_telegram(world: World, role: str) -> Attempt:
+    return form("/operate/telegram/unlink", chat=fresh_chat(world, world.new_user()))
+
+
+def telegram_of_an_operator_of_a(world: World, role: str) -> Attempt:
+    username = operator_of_a(world)
+    chat = fresh_chat(world, username)
+    return form(f"/coordinate/users/{world.user_id(username)}", action="untelegram", chat=chat)

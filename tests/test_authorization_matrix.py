@@ -48,12 +48,16 @@ from tests.authorization_support import (
     on_user,
     operator_of_a,
     own_password,
+    own_telegram,
     own_username,
     refused,
     reset_form,
     revoke_on_users_screen,
     signal_undo,
     signed_in_writes,
+    someone_elses_telegram,
+    telegram_code,
+    telegram_of_an_operator_of_a,
     write_routes,
 )
 from tests.conftest import REGION_A, REGION_B
@@ -157,6 +161,14 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
         ),
     ),
     ("POST", "/operate/{point_id}/edit"): (Case("edit details", edit_form, POINT_A_TEAM),),
+    # --- One's own account: a signed-in person links and unlinks only their own Telegram ------
+    ("POST", "/operate/telegram/code"): (
+        Case("a code to link one's own Telegram", telegram_code, SIGNED_IN, postgres=True),
+    ),
+    ("POST", "/operate/telegram/unlink"): (
+        Case("unlink one's own Telegram", own_telegram, SIGNED_IN),
+        Case("unlink someone else's Telegram", someone_elses_telegram, NOBODY),
+    ),
     ("POST", "/operate/{point_id}/needs"): (
         Case(
             "post a need",
@@ -338,6 +350,11 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
             COORDINATOR_A,
         ),
         Case("take away a role on point-a", revoke_on_users_screen, COORDINATOR_A),
+        Case(
+            "unlink the Telegram of an operator of point-a",
+            telegram_of_an_operator_of_a,
+            COORDINATOR_A,
+        ),
         Case("deactivate a donor", on_user("deactivate", donor), ADMIN, postgres=True),
         Case("reset link for a donor", on_user("reset", donor), ADMIN),
         Case("reset link for a coordinator", on_user("reset", fellow_coordinator), ADMIN),

@@ -14,7 +14,7 @@ import phonenumbers
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from nezlam.domain.errors import Conflict, Invalid, NotFound
+from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from nezlam.domain.permissions import Principal
 from nezlam.store import accounts, audit
 from nezlam.store.actor import Actor
@@ -23,6 +23,7 @@ from nezlam.store.tables import ChannelLink, User, table_of
 
 LINKS = table_of(ChannelLink)
 DEFAULT_REGION = "UA"  # a number typed without a country code is Ukrainian
+ADDRESS_MAX = 64  # as channel_links.address holds (a Telegram user id has up to 20 digits)
 
 
 def phone_number(typed: str, region: str = DEFAULT_REGION) -> str:
@@ -67,12 +68,14 @@ def link(
 ) -> str:
     """Link `address` on `channel` to the account; returns the address as kept."""
     user = accounts.get_user(session, username)
-    kept = phone_number(address) if channel == "sms" else address
+    kept = phone_number(address) if channel == "sms" else address.strip()
+    if not 0 < len(kept) <= ADDRESS_MAX:
+        raise Invalid(f"a chat is 1 to {ADDRESS_MAX} characters", field=field_of(channel))
     taken = session.execute(
         select(LINKS.c.user_id).where(LINKS.c.channel == channel, LINKS.c.address == kept)
     ).scalar_one_or_none()
     if taken is not None and taken != user.id:
-        raise Conflict(f"{kept} is already linked to another account", field="phone")
+        raise Conflict(f"{kept} is already linked to another account", field=field_of(channel))
     if taken is None:
         session.add(ChannelLink(user_id=user.id, channel=channel, address=kept, created_at=now))
         audit.record(
@@ -94,7 +97,7 @@ def unlink(session: Session, channel: str, address: str, actor: Actor, now: date
         delete(LINKS).where(LINKS.c.channel == channel, LINKS.c.address == kept)
     )
     if not rows_matched(result):
-        raise NotFound(f"{kept} is not linked on {channel}", field="phone")
+        raise NotFound(f"{kept} is not linked on {channel}", field=field_of(channel))
     audit.record(
         session,
         actor=actor,
@@ -105,6 +108,21 @@ def unlink(session: Session, channel: str, address: str, actor: Actor, now: date
         after=None,
         at=now,
     )
+
+
+def unlink_of_user(
+    session: Session, user_id: int, channel: str, address: str, actor: Actor, now: datetime
+) -> None:
+    """Unlink one of the user's own addresses (Forbidden for anyone else's, or one not linked):
+    what the workspace's "Unlink" and the users page check before unlinking."""
+    if sender_address(channel, address) not in links_of(session, user_id, channel):
+        raise Forbidden(f"that address is not linked to this user on {channel}", field_of(channel))
+    unlink(session, channel, address, actor, now)
+
+
+def field_of(channel: str) -> str:
+    """The field a refusal names: the phone number on SMS, the chat on a chat channel."""
+    return "phone" if channel == "sms" else "chat"
 
 
 def masked(address: str) -> str:

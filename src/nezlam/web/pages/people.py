@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from nezlam.domain.errors import Conflict, DomainError, Forbidden
 from nezlam.domain.points import UserCreate
-from nezlam.store import people, resets
+from nezlam.store import channel_links, people, resets
+from nezlam.store.actor import Actor
 from nezlam.web.pages.onboarding import anonymous_form_token, check_anonymous_form, with_form_cookie
 from nezlam.web.plumbing.forms import done_redirect, form_context, gettext_for, run_form, typed
 from nezlam.web.plumbing.render import page
@@ -24,7 +25,8 @@ from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator, form_send
 from nezlam.web.plumbing.state import AppState
 
 router = APIRouter(include_in_schema=False)
-ACTIONS = ("grant", "revoke", "deactivate", "activate", "reset", "phone", "unphone")
+ACTIONS = ("grant", "revoke", "deactivate", "activate", "reset", "phone", "unphone", "untelegram")
+LINK_ACTIONS = ("phone", "unphone", "untelegram")  # a channel address linked to the user
 NO_STORE = {"Cache-Control": "no-store"}  # a page with a reset link is never kept
 
 
@@ -43,6 +45,7 @@ def users_page(
     with state.db.read() as session:
         persons = people.users_in_scope(session, who.principal)
         choices = people.point_choices(session, who.principal)
+        chats = telegram_links(session, persons)
     response = page(
         request,
         "users.html",
@@ -52,6 +55,7 @@ def users_page(
         me=who.principal.user_id,
         issued=issued,
         matches=matches or {},
+        chats=chats,
         **form_context(request, who, errors, values),
     )
     if issued:
@@ -139,8 +143,8 @@ def apply_user_change(request: Request, user_id: int, form: Any) -> Response:
             elif action == "reset":
                 user, token = people.issue_reset(session, principal, user_id, now)
                 issued = {"username": user.username, "url": reset_link(request, token)}
-            elif action in ("phone", "unphone"):
-                change_phone(session, principal, user_id, action, typed_phone(form), now)
+            elif action in LINK_ACTIONS:
+                change_link(session, principal, user_id, action, form, now)
             else:
                 people.set_active(session, principal, user_id, action == "activate")
     except people.PointNotChosen as several:
@@ -166,14 +170,30 @@ def typed_phone(form: Any) -> str:
     return str(form.get("phone", "")).strip()[:40]
 
 
-def change_phone(
-    session: Any, principal: Any, user_id: int, action: str, phone: str, now: Any
+def change_link(
+    session: Any, principal: Any, user_id: int, action: str, form: Any, now: Any
 ) -> None:
-    """Link an SMS number to the user, or unlink one of theirs (store.people checks the rights)."""
+    """Link an SMS number to the user, or unlink one of their numbers or Telegram accounts
+    (store.people checks the rights: only of a user the coordinator manages)."""
     if action == "phone":
-        people.link_phone(session, principal, user_id, phone, now)
+        people.link_phone(session, principal, user_id, typed_phone(form), now)
+    elif action == "unphone":
+        people.unlink_phone(session, principal, user_id, typed_phone(form), now)
     else:
-        people.unlink_phone(session, principal, user_id, phone, now)
+        user = people.managed_target(session, principal, user_id)
+        chat = str(form.get("chat", "")).strip()[:64]
+        channel_links.unlink_of_user(session, user.id, "telegram", chat, Actor.of(principal), now)
+
+
+def telegram_links(session: Any, persons: list[people.PersonView]) -> dict[int, list[Any]]:
+    """The Telegram accounts (as the form sends each, and masked) of the users the viewer
+    manages, by user id: the others' are neither shown nor theirs to unlink."""
+    managed = [person.user.id for person in persons if person.manageable]
+    found = channel_links.addresses_by_user(session, managed, "telegram")
+    return {
+        user_id: [(chat, channel_links.masked(chat)) for chat in chats]
+        for user_id, chats in found.items()
+    }
 
 
 def phone_refused(

@@ -31,6 +31,7 @@ from nezlam.store import login_sessions
 from nezlam.store import points as point_store
 from nezlam.store.actor import Actor
 from nezlam.store.tables import Point
+from nezlam.web.pages import workspace_telegram
 from nezlam.web.pages.landing import operated_only, safe_next, sign_in_and_land
 from nezlam.web.pages.operate_forms import (
     card_details,
@@ -60,6 +61,7 @@ from nezlam.web.words import presenters
 from nezlam.web.words.hours_words import hours_problem, read_hours
 
 router = APIRouter(include_in_schema=False)
+router.include_router(workspace_telegram.router)  # linking one's Telegram, from My points
 NOTES_MAX = 1000  # characters per language: a few sentences on a card
 NOTE_LANGUAGES = ("uk", "en")
 
@@ -127,6 +129,7 @@ def my_points(request: Request, who: SignedInPerson) -> Response:
         # Only what they run themselves, for a coordinator too: the region is the dashboard's.
         mine = point_store.points_in_charge(session, operated_only(who.principal))
         views = state.sync.views(mine)
+        telegram = workspace_telegram.telegram_section(state, session, who.principal.user_id)
     return page(
         request,
         "operate.html",
@@ -137,6 +140,7 @@ def my_points(request: Request, who: SignedInPerson) -> Response:
         statuses=status_labels(_),
         done=request.query_params.get("done"),
         powers=list(presenters.power_labels(_).items()),
+        telegram=telegram,
     )
 
 
