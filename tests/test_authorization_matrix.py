@@ -142,6 +142,15 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
             "an SMS without a gateway", lambda w, r: api("POST", "/api/v1/sms/android", {}), NOBODY
         ),
     ),
+    # Telegram's webhook answers to its secret token, never to a role: here no bot is
+    # configured, so nobody gets through (tests/test_telegram.py: a wrong secret is refused).
+    ("POST", "/api/v1/telegram/webhook"): (
+        Case(
+            "a Telegram update without a bot",
+            lambda w, r: api("POST", "/api/v1/telegram/webhook", {}),
+            NOBODY,
+        ),
+    ),
     ("DELETE", "/api/v1/session"): (
         Case(
             "sign out",

@@ -156,6 +156,13 @@ def test_a_coordinator_of_one_region_need_not_name_it(bot, db, clock):
     assert "Одержувачів: 1" in preview["text"]
 
 
+def test_the_command_may_end_its_line_before_the_words(bot, db, clock):
+    link(db, clock, "coordinator_a")
+    follow(db, clock, [FOLLOWER])
+    preview = reply(post(bot, text_update(COORDINATOR, "/broadcast\nВода є з 8:00")))
+    assert preview["text"].startswith(resident_text("uk", text="Вода є з 8:00"))
+
+
 def test_cancel_queues_nothing_and_a_cancelled_broadcast_is_never_sent(bot, db, clock):
     link(db, clock, "coordinator_a")
     follow(db, clock, range(FOLLOWER, FOLLOWER + 2))

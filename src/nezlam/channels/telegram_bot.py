@@ -144,10 +144,10 @@ class TelegramBot:
             found = answering.nearest_open(self.directory, asked, lang, incoming.location)
             return [self.nearest(incoming, found, lang)]
         if text.startswith("/"):
-            command, _, rest = text[1:].partition(" ")
+            command, *rest = text[1:].split(maxsplit=1)  # "/broadcast\nwords" too
             handler = self.commands.get(command.split("@")[0].lower())
             if handler is not None:
-                return handler(self, incoming, rest.strip())
+                return handler(self, incoming, rest[0].strip() if rest else "")
         for marker, handler in self.replies.items():
             if incoming.replying_to and marker in incoming.replying_to:
                 return handler(self, incoming, text)
