@@ -227,16 +227,7 @@ def moderate(
     status = DECISIONS.get(decision)
     if status is None:
         raise Invalid(f"unknown decision {decision!r}", field="decision")
-    found = session.execute(
-        select(Point.region)
-        .select_from(VisitComment)
-        .join(Point, Point.id == VisitComment.point_id)
-        .where(VisitComment.id == comment_id)
-    ).first()
-    if found is None:
-        raise NotFound(f"no comment with id {comment_id}", field="comment")
-    region = found.region
-    if not principal.coordinates_region(region):
+    if not principal.coordinates_region(comment_region(session, comment_id)):
         raise Forbidden("this comment is about a point outside your regions", field="comment")
     # Conditional: of two moderators deciding at once, one wins, on SQLite and PostgreSQL.
     changed = session.execute(
@@ -257,6 +248,19 @@ def moderate(
         after={"status": status},
         at=now,
     )
+
+
+def comment_region(session: Session, comment_id: int) -> str:
+    """The region of the point a comment is about (whose coordinators moderate it)."""
+    region = session.execute(
+        select(Point.region)
+        .select_from(VisitComment)
+        .join(Point, Point.id == VisitComment.point_id)
+        .where(VisitComment.id == comment_id)
+    ).scalar_one_or_none()
+    if region is None:
+        raise NotFound(f"no comment with id {comment_id}", field="comment")
+    return str(region)
 
 
 def published(session: Session, point_id: str, limit: int = 3) -> list[PublishedComment]:
