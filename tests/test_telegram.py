@@ -28,12 +28,11 @@ from fastapi.testclient import TestClient
 from nezlam.channels.dispatcher import run_round
 from nezlam.config import Settings, TelegramSettings
 from nezlam.domain.points import ReportCreate
-from nezlam.store import link_codes, message_outbox, points, reports
+from nezlam.store import link_codes, message_outbox, reports
 from nezlam.store.actor import CLI
 from nezlam.store.tables import AuditEntry, ChannelLink, Point, StatusReport, Subscription, User
 from nezlam.web.app import create_app
 from nezlam.web.plumbing.fast_path import FastPath
-from tests.conftest import point_create
 from tests.fake_telegram import (
     TOKEN,
     FakeTelegram,
@@ -41,6 +40,7 @@ from tests.fake_telegram import (
     location_update,
     text_update,
 )
+from tests.test_sms import open_points
 
 SECRET = "webhook-secret-for-tests_123"
 RESIDENT = 5551001
@@ -61,26 +61,10 @@ def bot(settings: Settings, db, clock, network, fake) -> Iterator[TestClient]:
     app = FastPath(create_app(configured, db, start_sync=False))
     app.state.nezlam.clock = clock
     with TestClient(app) as client:
-        open_points(db, clock, network)
+        open_points(db, network, clock)
         client.app.state.nezlam.sync.load_all()
         yield client
     app.state.nezlam.telegram.api.close()
-
-
-def open_points(db, clock, network) -> None:
-    """point-a open and confirmed now, two more open points near it, one with water only."""
-    with db.write() as session:
-        points.create_point(
-            session, point_create("near-1", "Київ", 50.452, 30.522), CLI, now=clock()
-        )
-        points.create_point(
-            session,
-            point_create("near-2", "Київ", 50.449, 30.515, services=["water"]),
-            CLI,
-            now=clock(),
-        )
-        for point_id in (network.point_a, "near-1", "near-2"):
-            reports.add_report(session, point_id, ReportCreate(status="open"), CLI, now=clock())
 
 
 def post(client: TestClient, update: dict[str, Any], secret: str | None = SECRET):
@@ -370,7 +354,7 @@ def bot_env(db_url: str, fake: FakeTelegram, **more: str) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_nezlam_bot_run_answers_by_long_polling(db_url, db, network, fake, tmp_path):
-    open_points(db, lambda: datetime.now(UTC), network)  # the process runs on the real clock
+    open_points(db, network, lambda: datetime.now(UTC))  # the process runs on the real clock
     env = bot_env(db_url, fake, NEZLAM_SECRET_KEY="k" * 32)
     command = [sys.executable, "-m", "nezlam.cli", "bot", "run", "--poll-seconds", "1"]
     log = (tmp_path / "bot.log").open("w+")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from nezlam.channels.asking import Nearest
 from nezlam.geo.spatial_index import Filters, SpatialIndex
@@ -163,3 +164,15 @@ def one_point(directory: Directory, point_id: str, lang: str) -> PointPublic | N
         timedelta(seconds=index.stale_after),
         timedelta(seconds=index.no_response_after),
     )
+
+
+def local_time(moment: datetime | None, timezone: str) -> str | None:
+    """ "14:05": a moment on the wall clock of the point's zone (Kyiv's when the zone is
+    unknown), as a message says when a point was confirmed or opens."""
+    if moment is None:
+        return None
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("Europe/Kyiv")
+    return moment.astimezone(zone).strftime("%H:%M")

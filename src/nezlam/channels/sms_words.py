@@ -10,11 +10,9 @@ then names are shortened more; the phone number is never cut.
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from nezlam.channels import sms_text
-from nezlam.channels.answering import Found
+from nezlam.channels.answering import Found, local_time
 from nezlam.domain.transliteration import transliterate
 from nezlam.domain.vocabulary import SERVICES
 from nezlam.reading.point_public import PointPublic
@@ -107,16 +105,6 @@ def distance(point: PointPublic, lang: str) -> str | None:
         return f"{max(10, round(metres / 10) * 10):.0f} {said['m']}"
     km = f"{metres / 1000:.1f}"
     return f"{km if lang == 'en' else km.replace('.', ',')} {said['km']}"
-
-
-def local_time(moment: datetime | None, timezone: str) -> str | None:
-    if moment is None:
-        return None
-    try:
-        zone = ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("Europe/Kyiv")
-    return moment.astimezone(zone).strftime("%H:%M")
 
 
 def status(point: PointPublic, lang: str, with_time: bool = True) -> str:

@@ -13,12 +13,11 @@ import html
 import math
 from datetime import datetime, timedelta
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 
-from nezlam.channels.answering import Found
+from nezlam.channels.answering import Found, local_time
 from nezlam.domain import opening_hours
 from nezlam.domain.point_view import pick_name
 from nezlam.domain.vocabulary import SERVICES
@@ -213,16 +212,6 @@ def freshness(point: PointPublic, now: datetime, lang: str) -> str:
         span = format_timedelta(delta, locale=lang, threshold=1.1, format="long")
         return said["silent"].format(span=span)
     return said["no_report"]
-
-
-def local_time(moment: datetime | None, timezone: str) -> str | None:
-    if moment is None:
-        return None
-    try:
-        zone = ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("Europe/Kyiv")
-    return moment.astimezone(zone).strftime("%H:%M")
 
 
 def hours_today(point: PointPublic, now: datetime, lang: str) -> str:
