@@ -41,6 +41,8 @@ NAME = "telegram"
 CHAT_PACING = Pacing(answers=30, answers_per=60.0)
 FILTER_LETTERS = dict(zip(FILTERS, "hpwisa", strict=True))
 LETTER_FILTERS = {letter: code for code, letter in FILTER_LETTERS.items()}
+LANGUAGE_TTL = 30.0  # seconds a chat's language choice is kept in memory
+MAX_LANGUAGES = 100_000  # chats whose choice is kept; then all are read again
 
 
 def app_language(code: str | None) -> str:
@@ -102,6 +104,7 @@ class TelegramBot:
         self.conversation = Conversation(NAME, directory, self.wording)
         self.limit = SenderLimit(CHAT_PACING, monotonic)
         self.monotonic = monotonic  # the clock of the rooms' own limits
+        self.languages: dict[str, tuple[str | None, float]] = {}  # chat: (its choice, until)
         self.commands: dict[str, Handler] = dict(RESIDENT_COMMANDS)
         self.buttons: dict[str, Handler] = dict(RESIDENT_BUTTONS)
         self.replies: dict[str, Handler] = {}
@@ -130,9 +133,18 @@ class TelegramBot:
             return [self.message(incoming, esc(refused.problem))]
 
     def language(self, incoming: Incoming) -> str:
-        with self.directory.db.read() as session:
-            chosen = subscriptions.language_of(session, NAME, incoming.chat)
-        return chosen or incoming.lang
+        """The chat's `/lang` choice, else its Telegram's. Kept in memory for LANGUAGE_TTL
+        (a read per message would be the most of its cost in a rush): a choice made through
+        another server process is seen within that."""
+        now = self.monotonic()
+        kept = self.languages.get(incoming.chat)
+        if kept is None or kept[1] <= now:
+            with self.directory.db.read() as session:
+                chosen = subscriptions.language_of(session, NAME, incoming.chat)
+            if len(self.languages) >= MAX_LANGUAGES:
+                self.languages.clear()
+            kept = self.languages[incoming.chat] = (chosen, now + LANGUAGE_TTL)
+        return kept[0] or incoming.lang
 
     def message(self, incoming: Incoming, text: str, **more: object) -> Message:
         return Message(incoming.chat, text, **more)  # type: ignore[arg-type]
@@ -232,6 +244,12 @@ def read_place(text: str) -> tuple[float, float] | None:
 # --- the residents' commands and buttons ---------------------------------------------------
 
 
+def forget_language(bot: Bot, chat: str) -> None:
+    """This process reads the chat's choice again at its next message."""
+    if isinstance(bot, TelegramBot):
+        bot.languages.pop(chat, None)
+
+
 def start(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
     assert isinstance(bot, TelegramBot)
     link = bot.commands.get("link")
@@ -255,6 +273,7 @@ def set_language(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
     lang = "en" if rest == "en" else "uk"
     with bot.directory.db.write() as session:
         subscriptions.set_language(session, NAME, incoming.chat, lang, bot.now())
+    forget_language(bot, incoming.chat)
     return [Message(incoming.chat, words(lang)["lang_set"])]
 
 
@@ -262,6 +281,7 @@ def stop(bot: Bot, incoming: Incoming, _rest: str) -> list[Action]:
     lang = bot.language(incoming)
     with bot.directory.db.write() as session:
         staff = subscriptions.forget_chat(session, NAME, incoming.chat, incoming.user)
+    forget_language(bot, incoming.chat)
     said = words(lang)
     forgotten = said["stopped"].format(staff=said["stopped_staff"] if staff else "")
     return [Message(incoming.chat, forgotten)]
