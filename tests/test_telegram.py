@@ -443,3 +443,17 @@ def test_four_questions_after_a_visit_are_counted_and_a_comment_waits(bot, db, c
     shown = reply(post(bot, text_update(RESIDENT + 7, "ПУНКТ point-a")))["text"]
     assert "👥 1 відвідувачів за тиждень: відчинено 1, тепло 1" in shown
     assert "черга" not in shown  # not published
+
+
+def test_a_language_chosen_through_another_process_is_seen_after_a_poll(bot, db, clock):
+    from nezlam.store import subscriptions
+
+    state = bot.app.state.nezlam
+    assert "Відчинено" in reply(post(bot, location_update(RESIDENT, 50.45, 30.52)))["text"]
+    with db.write() as session:  # as another server process would write it
+        subscriptions.set_language(session, "telegram", str(RESIDENT), "en", clock())
+    assert "Відчинено" in reply(post(bot, location_update(RESIDENT, 50.45, 30.52)))["text"]
+    state.sync.poll()  # the index's poll: the choices' stamp changed
+    assert "🟢 Open" in reply(post(bot, location_update(RESIDENT, 50.45, 30.52)))["text"]
+    post(bot, text_update(RESIDENT, "/stop"))
+    assert "Відчинено" in reply(post(bot, location_update(RESIDENT, 50.45, 30.52)))["text"]

@@ -35,14 +35,46 @@ from nezlam.geo.spatial_index import Filters
 from nezlam.reading import answers
 from nezlam.reading.point_public import Asker
 from nezlam.store import subscriptions
+from nezlam.store.db import Database
 
 NAME = "telegram"
 # A person reads an answer in seconds; 30 a minute is a robot, or a stuck key.
 CHAT_PACING = Pacing(answers=30, answers_per=60.0)
 FILTER_LETTERS = dict(zip(FILTERS, "hpwisa", strict=True))
 LETTER_FILTERS = {letter: code for code, letter in FILTER_LETTERS.items()}
-LANGUAGE_TTL = 30.0  # seconds a chat's language choice is kept in memory
-MAX_LANGUAGES = 100_000  # chats whose choice is kept; then all are read again
+
+
+class ChatLanguages:
+    """Every chat's `/lang` choice, in memory: a read per message would be most of an answer's
+    cost in a rush, and few chats ever choose. Read again whole when the choices' stamp
+    changes (`refresh`, on every index poll: a choice made through another server process is
+    seen within a poll); this process's own choices count at once."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.chosen: dict[str, str] = {}
+        self.stamp: tuple[int, int] | None = None
+
+    def refresh(self) -> bool:
+        with self.db.read() as session:
+            stamp = subscriptions.languages_stamp(session, NAME)
+            if stamp == self.stamp:
+                return False
+            self.chosen = subscriptions.languages(session, NAME)
+        self.stamp = stamp
+        return True
+
+    def of(self, chat: str) -> str | None:
+        if self.stamp is None:
+            self.refresh()
+        return self.chosen.get(chat)
+
+    def choose(self, chat: str, language: str | None) -> None:
+        """This process's own write: seen at once (None: forgotten)."""
+        if language is None:
+            self.chosen.pop(chat, None)
+        else:
+            self.chosen[chat] = language
 
 
 def app_language(code: str | None) -> str:
@@ -104,7 +136,7 @@ class TelegramBot:
         self.conversation = Conversation(NAME, directory, self.wording)
         self.limit = SenderLimit(CHAT_PACING, monotonic)
         self.monotonic = monotonic  # the clock of the rooms' own limits
-        self.languages: dict[str, tuple[str | None, float]] = {}  # chat: (its choice, until)
+        self.languages = ChatLanguages(directory.db)
         self.commands: dict[str, Handler] = dict(RESIDENT_COMMANDS)
         self.buttons: dict[str, Handler] = dict(RESIDENT_BUTTONS)
         self.replies: dict[str, Handler] = {}
@@ -133,18 +165,8 @@ class TelegramBot:
             return [self.message(incoming, esc(refused.problem))]
 
     def language(self, incoming: Incoming) -> str:
-        """The chat's `/lang` choice, else its Telegram's. Kept in memory for LANGUAGE_TTL
-        (a read per message would be the most of its cost in a rush): a choice made through
-        another server process is seen within that."""
-        now = self.monotonic()
-        kept = self.languages.get(incoming.chat)
-        if kept is None or kept[1] <= now:
-            with self.directory.db.read() as session:
-                chosen = subscriptions.language_of(session, NAME, incoming.chat)
-            if len(self.languages) >= MAX_LANGUAGES:
-                self.languages.clear()
-            kept = self.languages[incoming.chat] = (chosen, now + LANGUAGE_TTL)
-        return kept[0] or incoming.lang
+        """The chat's `/lang` choice, else its Telegram's."""
+        return self.languages.of(incoming.chat) or incoming.lang
 
     def message(self, incoming: Incoming, text: str, **more: object) -> Message:
         return Message(incoming.chat, text, **more)  # type: ignore[arg-type]
@@ -244,10 +266,9 @@ def read_place(text: str) -> tuple[float, float] | None:
 # --- the residents' commands and buttons ---------------------------------------------------
 
 
-def forget_language(bot: Bot, chat: str) -> None:
-    """This process reads the chat's choice again at its next message."""
+def remember_language(bot: Bot, chat: str, language: str | None) -> None:
     if isinstance(bot, TelegramBot):
-        bot.languages.pop(chat, None)
+        bot.languages.choose(chat, language)
 
 
 def start(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
@@ -273,7 +294,7 @@ def set_language(bot: Bot, incoming: Incoming, rest: str) -> list[Action]:
     lang = "en" if rest == "en" else "uk"
     with bot.directory.db.write() as session:
         subscriptions.set_language(session, NAME, incoming.chat, lang, bot.now())
-    forget_language(bot, incoming.chat)
+    remember_language(bot, incoming.chat, lang)
     return [Message(incoming.chat, words(lang)["lang_set"])]
 
 
@@ -281,7 +302,7 @@ def stop(bot: Bot, incoming: Incoming, _rest: str) -> list[Action]:
     lang = bot.language(incoming)
     with bot.directory.db.write() as session:
         staff = subscriptions.forget_chat(session, NAME, incoming.chat, incoming.user)
-    forget_language(bot, incoming.chat)
+    remember_language(bot, incoming.chat, None)
     said = words(lang)
     forgotten = said["stopped"].format(staff=said["stopped_staff"] if staff else "")
     return [Message(incoming.chat, forgotten)]

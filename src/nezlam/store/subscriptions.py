@@ -60,6 +60,25 @@ def language_of(session: Session, channel: str, chat: str) -> str | None:
     ).scalar_one_or_none()
 
 
+def languages_stamp(session: Session, channel: str) -> tuple[int, int]:
+    """(how many chats chose a language, the newest choice's id): what changes with any
+    choice made or forgotten, read cheaply on every poll."""
+    count, newest = session.execute(
+        select(func.count(), func.coalesce(func.max(SETTINGS.c.id), 0)).where(
+            SETTINGS.c.channel == channel
+        )
+    ).one()
+    return int(count), int(newest)
+
+
+def languages(session: Session, channel: str) -> dict[str, str]:
+    """Every chat's language choice on `channel`."""
+    rows = session.execute(
+        select(SETTINGS.c.chat, SETTINGS.c.language).where(SETTINGS.c.channel == channel)
+    )
+    return {chat: language for chat, language in rows}
+
+
 def set_language(session: Session, channel: str, chat: str, language: str, now: datetime) -> None:
     session.execute(delete(SETTINGS).where(SETTINGS.c.channel == channel, SETTINGS.c.chat == chat))
     session.add(ChatSetting(channel=channel, chat=chat, language=language, created_at=now))

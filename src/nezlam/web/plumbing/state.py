@@ -129,7 +129,8 @@ class AppState:
             telegram=telegram.make(settings),
         )
         if state.telegram is not None:
-            state.telegram_bot = telegram.bot_of(state.directory, settings)
+            bot = state.telegram_bot = telegram.bot_of(state.directory, settings)
+            sync.watch(bot.languages.refresh)  # choices made through other processes
         sync.follow_commits()  # a write of this process is in its index as it commits
         sync.watch(state.reload_streets)  # a new `nezlam streets import` is used within a poll
         return state
