@@ -457,3 +457,12 @@ def test_a_language_chosen_through_another_process_is_seen_after_a_poll(bot, db,
     assert "🟢 Open" in reply(post(bot, location_update(RESIDENT, 50.45, 30.52)))["text"]
     post(bot, text_update(RESIDENT, "/stop"))
     assert "Відчинено" in reply(post(bot, location_update(RESIDENT, 50.45, 30.52)))["text"]
+
+
+def test_a_points_hours_today_are_in_its_card(bot, db, clock):
+    with db.write() as session:
+        session.get(Point, "near-1").opening_hours = "Mo-Su 08:00-20:00"
+    bot.app.state.nezlam.sync.load_all()
+    text = reply(post(bot, button_update(RESIDENT, "p|near-1")))["text"]
+    assert "сьогодні 08:00–20:00" in text  # the day's hours, whatever the hour
+    assert "цілодобово" in reply(post(bot, button_update(RESIDENT, "p|point-a")))["text"]

@@ -14,6 +14,7 @@ import math
 from datetime import datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
@@ -231,16 +232,31 @@ def freshness(point: PointPublic, now: datetime, lang: str) -> str:
     return said["no_report"]
 
 
+def local_day(now: datetime, timezone: str) -> datetime:
+    """Midnight of the point's local day: the key of its spans today."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("Europe/Kyiv")
+    return now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@lru_cache(maxsize=8192)
+def day_spans(expression: str, timezone: str, day: datetime) -> tuple[tuple[str, str], ...]:
+    """A day's open spans for an hours expression: the same for every answer that day."""
+    return tuple(opening_hours.intervals_for_day(expression, timezone, day))
+
+
 def hours_today(point: PointPublic, now: datetime, lang: str) -> str:
     said, expression = words(lang), point.details.opening_hours
     if not expression:
         return said["hours_none"]
     if expression.strip() == "24/7":
         return said["hours_24"]
-    spans = opening_hours.intervals_for_day(expression, point.details.timezone, now)
+    spans = day_spans(expression, point.details.timezone, local_day(now, point.details.timezone))
     if not spans:
         return said["hours_closed"]
-    if spans == [("00:00", "24:00")]:
+    if spans == (("00:00", "24:00"),):
         return said["hours_24"]
     return said["hours_today"].format(hours=", ".join(f"{a}–{b}" for a, b in spans))
 
