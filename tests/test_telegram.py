@@ -466,3 +466,12 @@ def test_a_points_hours_today_are_in_its_card(bot, db, clock):
     text = reply(post(bot, button_update(RESIDENT, "p|near-1")))["text"]
     assert "сьогодні 08:00–20:00" in text  # the day's hours, whatever the hour
     assert "цілодобово" in reply(post(bot, button_update(RESIDENT, "p|point-a")))["text"]
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"update_id": "x", "message": 5}'])
+def test_a_body_that_is_no_update_is_refused_naming_it(bot, fake, body):
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    answer = bot.post("/api/v1/telegram/webhook", content=body, headers=headers)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "body"
+    assert fake.calls == []

@@ -20,7 +20,9 @@ from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from nezlam.channels.telegram import TelegramChannel
 from nezlam.channels.telegram_api import Action, Message, webhook_reply
+from nezlam.channels.telegram_bot import TelegramBot
 from nezlam.domain.errors import Forbidden, Invalid, NotFound
 from nezlam.web.plumbing.state import AppState
 
@@ -28,24 +30,49 @@ router = APIRouter(prefix="/api/v1/telegram", include_in_schema=False)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-@router.post("/webhook")
-async def webhook(request: Request) -> Response:
-    state: AppState = request.app.state.nezlam
+def webhook_bot(state: AppState) -> tuple[str, TelegramBot, TelegramChannel]:
+    """The secret, the bot and its channel; NotFound when the webhook is off."""
     settings = state.settings.telegram
     bot, channel = state.telegram_bot, state.telegram
     if settings is None or settings.webhook_secret is None or bot is None or channel is None:
         raise NotFound("no Telegram webhook here", field="path")
-    given = request.headers.get(SECRET_HEADER, "")
-    if not hmac.compare_digest(given.encode(), settings.webhook_secret.encode()):
-        raise Forbidden("not signed by Telegram", field=SECRET_HEADER)
+    return settings.webhook_secret, bot, channel
+
+
+def signed(secret: str, given: str | None) -> bool:
+    """The secret token Telegram sends, compared in constant time."""
+    return hmac.compare_digest((given or "").encode(), secret.encode())
+
+
+def update_of(body: bytes) -> telegram.Update:
     try:
-        data = orjson.loads(await request.body())
-        update = telegram.Update.de_json(data, None)
-    except (orjson.JSONDecodeError, TypeError, KeyError, ValueError) as exc:
+        return telegram.Update.de_json(orjson.loads(body), None)
+    except (orjson.JSONDecodeError, TypeError, KeyError, ValueError, AttributeError) as exc:
         raise Invalid("the body is not a Telegram update", field="body") from exc
-    actions = await run_in_threadpool(bot.handle, update)
+
+
+def answer_from_memory(update: telegram.Update) -> bool:
+    """A shared location is answered from the index in memory alone (no database, no
+    network), so it may be answered on the event loop, as the nearest query is."""
+    message = update.message
+    return update.callback_query is None and message is not None and message.location is not None
+
+
+def split(actions: list[Action]) -> tuple[Action | None, list[Action]]:
+    """The action the response carries (the first message), and the rest."""
     inline = next((a for a in actions if isinstance(a, Message)), actions[0] if actions else None)
-    rest = [action for action in actions if action is not inline]
+    return inline, [action for action in actions if action is not inline]
+
+
+@router.post("/webhook")
+async def webhook(request: Request) -> Response:
+    state: AppState = request.app.state.nezlam
+    secret, bot, channel = webhook_bot(state)
+    if not signed(secret, request.headers.get(SECRET_HEADER)):
+        raise Forbidden("not signed by Telegram", field=SECRET_HEADER)
+    update = update_of(await request.body())
+    actions = await run_in_threadpool(bot.handle, update)
+    inline, rest = split(actions)
     task = BackgroundTask(send_all, channel.api.act, rest) if rest else None
     if inline is None:
         return Response(status_code=200, background=task)

@@ -1,6 +1,7 @@
 """The resident's nearest-points query, answered in front of the web framework.
 
-It is the hot path of a blackout: thousands of phones asking at once. FastAPI's routing,
+It is the hot path of a blackout: thousands of phones asking at once (and Telegram's webhook,
+through which many of them ask: `telegram`). FastAPI's routing,
 dependency solving and middleware cost more per request than the search itself, so this thin
 ASGI layer answers `GET` (and `HEAD`) `/api/v1/points/nearest` directly — with the same
 function, the same parameter checks and the same error bodies as the documented FastAPI route —
@@ -19,10 +20,14 @@ from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
+from nezlam.channels.telegram_api import webhook_reply
 from nezlam.domain.errors import DomainError
+from nezlam.web.api import telegram as telegram_api
 from nezlam.web.api.points import GEOJSON, nearest_body
 from nezlam.web.plumbing.errors import error_body
+from nezlam.web.plumbing.limits import limit_for
 from nezlam.web.plumbing.render import security_headers
 
 NEAREST_PATH = "/api/v1/points/nearest"
@@ -65,6 +70,11 @@ class FastPath:
         self._error_headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == TELEGRAM_PATH:
+            if scope["method"] == "POST" and await self.telegram(scope, receive, send):
+                return
+            await self.app(scope, receive, send)
+            return
         if (
             scope["type"] != "http"
             or scope["path"] != NEAREST_PATH
@@ -96,3 +106,60 @@ class FastPath:
         await send(
             {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
         )
+
+    async def telegram(self, scope: Scope, receive: Any, send: Any) -> bool:
+        """Telegram's webhook, in front of the framework (the same functions as its route,
+        web/api/telegram.py): a shared location is answered on the loop from memory, any
+        other update in a thread. False, having read nothing, for what the route must answer
+        itself: no webhook here, a wrong secret, a body without a length or too long."""
+        try:
+            secret, bot, channel = telegram_api.webhook_bot(self._nezlam)
+        except DomainError:
+            return False
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-telegram-bot-api-secret-token", b"").decode("latin-1")
+        length = headers.get(b"content-length", b"")
+        if not telegram_api.signed(secret, given) or not length.isdigit():
+            return False
+        if int(length) > limit_for(TELEGRAM_PATH):
+            return False
+        try:
+            update = telegram_api.update_of(await read_body(receive))
+        except DomainError as exc:
+            await self.respond(send, exc.status_code, error_json(exc), [])
+            return True
+        if telegram_api.answer_from_memory(update):
+            actions = bot.handle(update)
+        else:
+            actions = await run_in_threadpool(bot.handle, update)
+        inline, rest = telegram_api.split(actions)
+        body = webhook_reply(inline) if inline is not None else b""
+        await self.respond(send, 200, body, [(b"content-type", _JSON_TYPE)] if body else [])
+        if rest:  # after the answer: a button's "done"
+            await run_in_threadpool(telegram_api.send_all, channel.api.act, rest)
+        return True
+
+    async def respond(
+        self, send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        headers = [*headers, _NOSNIFF, (b"content-length", str(len(body)).encode())]
+        if status >= 400:
+            headers = [(b"content-type", _JSON_TYPE), *self._error_headers, headers[-1]]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+TELEGRAM_PATH = "/api/v1/telegram/webhook"
+
+
+async def read_body(receive: Any) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def error_json(exc: DomainError) -> bytes:
+    return orjson.dumps(error_body(exc.status_code, [{"field": exc.field, "problem": exc.problem}]))
