@@ -35,7 +35,11 @@ class OutboxMessage(Base):
     (store/message_outbox.py)."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_due", "channel", "priority", "next_attempt_at"),)
+    # The order a claim takes them in (store/message_outbox.claim_due), id last: a broadcast's
+    # rows share one due time, and without it PostgreSQL sorts the whole queue for each claim.
+    __table_args__ = (
+        Index("ix_outbox_messages_due", "channel", "priority", "next_attempt_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))

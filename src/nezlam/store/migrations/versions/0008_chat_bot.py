@@ -133,8 +133,11 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("priority", sa.Integer(), nullable=False, server_default="0"))
         batch_op.drop_index("ix_outbox_messages_due")
+        # id last: a broadcast's rows share one due time, and a claim takes the oldest first
         batch_op.create_index(
-            "ix_outbox_messages_due", ["channel", "priority", "next_attempt_at"], unique=False
+            "ix_outbox_messages_due",
+            ["channel", "priority", "next_attempt_at", "id"],
+            unique=False,
         )
 
 
