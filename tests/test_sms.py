@@ -426,3 +426,19 @@ def test_webhook_deliver_sends_the_queued_sms_answers_too(db_url, db, network, c
     assert "delivered 1" in result.output
     assert [orjson.loads(s["body"])["message"] for s in gateway.sent] == ["Тест"]
     assert queued(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "memory"),
+    [
+        ("HEAT 50.45 30.52", True),  # coordinates: the index alone
+        ("ПУНКТ point-a", True),
+        ("", True),
+        ("ТЕПЛО Хрещатик 22", False),  # the gazetteer is in the database
+        ("OPEN", False),  # an operator's word: whose it is is in the database
+    ],
+)
+def test_which_messages_are_answered_from_memory(text, memory):
+    from nezlam.channels.conversation import from_memory
+
+    assert from_memory(text) is memory

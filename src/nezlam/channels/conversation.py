@@ -20,6 +20,7 @@ from nezlam.domain.permissions import Principal
 from nezlam.domain.point_view import pick_name
 from nezlam.domain.points import ReportCreate
 from nezlam.domain.vocabulary import Role, Status
+from nezlam.reading import typed_place
 from nezlam.reading.point_public import PointPublic
 from nezlam.report_writer import ReportJob
 from nezlam.store import channel_links
@@ -50,6 +51,18 @@ class Said:
     question: asking.Question
     found: answering.Found | None = None
     """The nearest answer, when it was one (a chat's buttons are made from it)."""
+
+
+def from_memory(text: str) -> bool:
+    """Whether the answer to `text` comes from memory alone — help, one point by its id, or
+    the nearest points to coordinates typed (the index; no gazetteer, no operator lookup) —
+    so a webhook may answer it on the event loop rather than in a thread."""
+    question = asking.read(text, operator=True)
+    if isinstance(question, asking.Help | asking.OnePoint):
+        return True
+    return isinstance(question, asking.Nearest) and (
+        typed_place.typed_coordinates(question.place) is not None
+    )
 
 
 class Conversation:

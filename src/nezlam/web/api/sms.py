@@ -16,7 +16,8 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from nezlam.channels.sms import SmsChannel
+from nezlam.channels.conversation import from_memory
+from nezlam.channels.sms import MAX_INBOUND, SmsChannel
 from nezlam.channels.sms_gateways import Android, Twilio
 from nezlam.domain.errors import Forbidden, Invalid, NotFound
 from nezlam.web.plumbing.state import AppState
@@ -54,7 +55,9 @@ async def twilio(request: Request) -> Response:
         raise Forbidden("not signed by the SMS gateway", field="X-Twilio-Signature")
     incoming = gateway.incoming(form)
     said = None
-    if incoming is not None:
+    if incoming is not None and from_memory(incoming.text[:MAX_INBOUND]):  # on the loop
+        said = channel.answer(state.directory, incoming.sender, incoming.text)
+    elif incoming is not None:
         said = await run_in_threadpool(
             channel.answer, state.directory, incoming.sender, incoming.text
         )
