@@ -253,7 +253,7 @@ def most_in_a_second(times: list[float]) -> int:
 
 
 def verdict(drained: Drained) -> dict[str, Any]:
-    from nezlam.channels.telegram_words import broadcast_text
+    from nezlam.channels.telegram_events import broadcast_text
 
     expected = broadcast_text(EVENT)
     per_chat = Counter(chat for chat, _at, _text in drained.records)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from nezlam.channels import telegram
 from nezlam.channels.dispatcher import Round, run_round
 from nezlam.channels.pacing import Pacer
-from nezlam.channels.telegram_words import broadcast_text
+from nezlam.channels.telegram_events import broadcast_text
 from nezlam.config import Settings, TelegramSettings
 from nezlam.domain.errors import Forbidden, Invalid
 from nezlam.domain.points import ReportCreate

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from nezlam.channels import telegram_words
+from nezlam.channels import telegram_events
 from nezlam.channels.answering import Directory
 from nezlam.channels.interface import Channel, Delivery, Failed, Outcome
 from nezlam.channels.pacing import Pacing
@@ -61,11 +61,11 @@ def message_of(chat: str, stored: str, base_url: str | None) -> Message | None:
     if event is None:
         return from_json(stored)
     if event in ("opened", "closed"):
-        return Message(chat, telegram_words.turn_text(data, base_url))
+        return Message(chat, telegram_events.turn_text(data, base_url))
     if event == "alert":
-        return Message(chat, telegram_words.alert_text(data, base_url))
+        return Message(chat, telegram_events.alert_text(data, base_url))
     if event == "broadcast":
-        return Message(chat, telegram_words.broadcast_text(data))
+        return Message(chat, telegram_events.broadcast_text(data))
     return None
 
 

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nezlam.channels.telegram_api import Action, Button, Message
+from nezlam.channels.telegram_events import broadcast_text
 from nezlam.channels.telegram_staff import who
 from nezlam.channels.telegram_types import MAX_INBOUND
-from nezlam.channels.telegram_words import broadcast_text, esc
+from nezlam.channels.telegram_words import esc
 from nezlam.domain.errors import DomainError, Invalid
 from nezlam.domain.permissions import Principal
 from nezlam.store import alert_chats, broadcasts

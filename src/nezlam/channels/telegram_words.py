@@ -21,7 +21,6 @@ from babel.numbers import format_decimal
 
 from nezlam.channels.answering import Found, local_time
 from nezlam.domain import opening_hours
-from nezlam.domain.point_view import pick_name
 from nezlam.domain.vocabulary import SERVICES
 from nezlam.domain.walk_estimate import WALKING_M_PER_MIN, walking_minutes
 from nezlam.reading.point_public import PointPublic
@@ -368,57 +367,3 @@ class Wording:
         if "status" in facts:
             facts = {**facts, "status": said.get(facts["status"], facts["status"]).lower()}
         return esc(said[outcome].format(**{k: v for k, v in facts.items()}))
-
-
-# --- what waits in the outbox, worded when it is sent ----------------------------------------
-
-
-def _event_point(data: dict[str, object], lang: str, base_url: str | None) -> tuple[str, str]:
-    names = data.get("names")
-    point_id = str(data.get("point_id", ""))
-    name = pick_name(names, lang) if isinstance(names, dict) and names else point_id
-    page = f"{base_url}/points/{quote(point_id)}?lang={lang}" if base_url else None
-    return name, page or ""
-
-
-def turn_text(data: dict[str, object], base_url: str | None) -> str:
-    """ "🟢 Відчинився: Юрта в парку Шевченка", to a chat that follows it."""
-    lang = str(data.get("lang") or "uk")
-    said = words(lang)
-    name, page = _event_point(data, lang, base_url)
-    key = "opened" if data.get("event") == "opened" else "closed_alert"
-    text = esc(said[key].format(name=name))
-    if page:
-        text += f'\n<a href="{esc(page)}">{said["page"]}</a>'
-    return text + "\n/follows · /stop"
-
-
-ALERTS = {
-    "uk": {"full": "🟣 Немає місць", "closed": "🔴 Зачинено", "no_power": "⚡ Немає живлення",
-           "low_fuel": "⛽ Мало пального"},
-    "en": {"full": "🟣 Full", "closed": "🔴 Closed", "no_power": "⚡ No power",
-           "low_fuel": "⛽ Low on fuel"},
-}  # fmt: skip
-
-
-def alert_text(data: dict[str, object], base_url: str | None) -> str:
-    """A coordinator's notification: what the point turned into, which point, where."""
-    lang = "en" if data.get("lang") == "en" else "uk"
-    kind = str(data.get("kind", ""))
-    name, page = _event_point(data, lang, base_url)
-    head = ALERTS[lang].get(kind, kind)
-    where = ", ".join(str(part) for part in (data.get("locality"), data.get("region")) if part)
-    lines = [f"<b>{esc(head)}</b>: {esc(name)} (<code>{esc(data.get('point_id', ''))}</code>)"]
-    if where:
-        lines.append(esc(where))
-    if page:
-        lines.append(f'<a href="{esc(page)}">{words(lang)["page"]}</a>')
-    return "\n".join(lines)
-
-
-def broadcast_text(data: dict[str, object]) -> str:
-    """A coordinator's words to a region's followers, marked as theirs, escaped."""
-    lang = "en" if data.get("lang") == "en" else "uk"
-    head = "📢 Coordinators of" if lang == "en" else "📢 Координатори:"
-    region = esc(data.get("region", ""))
-    return f"<b>{head} {region}</b>\n{esc(data.get('text', ''))}"
