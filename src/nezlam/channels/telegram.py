@@ -26,7 +26,6 @@ from nezlam.channels.pacing import Pacing
 from nezlam.channels.queued import QueuedMessages
 from nezlam.channels.telegram_api import BotApi, Message, from_json
 from nezlam.channels.telegram_bot import TelegramBot
-from nezlam.domain.point_view import pick_name
 
 if TYPE_CHECKING:
     from nezlam.config import Settings
@@ -67,11 +66,6 @@ def message_of(chat: str, stored: str, base_url: str | None) -> Message | None:
     if event == "broadcast":
         return Message(chat, telegram_events.broadcast_text(data))
     return None
-
-
-def event_name(data: dict[str, Any], lang: str) -> str:
-    names = data.get("names") or {"uk": str(data.get("point_id", ""))}
-    return pick_name(names, lang)
 
 
 def bot_of(directory: Directory, settings: Settings) -> TelegramBot:

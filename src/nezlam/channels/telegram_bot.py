@@ -162,14 +162,11 @@ class TelegramBot:
                 return self.pressed(incoming, lang)
             return self.said(incoming, lang)
         except DomainError as refused:
-            return [self.message(incoming, esc(refused.problem))]
+            return [Message(incoming.chat, esc(refused.problem))]
 
     def language(self, incoming: Incoming) -> str:
         """The chat's `/lang` choice, else its Telegram's."""
         return self.languages.of(incoming.chat) or incoming.lang
-
-    def message(self, incoming: Incoming, text: str, **more: object) -> Message:
-        return Message(incoming.chat, text, **more)  # type: ignore[arg-type]
 
     def said(self, incoming: Incoming, lang: str) -> list[Action]:
         text = incoming.text.strip()
@@ -192,7 +189,7 @@ class TelegramBot:
             return [self.nearest(incoming, said.found, lang)]
         if isinstance(said.question, asking.OnePoint):
             return self.one_point(incoming, said.question.point_id, lang)
-        return [self.message(incoming, said.text)]
+        return [Message(incoming.chat, said.text)]
 
     def one_point(self, incoming: Incoming, point_id: str, lang: str) -> list[Action]:
         """One point's card: a room's, with more on it (what visitors said), else the words."""
@@ -200,7 +197,7 @@ class TelegramBot:
             return self.point_card(self, incoming, point_id)
         text = self.point_text(point_id, lang)
         no_point = esc(words(lang)["no_point"].format(point_id=point_id))
-        return [self.message(incoming, text or no_point)]
+        return [Message(incoming.chat, text or no_point)]
 
     def point_text(self, point_id: str, lang: str) -> str | None:
         point = answering.one_point(self.directory, point_id, lang)

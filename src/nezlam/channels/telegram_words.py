@@ -88,7 +88,7 @@ WORDS: dict[str, dict[str, str]] = {
         "forbidden": "Не записано: пункт {point_id} не ваш.",
         "lang": "Оберіть мову:", "lang_set": "Мову змінено: українська.",
         "follow_area": "🔔 Стежити за пунктами поруч",
-        "follow_point": "🔔 {n}", "point_more": "ℹ️ {n}",
+        "point_more": "ℹ️ {n}",
         "followed_area": "🔔 Готово: напишу, коли пункт у радіусі {km} км відчиниться чи "
         "зачиниться. /follows — ваші підписки, /stop — забути все.",
         "followed_point": "🔔 Готово: напишу, коли «{name}» відчиниться чи зачиниться.",
@@ -141,7 +141,7 @@ WORDS: dict[str, dict[str, str]] = {
         "forbidden": "Not saved: point {point_id} is not yours.",
         "lang": "Choose a language:", "lang_set": "Language changed: English.",
         "follow_area": "🔔 Follow points nearby",
-        "follow_point": "🔔 {n}", "point_more": "ℹ️ {n}",
+        "point_more": "ℹ️ {n}",
         "followed_area": "🔔 Done: I will write when a point within {km} km opens or closes. "
         "/follows — your follows, /stop — forget everything.",
         "followed_point": "🔔 Done: I will write when '{name}' opens or closes.",
