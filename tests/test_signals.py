@@ -21,10 +21,31 @@ def test_anyone_can_send_a_signal_without_an_account(app_client, network):
     assert response.status_code == 202 and response.json()["counted"] is True
 
 
-def test_the_same_client_is_counted_once_per_point_and_kind(app_client, network):
+def test_the_same_client_is_counted_once_per_point_for_every_negative_kind_together(
+    app_client, network
+):
     assert signal(app_client, network.point_a, "full").json()["counted"] is True
     assert signal(app_client, network.point_a, "full").json()["counted"] is False
-    assert signal(app_client, network.point_a, "no_power").json()["counted"] is True
+    assert signal(app_client, network.point_a, "no_power").json()["counted"] is False
+    assert signal(app_client, network.point_a, "confirmed_open").json()["counted"] is True
+    assert signal(app_client, network.point_b, "no_power").json()["counted"] is True
+
+
+def test_one_visitor_tapping_every_negative_button_does_not_flag_the_point(app_client, network):
+    """Review R12: closed + full + no power from one address were three votes, and three flag."""
+    state = app_client.app.state.nezlam
+    assert state.settings.signal_flag_threshold <= 3
+    answers = [
+        signal(app_client, network.point_a, k).json() for k in ("closed", "full", "no_power")
+    ]
+    assert [a["counted"] for a in answers] == [True, False, False]
+    url = f"/api/v1/points/{network.point_a}"
+    assert app_client.get(url).json()["properties"]["flagged"] is False
+    counts = app_client.get(url, headers=network.headers("coordinator_a")).json()
+    signals = counts["properties"]["signals"]
+    assert (signals["closed"], signals["full"], signals["no_power"]) == (1, 0, 0)
+    page = app_client.get(f"/points/{network.point_a}", headers=EN).text
+    assert "“It is full”" not in page
 
 
 def test_a_flood_from_one_client_is_refused(app_client, network):
@@ -167,3 +188,15 @@ def test_undo_refuses_posts_from_other_sites(app_client, network):
         follow_redirects=False,
     )
     assert answer.status_code == 403
+
+
+def test_a_visitor_who_took_a_wrong_tap_back_may_tap_the_right_one(app_client, network, clock):
+    receipt = receipt_of(tap(app_client, network.point_a, "closed"))
+    assert "signal=already" in tap(app_client, network.point_a, "full").headers["location"]
+    app_client.post(f"/points/{network.point_a}/signal/undo", data=receipt)
+    assert "signal=thanks" in tap(app_client, network.point_a, "full").headers["location"]
+    url = f"/api/v1/points/{network.point_a}"
+    counts = app_client.get(url, headers=network.headers("coordinator_a")).json()
+    signals = counts["properties"]["signals"]
+    assert (signals["closed"], signals["full"]) == (0, 1)
+    assert "signal=already" in tap(app_client, network.point_a, "no_power").headers["location"]

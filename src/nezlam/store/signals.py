@@ -2,7 +2,8 @@
 
 Nothing about the visitor is stored: rate limiting happens in memory at the web edge
 (`nezlam.web.plumbing.ratelimit`), which is also what makes each counted signal come from a
-distinct client.
+distinct client: one negative signal per client and point in the window, whatever its kind
+(`web.api.points.repeat_key`), so that no single visitor can flag a point alone.
 
 A visitor may take a signal back for a few minutes (a mistaken tap). The table is append-only,
 so that is a row of its own: kind "-full" with the received_at of the "full" it withdraws. A

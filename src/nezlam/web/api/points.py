@@ -29,7 +29,7 @@ from nezlam.domain.points import (
     SignalCreate,
 )
 from nezlam.domain.reporting import REPORTED_FIELDS
-from nezlam.domain.vocabulary import SignalKind, Visibility
+from nezlam.domain.vocabulary import NEGATIVE_SIGNALS, SignalKind, Visibility
 from nezlam.reading import answers
 from nezlam.reading.answers import DEMO_NOTICE
 from nezlam.reading.features import feature, privileged_feature
@@ -320,9 +320,18 @@ def post_signal(
     return Response(orjson.dumps(answer), status_code=202, media_type="application/json")
 
 
+def repeat_key(state: AppState, client: str, point_id: str, kind: SignalKind) -> bytes:
+    """A visitor's slot for a point in the signal-repeat limiter: one for "it is open" and one
+    for all the negative kinds together, so that one visitor tapping "closed", "full" and "no
+    power" is one voice towards the flag, not three (review R12)."""
+    bucket = "negative" if kind in NEGATIVE_SIGNALS else str(kind)
+    return state.signal_repeat.client_key(client, point_id, bucket)
+
+
 def record_signal(state: AppState, client: str, point_id: str, kind: SignalKind) -> dict[str, Any]:
-    """Count a visitor's signal, at most once per visitor, point and kind in the window.
-    `client` (an address) is only hashed in memory by the rate limiters, never stored."""
+    """Count a visitor's signal, at most once per visitor and point in the window for the
+    negative kinds together, and once for "it is open" (`repeat_key`). `client` (an address)
+    is only hashed in memory by the rate limiters, never stored."""
     limiter = state.signal_volume
     if not limiter.allow(limiter.client_key(client)):
         raise TooManyRequests("too many signals from this connection; try again later")
@@ -330,8 +339,7 @@ def record_signal(state: AppState, client: str, point_id: str, kind: SignalKind)
         point = point_store.get_point(session, point_id)
         if point.visibility == Visibility.HIDDEN:
             raise NotFound(f"no point with id {point_id!r}", field="id")
-    repeat = state.signal_repeat
-    if not repeat.allow(repeat.client_key(client, point_id, str(kind))):
+    if not state.signal_repeat.allow(repeat_key(state, client, point_id, kind)):
         return {"counted": False}  # acknowledged, not counted twice
     now = state.clock()
     with state.db.write() as session:

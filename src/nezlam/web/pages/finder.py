@@ -24,7 +24,7 @@ from nezlam.reading import answers, typed_place
 from nezlam.reading.features import feature
 from nezlam.reading.point_public import Asker
 from nezlam.web.api import query
-from nezlam.web.api.points import load_view, public_view, record_signal
+from nezlam.web.api.points import load_view, public_view, record_signal, repeat_key
 from nezlam.web.pages import finder_query, signal_receipts, visit_answers
 from nezlam.web.plumbing import i18n
 from nezlam.web.plumbing.render import STATIC, assets_version, page, with_param
@@ -286,6 +286,10 @@ async def point_signal_undo(request: Request, point_id: str) -> Response:
     outcome = "invalid"
     if POINT_ID.match(point_id):
         outcome = await run_in_threadpool(signal_receipts.undo, state, point_id, form)
+    if outcome == "undone":  # the visitor may now say what they meant
+        client = request.client.host if request.client else "unknown"
+        kind = SignalKind(str(form.get("kind")))
+        state.signal_repeat.forget(repeat_key(state, client, point_id, kind))
     return RedirectResponse(f"/points/{point_id}?signal={outcome}", status_code=303)
 
 

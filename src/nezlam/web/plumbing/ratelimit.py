@@ -50,6 +50,11 @@ class RateLimiter:
                 if hits and stamp in hits:
                     hits.remove(stamp)
 
+    def forget(self, key: bytes) -> None:
+        """Drop every hit counted for `key` (what it counted was taken back)."""
+        with self._lock:
+            self._hits.pop(key, None)
+
     def _queue(self, key: bytes, now: float) -> deque[float]:
         hits = self._hits.get(key)
         if hits is None:
