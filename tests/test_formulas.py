@@ -30,6 +30,7 @@ FORMULAS = [
     "\r=1",
 ]
 ORDINARY = "Школа № 5"
+PHONE = "+380 44 123-45-67"  # the control point's: a number, never a formula
 CONTROL = "control"  # the point with ordinary text and negative coordinates
 # Where each CSV writer puts the planted texts (notes are in no spreadsheet column).
 FEED_TEXT_COLUMNS = ("name_uk", "name_en", "address", "locality", "organisation")
@@ -61,7 +62,7 @@ def planted(client, network, db, clock) -> Planted:
             row.address, row.locality = formula, formula
             row.notes = {"uk": formula, "en": formula}
             by_id[point_id] = formula
-        control = point_create(CONTROL, REGION_A, -33.87, -70.65, capacity=40)
+        control = point_create(CONTROL, REGION_A, -33.87, -70.65, capacity=40, phone=PHONE)
         row = points.create_point(session, control, CLI, now=clock())
         row.name = {"uk": ORDINARY, "en": ORDINARY}
         row.address = ORDINARY
@@ -111,6 +112,17 @@ def test_ordinary_text_is_left_as_it_is(value):
     assert safe_text(value) == value
 
 
+@pytest.mark.parametrize("value", ["+380 44 123 45 67", "+380441234567", "+1 (555) 010-9999"])
+def test_a_telephone_number_is_left_as_it_is(value):
+    """Digits, spaces, hyphens and brackets after a plus can make no call, link or command."""
+    assert safe_text(value) == value and not is_formula_like(value)
+
+
+@pytest.mark.parametrize("value", ["+380 44 SUM(1)", "+380|cmd", "+1", "+3804412345!A0", "+ 380"])
+def test_what_only_begins_like_a_telephone_number_still_gets_an_apostrophe(value):
+    assert safe_text(value) == "'" + value
+
+
 @pytest.mark.parametrize("value", [-2.5, -3, 0, 12.5, None, True])
 def test_numbers_and_other_non_text_are_left_as_they_are(value):
     assert safe_text(value) is value
@@ -124,6 +136,7 @@ def test_public_feeds_neutralise_formulas_and_keep_numbers(client, planted, path
     assert_neutralised(rows, planted, FEED_TEXT_COLUMNS)
     assert_control_unchanged(rows[CONTROL], "name_uk")
     assert rows[CONTROL]["capacity"] == "40" and rows[CONTROL]["occupancy"] == "3"
+    assert rows[CONTROL]["phone"] == PHONE  # for the aggregators: the number, no apostrophe
     assert_no_live_formula(answer.text, numeric={"lat", "lon"})
 
 

@@ -13,7 +13,11 @@ the `xlsx` format writes every text cell as a string (never a formula cell) and 
 edited.
 
 Numbers stay numbers: only `str` values are ever touched, so a longitude of -73.98 or a count is
-written as it is. The rule itself is `is_formula_like`, and nothing else decides it.
+written as it is. A telephone number in its international form ("+380 44 123 45 67": a plus,
+then only digits, spaces, hyphens and brackets) is left as it is too: with no letter, quote,
+`!` or `|` in it, no spreadsheet can make a call, a link or a command of it, and the machines
+that read the feeds (aggregators, HDX) should get the number, not "'+380 …" (review M1's side
+effect). The rule itself is `is_formula_like`, and nothing else decides it.
 """
 
 from __future__ import annotations
@@ -30,9 +34,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+# A plus, a digit, then digits, spaces, hyphens and brackets only: a telephone number.
+PHONE_NUMBER = re.compile(r"\+[0-9][0-9 ()\-]{4,30}")
+
+
 def is_formula_like(text: str) -> bool:
-    """Whether a spreadsheet could read this text as a formula."""
-    return text.startswith(FORMULA_STARTS)
+    """Whether a spreadsheet could read this text as a formula that does anything: whatever
+    starts as a formula does, except a telephone number (`PHONE_NUMBER`)."""
+    return text.startswith(FORMULA_STARTS) and PHONE_NUMBER.fullmatch(text) is None
 
 
 def safe_text(value: Any) -> Any:
