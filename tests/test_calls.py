@@ -552,3 +552,15 @@ def test_the_queue_reads_in_ukrainian(calls_page, db, clock):
     sign_in_as(calls_page, db, "coordinator_a", clock())
     html = calls_page.get("/coordinate/calls").text
     assert 'lang="uk"' in html and "Claim 10 stale points" not in html
+
+
+def test_the_pool_names_its_regions_in_latin_beside_the_cyrillic_in_english(calls_page, db, clock):
+    sign_in_as(calls_page, db, "coordinator_a", clock())
+    english = calls_page.get("/coordinate/calls", headers=EN).text
+    pool = english[english.index('<p class="pool">') :].split("</p>")[0]
+    assert pool.endswith(
+        'Waiting for a call: 5</strong> · Kyiv <span class="original" lang="uk">(Київ)</span>'
+    )
+    ukrainian = calls_page.get("/coordinate/calls").text
+    pool = ukrainian[ukrainian.index('<p class="pool">') :].split("</p>")[0]
+    assert pool.endswith("</strong> · Київ") and 'class="original"' not in ukrainian

@@ -66,7 +66,7 @@ def call_queue(request: Request, who: SignedInCoordinator) -> Response:
         csrf=who.csrf,
         batch=BATCH,
         waiting=waiting,
-        regions=regions,
+        regions=[(region, presenters.latin(region, lang)) for region in regions],
         claim_for=format_timedelta(rules.claim_for, locale=lang, threshold=1.1),
         call_back_after=format_timedelta(calls.CALL_BACK_AFTER, locale=lang),
         mine=[say.call_card(c, reports.get(c.point.id), signals.get(c.point.id)) for c in mine],

@@ -37,10 +37,12 @@ from nezlam.web.plumbing.forms import (
 from nezlam.web.plumbing.render import page
 from nezlam.web.plumbing.session import SignedIn, SignedInPerson, form_sender
 from nezlam.web.plumbing.state import AppState
+from nezlam.web.words import presenters
 from nezlam.web.words.needs_words import (
     item_choices,
     item_label,
     need_view,
+    region_choices,
     urgency_hints,
     urgency_labels,
 )
@@ -208,11 +210,12 @@ def render_board(
         needs=[need_view(s, now, lang, _, may_deliver, ours) for s in shown],
         total=len(summaries),
         items=[c for c in item_choices(lang, _) if c["code"] in {s.need.item for s in summaries}],
-        regions=sorted({s.point.region for s in summaries}),
+        regions=region_choices((s.point.region for s in summaries), lang),
         item=item,
         region=region,
         urgencies=urgency_labels(_),
         organisation=organisation,
+        organisation_latin=presenters.latin(organisation, lang),
         may_pledge=viewer.is_member,
         **form_context(request, who, errors, values),
     )

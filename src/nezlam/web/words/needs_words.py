@@ -1,11 +1,12 @@
 """Needs in words: item and unit names, urgency, amounts and times as a page shows them, in the
-page's language. Shared by the operator's needs page and the needs board (`web.pages.needs`), and
-`since` by the inspection pages.
+page's language; on a page not in Ukrainian, places and organisations also in Latin letters
+(`presenters.latin`; the template writes the Cyrillic beside them). Shared by the operator's
+needs page and the needs board (`web.pages.needs`), and `since` by the inspection pages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,6 +62,11 @@ def item_choices(lang: str, _: Gettext) -> list[dict[str, str]]:
     ]
 
 
+def region_choices(regions: Iterable[str], lang: str) -> list[tuple[str, str | None]]:
+    """The board's region filter: each region as stored (the value asked for) and in Latin."""
+    return [(region, presenters.latin(region, lang)) for region in sorted(set(regions))]
+
+
 def need_view(
     summary: NeedSummary,
     now: datetime,
@@ -87,7 +93,9 @@ def need_view(
         "point_name": pick_name(point.name, lang),
         "point_public": point.visibility != Visibility.HIDDEN,
         "place": summary.place,
+        "place_latin": presenters.latin(summary.place, lang),  # beside the Cyrillic, in English
         "region": point.region,
+        "region_latin": presenters.latin(point.region, lang),
         "pledged": amount(summary.pledged, need.unit, lang, _),
         "delivered": amount(summary.delivered, need.unit, lang, _),
         "pledges": pledge_views(summary, now, lang, _, may_deliver, may_withdraw),
@@ -109,6 +117,7 @@ def pledge_views(
         {
             "id": line.pledge.id,
             "organisation": line.organisation or _("an organisation"),
+            "organisation_latin": presenters.latin(line.organisation, lang),
             "amount": amount(line.pledge.quantity, need.unit, lang, _),
             "status": line.pledge.status,
             "when": since(line.pledge.delivered_at or line.pledge.pledged_at, now, lang, _),
