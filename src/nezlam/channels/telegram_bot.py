@@ -27,7 +27,8 @@ from nezlam.channels.answering import Directory, Found
 from nezlam.channels.conversation import Conversation
 from nezlam.channels.pacing import Pacing, SenderLimit
 from nezlam.channels.telegram_api import CALLBACK_MAX, Action, Button, CallbackAnswer, Message
-from nezlam.channels.telegram_types import MAX_INBOUND, Bot, Handler, Incoming
+from nezlam.channels.telegram_incoming import incoming_of
+from nezlam.channels.telegram_types import Bot, Handler, Incoming
 from nezlam.channels.telegram_words import FILTERS, esc, words
 from nezlam.domain.errors import DomainError
 from nezlam.domain.point_view import pick_name
@@ -77,47 +78,6 @@ class ChatLanguages:
             self.chosen[chat] = language
 
 
-def app_language(code: str | None) -> str:
-    """Ukrainian by default; English for a Telegram set to any language but Ukrainian or
-    Russian (whose readers read Ukrainian far more often than English)."""
-    if not code or code.split("-")[0].lower() in ("uk", "ru", "be"):
-        return "uk"
-    return "en"
-
-
-def incoming_of(update: telegram.Update) -> Incoming | None:
-    """The parts of an update the bot answers; None for what it does not (an edit, a
-    sticker in a group)."""
-    query = update.callback_query
-    if query is not None:
-        message = query.message
-        chat = message.chat if message is not None else None
-        return Incoming(
-            chat=str(chat.id if chat is not None else query.from_user.id),
-            user=str(query.from_user.id),
-            lang=app_language(query.from_user.language_code),
-            callback_id=query.id,
-            data=query.data or "",
-            message_id=message.message_id if message is not None else None,
-            private=chat is None or chat.type == "private",
-        )
-    message = update.effective_message
-    if message is None or message.chat is None:
-        return None
-    sender = message.from_user
-    located = message.location
-    replied = message.reply_to_message
-    return Incoming(
-        chat=str(message.chat.id),
-        user=str(sender.id) if sender is not None else None,
-        lang=app_language(sender.language_code if sender is not None else None),
-        text=(message.text or "")[:MAX_INBOUND],
-        location=(located.latitude, located.longitude) if located is not None else None,
-        replying_to=(replied.text or None) if replied is not None else None,
-        private=message.chat.type == "private",
-    )
-
-
 class TelegramBot:
     """Answers updates from one directory (the worker's index, streets, database, clock)."""
 
@@ -153,7 +113,10 @@ class TelegramBot:
     def handle(self, update: telegram.Update) -> list[Action]:
         """The answer to one update; none for what the bot does not answer, or past the
         chat's limit."""
-        incoming = incoming_of(update)
+        return self.answer(incoming_of(update))
+
+    def answer(self, incoming: Incoming | None) -> list[Action]:
+        """The answer to what an update said (`telegram_incoming`)."""
         if incoming is None or not self.limit.allow(incoming.chat):
             return []
         lang = self.language(incoming)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 import telegram
@@ -44,18 +45,23 @@ def signed(secret: str, given: str | None) -> bool:
     return hmac.compare_digest((given or "").encode(), secret.encode())
 
 
-def update_of(body: bytes) -> telegram.Update:
+def payload_of(body: bytes) -> dict[str, Any]:
+    """The update's JSON object; Invalid for a body that is none."""
     try:
-        return telegram.Update.de_json(orjson.loads(body), None)
-    except (orjson.JSONDecodeError, TypeError, KeyError, ValueError, AttributeError) as exc:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
         raise Invalid("the body is not a Telegram update", field="body") from exc
+    if not isinstance(payload, dict):
+        raise Invalid("the body is not a Telegram update", field="body")
+    return payload
 
 
-def answer_from_memory(update: telegram.Update) -> bool:
-    """A shared location is answered from the index in memory alone (no database, no
-    network), so it may be answered on the event loop, as the nearest query is."""
-    message = update.message
-    return update.callback_query is None and message is not None and message.location is not None
+def update_of(payload: dict[str, Any]) -> telegram.Update:
+    """python-telegram-bot's reading of the update; Invalid for what is not one."""
+    try:
+        return telegram.Update.de_json(payload, None)
+    except (TypeError, KeyError, ValueError, AttributeError) as exc:
+        raise Invalid("the body is not a Telegram update", field="body") from exc
 
 
 def split(actions: list[Action]) -> tuple[Action | None, list[Action]]:
@@ -70,7 +76,7 @@ async def webhook(request: Request) -> Response:
     secret, bot, channel = webhook_bot(state)
     if not signed(secret, request.headers.get(SECRET_HEADER)):
         raise Forbidden("not signed by Telegram", field=SECRET_HEADER)
-    update = update_of(await request.body())
+    update = update_of(payload_of(await request.body()))
     actions = await run_in_threadpool(bot.handle, update)
     inline, rest = split(actions)
     task = BackgroundTask(send_all, channel.api.act, rest) if rest else None

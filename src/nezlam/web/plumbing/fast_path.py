@@ -22,6 +22,7 @@ import orjson
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from nezlam.channels import telegram_incoming
 from nezlam.channels.telegram_api import webhook_reply
 from nezlam.domain.errors import DomainError
 from nezlam.web.api import telegram as telegram_api
@@ -109,9 +110,11 @@ class FastPath:
 
     async def telegram(self, scope: Scope, receive: Any, send: Any) -> bool:
         """Telegram's webhook, in front of the framework (the same functions as its route,
-        web/api/telegram.py): a shared location is answered on the loop from memory, any
-        other update in a thread. False, having read nothing, for what the route must answer
-        itself: no webhook here, a wrong secret, a body without a length or too long."""
+        web/api/telegram.py): a shared location, read straight from the JSON
+        (`telegram_incoming.located`), is answered on the loop from memory; any other update
+        is read by python-telegram-bot and answered in a thread. False, having read nothing,
+        for what the route must answer itself: no webhook here, a wrong secret, a body
+        without a length or too long."""
         try:
             secret, bot, channel = telegram_api.webhook_bot(self._nezlam)
         except DomainError:
@@ -124,12 +127,14 @@ class FastPath:
         if int(length) > limit_for(TELEGRAM_PATH):
             return False
         try:
-            update = telegram_api.update_of(await read_body(receive))
+            payload = telegram_api.payload_of(await read_body(receive))
+            located = telegram_incoming.located(payload)
+            update = telegram_api.update_of(payload) if located is None else None
         except DomainError as exc:
             await self.respond(send, exc.status_code, error_json(exc), [])
             return True
-        if telegram_api.answer_from_memory(update):
-            actions = bot.handle(update)
+        if update is None:  # a location: from the index in memory alone, on the loop
+            actions = bot.answer(located)
         else:
             actions = await run_in_threadpool(bot.handle, update)
         inline, rest = telegram_api.split(actions)
