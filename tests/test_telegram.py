@@ -475,3 +475,19 @@ def test_a_body_that_is_no_update_is_refused_naming_it(bot, fake, body):
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == "body"
     assert fake.calls == []
+
+
+def test_a_card_worded_once_changes_when_its_point_does(bot, db, clock):
+    """A point's fixed lines are kept with its snapshot; a report or an edit makes a new one."""
+    first = reply(post(bot, location_update(RESIDENT, 50.45, 30.52)))["text"]
+    again = reply(post(bot, location_update(RESIDENT + 1, 50.45, 30.52)))["text"]
+    assert again == first and "зайнято 7 з 40 місць" not in first
+    with db.write() as session:
+        report = ReportCreate(status="open", occupancy=7)
+        reports.add_report(session, "point-a", report, CLI, now=clock())
+        session.get(Point, "point-a").phone = "+380 44 000 11 22"
+    bot.app.state.nezlam.sync.load_all()
+    text = reply(post(bot, location_update(RESIDENT + 2, 50.45, 30.52)))["text"]
+    card = text.split("\n\n")[1]  # the first point's card
+    assert card_names(card) == ["point-a"]
+    assert "зайнято 7 з 40 місць" in card and "☎ +380 44 000 11 22" in card

@@ -13,13 +13,14 @@ import html
 import math
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
-from babel.numbers import format_decimal
 
 from nezlam.channels.answering import Found, local_time
+from nezlam.channels.babel_words import number, seconds_ago
 from nezlam.domain import opening_hours
 from nezlam.domain.vocabulary import SERVICES
 from nezlam.domain.walk_estimate import WALKING_M_PER_MIN, walking_minutes
@@ -171,22 +172,6 @@ def ago(moment: datetime | None, now: datetime, lang: str) -> str:
     return seconds_ago(int(delta.total_seconds()), lang)
 
 
-# Babel's words for a span or a number take tens of microseconds each, and an answer has a
-# dozen: in a rush the same few spans and distances recur, so each is worded once.
-@lru_cache(maxsize=4096)
-def seconds_ago(seconds: int, lang: str) -> str:
-    """ "12 хвилин тому", "12 minutes ago"."""
-    return format_timedelta(
-        -timedelta(seconds=seconds), locale=lang, threshold=1.1, add_direction=True
-    )
-
-
-@lru_cache(maxsize=4096)
-def number(value: float, lang: str) -> str:
-    """ "1,2" in Ukrainian, "1.2" in English."""
-    return format_decimal(value, locale=lang)
-
-
 def service_names(codes: tuple[str, ...] | list[str], lang: str) -> str:
     return ", ".join(SERVICES[c].get(lang, SERVICES[c]["en"]) for c in codes if c in SERVICES)
 
@@ -295,30 +280,54 @@ def links(point: PointPublic, lang: str, base_url: str | None) -> str:
 def point_block(
     number: int | None, point: PointPublic, now: datetime, lang: str, base_url: str | None
 ) -> str:
-    """One point as a card of a few lines."""
-    details, said = point.details, words(lang)
-    head = f"<b>{esc(details.name)}</b>"
-    if number is not None:
-        head = f"{number}. {head}"
+    """One point as a card of a few lines. What only the point's details say (its name,
+    services, places taken, address, phone and links) is worded once per snapshot of the point
+    (`Fixed`, kept on its details as the JSON forms are); the distance, the status's freshness
+    and today's hours are worded for each answer."""
+    details = point.details
+    key = f"telegram|{lang}|{base_url}"
+    fixed = details.rendered.get(key)
+    if fixed is None:
+        fixed = details.rendered[key] = fixed_lines(point, lang, base_url)
+    head = fixed.name if number is None else f"{number}. {fixed.name}"
     where = distance(point, lang)
     lines = [f"{head} — {esc(where)}" if where else head, status_line(point, now, lang)]
+    lines += fixed.before_hours
+    lines.append(esc(hours_today(point, now, lang) + fixed.taken))
+    lines += fixed.after_hours
+    return "\n".join(lines)
+
+
+class Fixed(NamedTuple):
+    """The lines of a point's card that change only with the point (`point_block`)."""
+
+    name: str
+    before_hours: tuple[str, ...]
+    taken: str  # " · 12 of 40 places taken", or ""
+    after_hours: tuple[str, ...]
+
+
+def fixed_lines(point: PointPublic, lang: str, base_url: str | None) -> Fixed:
+    details, said = point.details, words(lang)
+    before = []
     if details.services:
         icons = " ".join(f"{ICONS.get(c, '•')}" for c in details.services if c in SERVICES)
-        lines.append(f"{icons} {esc(service_names(details.services, lang))}")
-    extra = [hours_today(point, now, lang)]
+        before.append(f"{icons} {esc(service_names(details.services, lang))}")
+    taken = ""
     if details.occupancy is not None and details.capacity:
-        extra.append(said["taken"].format(occupancy=details.occupancy, capacity=details.capacity))
-    lines.append(esc(" · ".join(extra)))
+        occupied = said["taken"].format(occupancy=details.occupancy, capacity=details.capacity)
+        taken = " · " + occupied
+    after = []
     if details.address:
-        lines.append(esc(details.address))
+        after.append(esc(details.address))
     elif details.protected:
-        lines.append(esc(said["locality_only"].format(locality=details.locality)))
+        after.append(esc(said["locality_only"].format(locality=details.locality)))
     if details.phone:
-        lines.append(f"☎ {esc(details.phone)}")
+        after.append(f"☎ {esc(details.phone)}")
     made = links(point, lang, base_url)
     if made:
-        lines.append(made)
-    return "\n".join(lines)
+        after.append(made)
+    return Fixed(f"<b>{esc(details.name)}</b>", tuple(before), taken, tuple(after))
 
 
 class Wording:
