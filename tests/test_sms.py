@@ -442,3 +442,34 @@ def test_which_messages_are_answered_from_memory(text, memory):
     from nezlam.channels.conversation import from_memory
 
     assert from_memory(text) is memory
+
+
+def test_the_fast_path_answers_a_twilio_post_as_the_framework_route_does(
+    twilio, db, network, clock
+):
+    """In front of the framework (web/plumbing/fast_path.py), the same TwiML, status and type
+    as the route behind it, for an answer from memory, one from the database, a forged post."""
+    open_points(db, network, clock)
+    twilio.app.state.nezlam.sync.load_all()
+    texts = ["ТЕПЛО 50.45 30.52", "ПУНКТ point-a", "Хрещатик 1", "HELP"]
+    framework = twilio.app.app
+
+    async def nothing_gets_here(scope, receive, send):
+        raise AssertionError(f"the framework was asked for {scope['path']}")
+
+    twilio.app.app = nothing_gets_here
+    try:
+        fast = [twilio_post(twilio, t, f"+38050000{n:04d}") for n, t in enumerate(texts)]
+        fast_forged = twilio_post(twilio, texts[0], RESIDENT, "wrong")
+    finally:
+        twilio.app.app = framework
+    with TestClient(framework) as route:  # the FastAPI app itself, no fast path
+        slow = [twilio_post(route, t, f"+38060000{n:04d}") for n, t in enumerate(texts)]
+        slow_forged = twilio_post(route, texts[0], RESIDENT, "wrong")
+    for text, mine, theirs in zip(texts, fast, slow, strict=True):
+        assert twiml_message(mine) == twiml_message(theirs), text
+        assert mine.headers["content-type"] == theirs.headers["content-type"]
+        assert mine.headers["x-content-type-options"] == "nosniff"
+    assert "ПУНКТ" not in twiml_message(fast[1]) and twiml_message(fast[0])  # real answers
+    assert (fast_forged.status_code, slow_forged.status_code) == (403, 403)
+    assert fast_forged.json() == slow_forged.json()

@@ -45,13 +45,24 @@ def signed_url(state: AppState, request: Request) -> str:
 @router.post("/twilio")
 async def twilio(request: Request) -> Response:
     state: AppState = request.app.state.nezlam
+    channel_with(state, Twilio)  # 404 before the body is read
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    signature = request.headers.get("X-Twilio-Signature")
+    body, media_type = await twilio_reply(state, signed_url(state, request), form, signature)
+    return Response(body, media_type=media_type)
+
+
+async def twilio_reply(
+    state: AppState, url: str, form: dict[str, str], signature: str | None
+) -> tuple[bytes, str]:
+    """The TwiML that answers a Twilio form post (the route's, and the fast path's in front of
+    the framework, web/plumbing/fast_path.py): Forbidden unless signed for `url`. An answer
+    from memory alone (coordinates, a point's id, help) is made on the event loop; one that
+    reads the database (an address, an operator's word) in a thread."""
     channel = channel_with(state, Twilio)
     gateway = channel.gateway
     assert isinstance(gateway, Twilio)
-    form = {key: str(value) for key, value in (await request.form()).items()}
-    if not gateway.verified(
-        signed_url(state, request), form, request.headers.get("X-Twilio-Signature")
-    ):
+    if not gateway.verified(url, form, signature):
         raise Forbidden("not signed by the SMS gateway", field="X-Twilio-Signature")
     incoming = gateway.incoming(form)
     said = None
@@ -61,8 +72,7 @@ async def twilio(request: Request) -> Response:
         said = await run_in_threadpool(
             channel.answer, state.directory, incoming.sender, incoming.text
         )
-    body, media_type = gateway.reply(said.text if said else None)
-    return Response(body, media_type=media_type)
+    return gateway.reply(said.text if said else None)
 
 
 @router.post("/android", status_code=202)

@@ -1,8 +1,9 @@
 """The resident's nearest-points query, answered in front of the web framework.
 
-It is the hot path of a blackout: thousands of phones asking at once (and Telegram's webhook,
-through which many of them ask: `telegram`). FastAPI's routing,
-dependency solving and middleware cost more per request than the search itself, so this thin
+It is the hot path of a blackout: thousands of phones asking at once (and the webhooks through
+which many of them ask: Telegram's, `telegram`, and a Twilio-style SMS gateway's, `sms`).
+FastAPI's routing, dependency solving and middleware cost more per request than the search
+itself, so this thin
 ASGI layer answers `GET` (and `HEAD`) `/api/v1/points/nearest` directly — with the same
 function, the same parameter checks and the same error bodies as the documented FastAPI route —
 and hands every other request to the app untouched.
@@ -19,12 +20,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from nezlam.channels import telegram_incoming
+from nezlam.channels.sms_gateways import Twilio
 from nezlam.channels.telegram_api import webhook_reply
 from nezlam.domain.errors import DomainError
+from nezlam.web.api import sms as sms_api
 from nezlam.web.api import telegram as telegram_api
 from nezlam.web.api.points import GEOJSON, nearest_body
 from nezlam.web.plumbing.errors import error_body
@@ -71,8 +74,9 @@ class FastPath:
         self._error_headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == TELEGRAM_PATH:
-            if scope["method"] == "POST" and await self.telegram(scope, receive, send):
+        if scope["type"] == "http" and scope["path"] in (TELEGRAM_PATH, SMS_PATH):
+            webhook = self.telegram if scope["path"] == TELEGRAM_PATH else self.sms
+            if scope["method"] == "POST" and await webhook(scope, receive, send):
                 return
             await self.app(scope, receive, send)
             return
@@ -144,6 +148,33 @@ class FastPath:
             await run_in_threadpool(telegram_api.send_all, channel.api.act, rest)
         return True
 
+    async def sms(self, scope: Scope, receive: Any, send: Any) -> bool:
+        """A Twilio-style SMS webhook, in front of the framework (the route's own function,
+        web/api/sms.twilio_reply). False, having read nothing, for what the route must answer
+        itself: no such gateway here, a body that is not a form, without a length, too long."""
+        try:
+            sms_api.channel_with(self._nezlam, Twilio)
+        except DomainError:
+            return False
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"")
+        kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if kind != _FORM_TYPE or not length.isdigit() or int(length) > limit_for(SMS_PATH):
+            return False
+        text = (await read_body(receive)).decode("utf-8", "replace")
+        form = dict(parse_qsl(text, keep_blank_values=True))  # the last of a repeated key
+        given = headers.get(b"x-twilio-signature")
+        url = sms_api.signed_url(self._nezlam, Request(scope))
+        signature = given.decode("latin-1") if given is not None else None
+        try:
+            body, media_type = await sms_api.twilio_reply(self._nezlam, url, form, signature)
+        except DomainError as exc:
+            await self.respond(send, exc.status_code, error_json(exc), [])
+            return True
+        kind_header = (b"content-type", f"{media_type}; charset=utf-8".encode())
+        await self.respond(send, 200, body, [kind_header])
+        return True
+
     async def respond(
         self, send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
     ) -> None:
@@ -155,6 +186,8 @@ class FastPath:
 
 
 TELEGRAM_PATH = "/api/v1/telegram/webhook"
+SMS_PATH = "/api/v1/sms/twilio"
+_FORM_TYPE = b"application/x-www-form-urlencoded"
 
 
 async def read_body(receive: Any) -> bytes:
