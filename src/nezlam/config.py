@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 DEFAULT_SQLITE_PATH = Path("var") / "nezlam.sqlite3"
 DEFAULT_STREETS_PATH = Path("var") / "streets.npz"
 MINUTE = timedelta(minutes=1)
+DAY = timedelta(days=1)
 
 
 class ConfigError(ValueError):
@@ -303,6 +304,8 @@ class Settings:
     webhook_dispatch: bool = True
     # How long a coordinator's claim on a point to call lasts before it returns to the pool.
     call_claim_for: timedelta = timedelta(minutes=30)
+    # A point's device not heard for this long is offline (issue 12's heartbeats).
+    device_offline_after: timedelta = timedelta(minutes=5)
     # The street network (`nezlam streets import`): with it, walking distances and minutes.
     streets_file: Path | None = None
     walking_speed_kmh: float = 4.5
@@ -352,6 +355,7 @@ class Settings:
             call_claim_for=env_duration(
                 "NEZLAM_CALL_CLAIM_FOR", "30m", timedelta(seconds=1), timedelta(hours=24)
             ),
+            device_offline_after=env_duration("NEZLAM_DEVICE_OFFLINE_AFTER", "5m", MINUTE, DAY),
             streets_file=Path(env_str("NEZLAM_STREETS", "") or DEFAULT_STREETS_PATH),
             walking_speed_kmh=env_speed("NEZLAM_WALKING_SPEED_KMH", 4.5),
             walking_snap_m=env_snap_metres("NEZLAM_WALKING_SNAP_M", 400.0),
