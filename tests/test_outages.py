@@ -17,13 +17,15 @@ import pytest
 from nezlam.domain.errors import Invalid
 from nezlam.domain.outage_schedule import ProviderSchedule, combined
 from nezlam.domain.outages import KYIV, Kind, Outage, merged
-from nezlam.interchange import outage_json
+from nezlam.interchange import outage_ics, outage_json
+from nezlam.interchange.outage_files import read_schedule, read_schedules
 from nezlam.interchange.outage_times import kyiv_stamp
 
 OUTAGES = Path(__file__).resolve().parents[2] / "shared/data/outages"
 DEC_06 = "vinnytsia_2025-12-06_482707ba9c.json"  # Dec 6 and 7; lastUpdated "…+02:00Z"
 DEC_08 = "vinnytsia_2025-12-08_88f1521f9f.json"  # Dec 8 and 9; lastUpdated in seconds
 DEC_10 = "vinnytsia_2025-12-10_7902490064.json"  # Dec 10 and 11
+YASNO = "yasno-kyiv-ics-2024"
 D, P = Kind.DEFINITE, Kind.POSSIBLE
 
 
@@ -436,3 +438,160 @@ def test_a_key_that_is_no_queue_is_left_out_with_a_note():
     assert [note.text for note in schedule.notes] == [
         f"fact.data.{DAY}.comment is not a queue (GPV1.1 …) and was left out"
     ]
+
+
+def test_a_refusal_from_a_file_names_the_file(tmp_path):
+    path = tmp_path / "vinnytsia.json"
+    path.write_bytes(made_up({DAY: {"GPV1.1": {**hours(), "12": "third"}}}))
+    with pytest.raises(Invalid) as caught:
+        read_schedule(path)
+    assert caught.value.field == f"vinnytsia.json: fact.data.{DAY}.GPV1.1.12"
+    with pytest.raises(Invalid) as caught:
+        read_schedule(tmp_path / "missing.json")
+    assert caught.value.field == "missing.json"
+    assert "No such file" in caught.value.problem
+
+
+# The iCalendar form: YASNO's Kyiv groups, summer 2024
+
+
+def group(number: int) -> Path:
+    return real(f"{YASNO}/group-{number}.ics")
+
+
+def test_a_real_calendars_week_repeats_its_off_and_maybe_events():
+    schedule = outage_ics.read(group(1).read_bytes(), "group-1.ics")
+    assert schedule.queues() == ("1",)
+    # Monday 3 June (events from "SU,MO,TH", "TU,FR", "WE,SA" rules), Kyiv summer time.
+    assert outages(schedule, "1", date(2024, 6, 3), 3) == [
+        off("2024-06-03 00:00+03", "2024-06-03 04:00+03"),
+        off("2024-06-03 04:00+03", "2024-06-03 07:00+03", P),
+        off("2024-06-03 09:00+03", "2024-06-03 13:00+03"),
+        off("2024-06-03 13:00+03", "2024-06-03 16:00+03", P),
+        off("2024-06-03 18:00+03", "2024-06-03 22:00+03"),
+        off("2024-06-03 22:00+03", "2024-06-04 01:00+03", P),
+        off("2024-06-04 03:00+03", "2024-06-04 07:00+03"),
+        off("2024-06-04 07:00+03", "2024-06-04 10:00+03", P),
+        off("2024-06-04 12:00+03", "2024-06-04 16:00+03"),
+        off("2024-06-04 16:00+03", "2024-06-04 19:00+03", P),
+        # Tuesday's 21:00-01:00 off, then Wednesday's 01:00-04:00 maybe.
+        off("2024-06-04 21:00+03", "2024-06-05 01:00+03"),
+        off("2024-06-05 01:00+03", "2024-06-05 04:00+03", P),
+        off("2024-06-05 06:00+03", "2024-06-05 10:00+03"),
+        off("2024-06-05 10:00+03", "2024-06-05 13:00+03", P),
+        off("2024-06-05 15:00+03", "2024-06-05 19:00+03"),
+        off("2024-06-05 19:00+03", "2024-06-05 22:00+03", P),
+    ]
+    # A week later the same, seven days on.
+    later = outages(schedule, "1", date(2024, 6, 10), 1)
+    assert later[0] == off("2024-06-10 00:00+03", "2024-06-10 04:00+03")
+
+
+def test_a_calendars_days_before_its_first_event_have_no_schedule():
+    schedule = outage_ics.read(group(1).read_bytes(), "group-1.ics")
+    window = schedule.timeline(date(2024, 6, 1), 3)["1"]
+    assert window.unscheduled == (date(2024, 6, 1), date(2024, 6, 2))
+    assert window.outages[0] == off("2024-06-03 00:00+03", "2024-06-03 04:00+03")
+
+
+def test_a_real_calendars_sunday_when_the_clocks_change():
+    schedule = outage_ics.read(group(1).read_bytes(), "group-1.ics")
+    # Sundays: off 00:00-04:00 Kyiv time — five real hours on 27 October 2024, three on 30 March.
+    autumn = outages(schedule, "1", date(2024, 10, 27), 1)[0]
+    assert autumn == off("2024-10-27 00:00+03", "2024-10-27 04:00+02")
+    assert autumn.end - autumn.start == 5 * HOUR
+    spring = outages(schedule, "1", date(2025, 3, 30), 1)[0]
+    assert spring == off("2025-03-30 00:00+02", "2025-03-30 04:00+03")
+    assert spring.end - spring.start == 3 * HOUR
+
+
+def calendar(*events: str) -> bytes:
+    body = "".join(events)
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n{body}END:VCALENDAR\r\n".encode()
+
+
+def event(
+    summary: str = "off",
+    start: str = "DTSTART;TZID=Europe/Kyiv:20250302T020000",
+    end: str = "DTEND;TZID=Europe/Kyiv:20250302T050000",
+    rule: str = "RRULE:FREQ=WEEKLY;BYDAY=SU",
+) -> str:
+    lines = ["BEGIN:VEVENT", "UID:e1", start, end, rule, f"SUMMARY:{summary}", "END:VEVENT"]
+    return "".join(f"{line}\r\n" for line in lines if line)
+
+
+def test_a_weekly_event_keeps_its_wall_clock_times_across_the_clocks_changes():
+    schedule = outage_ics.read(calendar(event()), "group-4.ics")
+    assert schedule.queues() == ("4",)
+    # Sundays 02:00-05:00 Kyiv time: two real hours on 30 March 2025, four on 26 October.
+    assert outages(schedule, "4", SPRING, 1) == [off("2025-03-30 02:00+02", "2025-03-30 05:00+03")]
+    assert outages(schedule, "4", AUTUMN, 1) == [off("2025-10-26 02:00+03", "2025-10-26 05:00+02")]
+    assert outages(schedule, "4", date(2025, 3, 23), 1) == [
+        off("2025-03-23 02:00+02", "2025-03-23 05:00+02")
+    ]
+
+
+def test_a_calendars_outage_is_cut_at_the_windows_ends():
+    night = event(
+        start="DTSTART;TZID=Europe/Kyiv:20250302T220000",
+        end="DTEND;TZID=Europe/Kyiv:20250303T020000",
+        summary="maybe",
+    )
+    schedule = outage_ics.read(calendar(night), "group-2.ics")
+    assert outages(schedule, "2", date(2025, 3, 3), 1) == [
+        off("2025-03-03 00:00+02", "2025-03-03 02:00+02", P)
+    ]
+
+
+def test_calendars_of_several_groups_are_one_schedule_of_their_queues(tmp_path):
+    paths = [group(n) for n in range(1, 7)]
+    schedule = read_schedules(paths)
+    assert schedule.queues() == ("1", "2", "3", "4", "5", "6")
+    saturday = schedule.timeline(date(2024, 6, 8), 1)
+    # Group 2's Saturdays have 06:00-10:00 off (a "WE,SA" rule); group 1's do not.
+    assert off("2024-06-08 06:00+03", "2024-06-08 10:00+03") in saturday["2"].outages
+    assert off("2024-06-08 15:00+03", "2024-06-08 19:00+03") in saturday["1"].outages
+    assert not any(o.start == utc("2024-06-08 06:00+03") for o in saturday["1"].outages)
+    # The same queue twice is refused.
+    copy = tmp_path / "copy-1.ics"
+    copy.write_bytes(paths[0].read_bytes())
+    with pytest.raises(Invalid, match="queue 1 is in both group-1.ics and copy-1.ics"):
+        read_schedules([paths[0], copy])
+
+
+def test_a_calendar_is_known_by_its_content_whatever_its_name(tmp_path):
+    path = tmp_path / "schedule.txt"
+    path.write_bytes(calendar(event()))
+    schedule = read_schedule(path)
+    assert schedule.queues() == ("schedule",)
+    assert outages(schedule, "schedule", SPRING, 1)[0].start == utc("2025-03-30 02:00+02")
+
+
+@pytest.mark.parametrize(
+    ("name", "queue"), [("group-1.ics", "1"), ("kyiv-2.1.ics", "2.1"), ("plan.ics", "plan")]
+)
+def test_a_calendars_queue_is_the_number_its_file_name_ends_in(name, queue):
+    assert outage_ics.queue_of_name(name) == queue
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "problem"),
+    [
+        (b"no calendar here", "file", "not readable as iCalendar"),
+        (calendar(), "file", "the calendar holds no events"),
+        (calendar(event(summary="lunch")), "event e1", "SUMMARY 'lunch' is neither"),
+        (
+            calendar(event(start="DTSTART;TZID=Mars/Olympus:20250302T020000", end="")),
+            "event e1",
+            "DTSTART: the time zone 'Mars/Olympus' is not one known here",
+        ),
+        (calendar(event(start="DTSTART:2025XXX")), "event e1", "DTSTART: Expected"),
+        (calendar(event(rule="RRULE:FREQ=SOMETIMES")), "event e1", "RRULE: Expected frequency"),
+        (calendar(event(start="", end="")), "event e1", "it has no DTSTART"),
+    ],
+)
+def test_a_calendar_that_cannot_be_read_is_refused_naming_the_event(data, field, problem):
+    with pytest.raises(Invalid) as caught:
+        outage_ics.read(data, "group-1.ics")
+    assert caught.value.field == field
+    assert problem in caught.value.problem
