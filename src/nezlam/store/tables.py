@@ -6,7 +6,8 @@ never replays history.
 
 Every table, and what they are built on, is imported from here: the declarative base and the
 column types are in `table_base`, the coordinators' workspace (needs, calls, inspections,
-applications, notifications) in `workspace_tables`, the message channels' in `channel_tables`.
+applications, notifications) in `workspace_tables`, the message channels' in `channel_tables`,
+the points' devices in `device_tables`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from nezlam.store.channel_tables import (
     VisitAnswer,
     VisitComment,
 )
+from nezlam.store.device_tables import DeviceKey
 from nezlam.store.table_base import Base, BigId, UTCDateTime, table_of, utcnow
 
 # The workspace's tables live in a module of their own; imported here, so that importing this
@@ -296,6 +298,7 @@ __all__ = [
     "ChangeCounter",
     "ChannelLink",
     "ChatSetting",
+    "DeviceKey",
     "FollowUpTask",
     "Inspection",
     "LinkCode",

@@ -1,0 +1,210 @@
+"""The points' devices: their keys (made, listed, revoked) and their pings (issue 12).
+
+A device key is a long random string like an API token, so it is kept the same way: only its
+SHA-256 (`accounts.tokens.hash_token`), which finds the device with one indexed read. The key
+itself is handed out once, when made, and is nowhere in the database.
+
+A ping is the hot path (every point's device, every minute): one read of the device's row by
+its key's hash, then one conditional update of that row. A ping that says nothing new writes
+its last-seen time and nothing else; one that changes a fact writes that fact too. Neither
+touches the point's row: what the devices say is derived when it is read
+(`domain.device_facts.point_facts`), and a ping verifies nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from nezlam.domain.device_facts import (
+    DeviceFacts,
+    HeartbeatCreate,
+    PointFacts,
+    PoweredBy,
+    after_ping,
+    changed_facts,
+    point_facts,
+)
+from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from nezlam.domain.vocabulary import Power
+from nezlam.store import audit
+from nezlam.store.accounts.tokens import hash_token
+from nezlam.store.actor import Actor
+from nezlam.store.db import rows_matched
+from nezlam.store.tables import DeviceKey, Point, UTCDateTime, table_of, utcnow
+
+KEY_PREFIX = "nzd_"
+NAME_MAX = 100
+DEVICES = table_of(DeviceKey)
+
+
+def create_device(
+    session: Session,
+    point_id: str,
+    name: str,
+    actor: Actor,
+    powered_by: PoweredBy | str = PoweredBy.MAINS,
+    now: datetime | None = None,
+) -> tuple[str, DeviceKey]:
+    """A new device key for a point. Returns the key itself (shown once, never stored) and
+    the device's row. Refuses a point that does not exist and a name that is empty, too long
+    or has a NUL, naming the field."""
+    name = _checked_name(name)
+    if powered_by not in set(PoweredBy):
+        raise Invalid("a device is powered by mains or battery", field="powered_by")
+    if session.get(Point, point_id) is None:
+        raise NotFound(f"no point with id {point_id!r}", field="point")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = DeviceKey(
+        point_id=point_id,
+        name=name,
+        key_hash=hash_token(key),
+        prefix=key[: len(KEY_PREFIX) + 6],
+        powered_by=str(PoweredBy(powered_by)),
+        created_at=now or utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    after = {"point_id": point_id, "name": name, "prefix": row.prefix, "powered_by": row.powered_by}
+    audit.record(
+        session,
+        actor=actor,
+        entity="device",
+        entity_id=row.id,
+        action="create",
+        before=None,
+        after=after,
+        at=row.created_at,
+    )
+    return key, row
+
+
+def _checked_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= NAME_MAX or "\x00" in name:
+        raise Invalid(f"a device's name is 1 to {NAME_MAX} characters", field="name")
+    return name
+
+
+def revoke_device(
+    session: Session, device_id: int, actor: Actor, now: datetime | None = None
+) -> DeviceKey:
+    """Revoke a device's key: its pings are refused from the next one. Revoking twice is
+    revoking once."""
+    row = session.get(DeviceKey, device_id)
+    if row is None:
+        raise NotFound(f"no device {device_id}", field="device_id")
+    if row.revoked_at is None:
+        row.revoked_at = now or utcnow()
+        audit.record(
+            session,
+            actor=actor,
+            entity="device",
+            entity_id=row.id,
+            action="revoke",
+            before={"revoked_at": None},
+            after={"revoked_at": row.revoked_at.isoformat()},
+            at=row.revoked_at,
+        )
+    return row
+
+
+def devices(session: Session, point_id: str | None = None) -> list[DeviceKey]:
+    """The devices of a point (or of every point), revoked ones too, by point and id."""
+    query = select(DeviceKey).order_by(DeviceKey.point_id, DeviceKey.id)
+    if point_id is not None:
+        query = query.where(DeviceKey.point_id == point_id)
+    return list(session.execute(query).scalars())
+
+
+def facts_of(row: Any) -> DeviceFacts:
+    """A device's row (ORM or Core) as the domain's facts."""
+    return DeviceFacts(
+        device_id=row.id,
+        powered_by=PoweredBy(row.powered_by),
+        last_seen_at=row.last_seen_at,
+        online_since=row.online_since,
+        power=Power(row.power) if row.power is not None else None,
+        power_since=row.power_since,
+        internet=row.internet,
+        internet_since=row.internet_since,
+        battery_pct=row.battery_pct,
+        occupancy=row.occupancy,
+    )
+
+
+def point_device_facts(
+    session: Session, point_id: str, now: datetime, offline_after: timedelta
+) -> PointFacts:
+    """What the point's devices (not revoked) say about it at `now`."""
+    query = select(DEVICES).where(DEVICES.c.point_id == point_id, DEVICES.c.revoked_at.is_(None))
+    rows = session.execute(query.order_by(DEVICES.c.id)).all()
+    return point_facts([facts_of(row) for row in rows], now, offline_after)
+
+
+# --- A ping ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ping:
+    """What a ping did: the device and point it came for, when, and the facts it changed
+    besides its last-seen time ({} for most)."""
+
+    device_id: int
+    point_id: str
+    seen_at: datetime
+    changed: dict[str, Any] = field(default_factory=dict)
+
+
+# Built once: the hot path runs them, and building a statement costs more than running it.
+FIND_BY_KEY = select(DEVICES).where(DEVICES.c.key_hash == bindparam("key_hash"))
+SEEN = bindparam("b_seen", type_=UTCDateTime())
+# Conditional on the last-seen time the ping was judged against: a ping of the same device
+# committed in between (another worker) makes this match nothing, and the ping is judged again.
+UNCHANGED_SINCE = (
+    (DEVICES.c.id == bindparam("b_id"))
+    & DEVICES.c.revoked_at.is_(None)
+    & DEVICES.c.last_seen_at.is_not_distinct_from(SEEN)
+)
+TOUCH = update(DEVICES).where(UNCHANGED_SINCE).values(last_seen_at=bindparam("b_now"))
+ATTEMPTS = 3
+
+
+def record_ping(
+    session: Session, key: str, ping: HeartbeatCreate, now: datetime, offline_after: timedelta
+) -> Ping:
+    """Record a device's ping at `now`. An unknown key is Unauthenticated and a revoked one
+    Forbidden, both before anything is written."""
+    for _attempt in range(ATTEMPTS):
+        row = _device_row(session, key)
+        before = facts_of(row)
+        changes = changed_facts(before, after_ping(before, ping, now, offline_after))
+        seen = {"b_id": row.id, "b_seen": row.last_seen_at, "b_now": now}
+        if not changes:
+            matched = rows_matched(session.execute(TOUCH, seen))
+        else:
+            values = {name: _stored(value) for name, value in changes.items()}
+            statement = update(DEVICES).where(UNCHANGED_SINCE).values(last_seen_at=now, **values)
+            matched = rows_matched(session.execute(statement, seen))
+        if matched:
+            return Ping(row.id, row.point_id, now, changes)
+    # Rare: the same device's other pings are being recorded at this very moment.
+    raise Conflict("another ping of this device is being recorded; try again", field="key")
+
+
+def _device_row(session: Session, key: str) -> Row[Any]:
+    row = session.execute(FIND_BY_KEY, {"key_hash": hash_token(key)}).first()
+    if row is None:
+        raise Unauthenticated("unknown device key", field="key")
+    if row.revoked_at is not None:
+        raise Forbidden("this device's key was revoked", field="key")
+    return row
+
+
+def _stored(value: Any) -> Any:
+    return str(value) if isinstance(value, Power) else value
