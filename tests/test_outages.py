@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from nezlam.cli import app
 from nezlam.domain.errors import Invalid
 from nezlam.domain.outage_schedule import ProviderSchedule, combined
 from nezlam.domain.outages import KYIV, Kind, Outage, merged
@@ -595,3 +597,100 @@ def test_a_calendar_that_cannot_be_read_is_refused_naming_the_event(data, field,
         outage_ics.read(data, "group-1.ics")
     assert caught.value.field == field
     assert problem in caught.value.problem
+
+
+# nezlam outages show
+
+
+def show(*args: str | Path) -> Any:
+    return CliRunner().invoke(app, ["outages", "show", *map(str, args)])
+
+
+def test_show_prints_each_queues_outages_by_day_in_kyiv_time():
+    result = show(real(DEC_06), "--queue", "1.1", "--queue", "GPV3.1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"{DEC_06}: 2025-12-06 – 2025-12-07, Kyiv time; updated 2025-12-06 23:44",
+        "1.1: 2025-12-06 08:00–11:30 off; 15:00–22:00 off; 2025-12-07 05:00–08:30 off; "
+        "12:00–19:00 off",
+        "3.1: 2025-12-06 11:30–15:00 off; 18:30–2025-12-07 01:30 off; 08:30–12:00 off; "
+        "15:30–22:30 off",
+    ]
+
+
+def test_show_says_which_days_have_no_schedule_and_every_queue_by_default():
+    result = show(real(DEC_06), "--days", "3")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        f"{n}.{m}" for n in range(1, 7) for m in (1, 2)
+    ]
+    assert lines[1].endswith("; 12:00–19:00 off; 2025-12-08 no schedule")
+    # 5.1 ends Dec 7 off from 19:00 to midnight: the window's last scheduled day ends there.
+    assert "19:00–24:00 off; 2025-12-08 no schedule" in lines[9]
+
+
+def test_show_marks_possible_outages_from_a_calendar():
+    result = show(group(1), "--from", "2024-06-03", "--days", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "group-1.ics: 2024-06-03, Kyiv time",
+        "1: 2024-06-03 00:00–04:00 off; 04:00–07:00 off (possible); 09:00–13:00 off; "
+        "13:00–16:00 off (possible); 18:00–22:00 off; 22:00–24:00 off (possible)",
+    ]
+
+
+def test_show_joins_revisions_and_says_what_it_put_right(tmp_path):
+    wrong = tmp_path / "wrong-year.json"
+    year = kyiv_midnight(date(2024, 12, 7))
+    wrong.write_bytes(encoded(rekeyed(real_document(DEC_06), {"1765058400": year})))
+    result = show(wrong, real(DEC_08), "--from", "2025-12-07", "--queue", "2.1")
+    assert result.exit_code == 0, result.output
+    assert f"warning: fact.data.{year} is the day 2024-12-07, a year off" in result.stderr
+    assert result.stdout.splitlines()[1] == (
+        "2.1: 2025-12-07 01:30–08:30 off; 12:00–19:00 off; 22:30–2025-12-08 04:30 off; "
+        "09:00–16:00 off; 19:30–24:00 off"
+    )
+
+
+def one_line_refusal(result: Any) -> str:
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    return str(line)
+
+
+def test_show_refuses_a_file_it_cannot_read_in_one_line_naming_the_key(tmp_path):
+    bad = tmp_path / "vinnytsia.json"
+    bad.write_bytes(made_up({DAY: {"GPV1.1": {**hours(), "12": "third"}}}))
+    assert one_line_refusal(show(bad)) == (
+        f"cannot read vinnytsia.json: fact.data.{DAY}.GPV1.1.12: 'third' is not one of yes, no, "
+        "first, second, maybe, mfirst, msecond"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.json", None, "cannot read missing.json: cannot read it: No such file"),
+        ("notes.txt", b"shopping list", "cannot read notes.txt: not valid JSON"),
+        ("group-1.ics", b"BEGIN:VCALENDAR\r\n", "cannot read group-1.ics: not readable as"),
+        (
+            "old.json",
+            b'{"fact": {"data": {}}, "lastUpdated": 17652309840}',
+            "cannot read old.json: lastUpdated: 17652309840 is not a time",
+        ),
+    ],
+)
+def test_show_refuses_what_is_no_schedule(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    assert one_line_refusal(show(path)).startswith(message)
+
+
+def test_show_refuses_a_queue_the_schedule_does_not_have_and_a_day_that_is_none():
+    line = one_line_refusal(show(real(DEC_06), "--queue", "7.1"))
+    assert line.startswith("error (--queue): no queue 7.1 in the schedule (it has 1.1, 1.2, ")
+    line = one_line_refusal(show(real(DEC_06), "--from", "2025-12-32"))
+    assert line == "error (--from): '2025-12-32' is not a day like 2025-12-06"

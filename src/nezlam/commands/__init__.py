@@ -16,6 +16,7 @@ from nezlam.commands import (
     coverage,
     db,
     demo,
+    outages,
     places,
     points,
     serve,
@@ -45,4 +46,5 @@ app.add_typer(places.app, name="places")
 app.add_typer(streets.app, name="streets")
 app.add_typer(sms.app, name="sms")
 app.add_typer(bot.app, name="bot")
+app.add_typer(outages.app, name="outages")
 tidy_help(app)

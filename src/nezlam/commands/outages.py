@@ -1,0 +1,120 @@
+"""`nezlam outages`: power-outage schedules by queue, read from the files the power companies'
+mirrors publish (outage-data-ua JSON, or iCalendar)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from nezlam.commands.common import console, say
+from nezlam.domain.errors import DomainError
+from nezlam.domain.outage_schedule import Schedule
+from nezlam.domain.outages import KYIV, QueueSchedule, day_start
+from nezlam.interchange.outage_files import read_schedules
+
+app = typer.Typer(help="Power-outage schedules by queue (черга 1.1 … 6.2).", no_args_is_help=True)
+
+
+@app.command("show")
+def show(
+    files: list[Path] = typer.Argument(  # noqa: B008
+        ...,
+        help="outage-data-ua JSON or iCalendar (.ics) files: several JSON files are revisions of "
+        "one company's schedule, several calendars its queues",
+        show_default=False,
+        metavar="FILE...",
+    ),
+    queue: list[str] = typer.Option(  # noqa: B008
+        None, "--queue", help="only this queue (1.1); may be given again", show_default=False
+    ),
+    days: int = typer.Option(2, min=1, max=31, help="how many days to show"),
+    first: str = typer.Option(
+        None,
+        "--from",
+        help="the first day, YYYY-MM-DD in Kyiv (by default the file's today, or today)",
+    ),
+) -> None:
+    """Print each queue's outages in Kyiv time, day by day: definite ones as "off", possible
+    ones as "off (possible)", and the days with no published schedule. A file that cannot be
+    read is refused in one line naming it, and the key or event in it (exit code 2)."""
+    try:
+        schedule = read_schedules(files)
+    except DomainError as exc:
+        raise refused(f"cannot read {exc.field or 'the files'}", exc.problem) from exc
+    try:
+        start = first_day(first, schedule)
+        wanted = chosen_queues(schedule, queue)
+    except DomainError as exc:
+        raise refused(f"error ({exc.field})", exc.problem) from exc
+    try:
+        lines = schedule.timeline(start, days)
+    except DomainError as exc:
+        raise refused(f"cannot read {schedule.source}", exc.problem) from exc
+    say(*schedule.notes)
+    last = start + timedelta(days=days - 1)
+    span = f"{start}" if days == 1 else f"{start} – {last}"
+    typer.echo(f"{schedule.source}: {span}, Kyiv time{updated_words(schedule)}")
+    for name in wanted:
+        typer.echo(queue_line(lines[name]))
+
+
+def refused(what: str, problem: str) -> typer.Exit:
+    """One line, however long (rich would wrap it at the terminal's width); exit code 2."""
+    console.print(f"[red]{escape(what)}:[/red] {escape(problem)}", soft_wrap=True, highlight=False)
+    return typer.Exit(2)
+
+
+def first_day(text: str | None, schedule: Schedule) -> date:
+    if text is None:
+        return schedule.first_day() or datetime.now(KYIV).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise DomainError(f"{text!r} is not a day like 2025-12-06", "--from") from exc
+
+
+def chosen_queues(schedule: Schedule, asked: list[str] | None) -> list[str]:
+    """The queues asked for ('1.1', or 'GPV1.1' as the files name it), or all of them."""
+    known = schedule.queues()
+    if not asked:
+        return list(known)
+    names = [name.strip().upper().removeprefix("GPV") for name in asked]
+    if missing := [name for name in names if name not in known]:
+        has = ", ".join(known)
+        raise DomainError(f"no queue {missing[0]} in the schedule (it has {has})", "--queue")
+    return names
+
+
+def updated_words(schedule: Schedule) -> str:
+    if schedule.updated_at is None:
+        return ""
+    return f"; updated {schedule.updated_at.astimezone(KYIV):%Y-%m-%d %H:%M}"
+
+
+def queue_line(line: QueueSchedule) -> str:
+    """'1.1: 2025-12-06 08:00–11:30 off; 15:00–22:00 off; 2025-12-07 05:00–08:30 off …': the
+    day written where it changes, an outage across midnight ending on the next day's date."""
+    items = [(day_start(day), "no schedule", day) for day in line.unscheduled]
+    for outage in line.outages:
+        start, end = outage.start.astimezone(KYIV), outage.end.astimezone(KYIV)
+        ends = end_words(start, end)
+        words = f"{start:%H:%M}–{ends} off" + (" (possible)" if outage.possible else "")
+        items.append((outage.start, words, end.date() if len(ends) > 5 else start.date()))
+    parts = []
+    shown: date | None = None
+    for at, words, later in sorted(items):
+        day = at.astimezone(KYIV).date()
+        parts.append(words if day == shown else f"{day} {words}")
+        shown = later  # the day the words end on
+    return f"{line.queue}: {'; '.join(parts) or 'no outages'}"
+
+
+def end_words(start: datetime, end: datetime) -> str:
+    if end.date() == start.date():
+        return f"{end:%H:%M}"
+    if end.time() == time(0) and end.date() == start.date() + timedelta(days=1):
+        return "24:00"
+    return f"{end:%Y-%m-%d %H:%M}"
