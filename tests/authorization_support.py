@@ -27,6 +27,7 @@ from nezlam.store import (
     accounts,
     calls,
     channel_links,
+    devices,
     inspections,
     needs,
     notifications,
@@ -79,6 +80,7 @@ class Attempt:
     form: dict[str, Any] | None = None  # a form: the role's session CSRF token is added
     page: str | None = None  # an anonymous form: its token comes from this page, read first
     session: bool = False  # an API write with the session cookie and X-CSRF-Token, no token
+    headers: dict[str, str] | None = None  # more headers for the API (a device's key)
 
 
 def refused(response: Response, also: frozenset[int] = frozenset()) -> bool:
@@ -182,7 +184,7 @@ class World:
         client, signed = self.client, role != "anonymous"
         client.cookies.clear()
         if attempt.url.startswith("/api/"):
-            headers = {"Accept": "application/json"}
+            headers = {"Accept": "application/json", **(attempt.headers or {})}
             if signed and attempt.session:
                 client.cookies.set(SESSION_COOKIE, self.sessions[role])
                 headers[CSRF_HEADER] = self.csrf[role]
@@ -449,6 +451,21 @@ def claim_batch(world: World, role: str) -> Attempt:
     world.new_point()  # never reported: in the call pool of region A, and of B
     world.new_point(REGION_B, organisation=None)
     return form("/coordinate/calls/claim")
+
+
+def device_ping(revoked: bool) -> Build:
+    """A ping with the key of a fresh device of point-a (revoked, or not): a key, not a role,
+    is what lets it through."""
+
+    def build(world: World, role: str) -> Attempt:
+        with world.db.write() as session:
+            key, row = devices.create_device(session, "point-a", world.unique("device"), CLI)
+            if revoked:
+                devices.revoke_device(session, row.id, CLI, world.now())
+        body = {"power": "battery", "battery_pct": 80}
+        return Attempt("POST", "/api/v1/heartbeat", json=body, headers={"X-Device-Key": key})
+
+    return build
 
 
 def signed_in_writes(role: str) -> bool:

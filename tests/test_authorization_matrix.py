@@ -30,6 +30,7 @@ from tests.authorization_support import (
     application_form,
     checklist,
     claim_batch,
+    device_ping,
     donor,
     edit_form,
     fellow_coordinator,
@@ -148,6 +149,23 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
         Case(
             "a Telegram update without a bot",
             lambda w, r: api("POST", "/api/v1/telegram/webhook", {}),
+            NOBODY,
+        ),
+    ),
+    # A device's ping answers to its key, never to a role: with a live key of point-a anyone
+    # gets through (the matrix sends each role's token beside it, which counts for nothing),
+    # with a revoked key or none nobody does (tests/test_heartbeats.py has the rest).
+    ("POST", "/api/v1/heartbeat"): (
+        Case(
+            "a ping with a device key of point-a",
+            device_ping(revoked=False),
+            EVERYONE,
+            postgres=True,
+        ),
+        Case("a ping with a revoked device key", device_ping(revoked=True), NOBODY),
+        Case(
+            "a ping without a device key",
+            lambda w, r: api("POST", "/api/v1/heartbeat", {"power": "grid"}),
             NOBODY,
         ),
     ),

@@ -68,9 +68,12 @@ def test_a_key_is_shown_once_and_kept_only_as_its_hash(db, network, clock):
     assert made.action == "create" and made.after["prefix"] == row["prefix"]
 
 
-def test_two_keys_are_never_alike(db, network):
+def test_two_keys_are_never_alike_and_each_is_shaped_as_a_key(db, network):
     keys = {new_device(db)[0] for _ in range(20)}
-    assert len(keys) == 20
+    assert len(keys) == 20 and all(devices.could_be_key(key) for key in keys)
+    key = keys.pop()
+    for not_a_key in ("", key[:-1], key + "A", "nzl_" + key[4:], network.tokens["admin"]):
+        assert not devices.could_be_key(not_a_key)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,9 @@ A report the checks refuse (no such point, not allowed, a reused key) is refused
 writes anything, so it never disturbs the others. If the batch as a whole fails (a constraint
 violated by a concurrent process, the database going away), every report in it is retried
 alone, so one bad report cannot fail its neighbours.
+
+Devices' pings (`nezlam.device_pings`) are written by the same writer, in the same batches:
+any job with a `write(session)` and a future will do (`WriteJob`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -36,6 +39,20 @@ from nezlam.store.db import Database
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 128
+
+
+class WriteJob(Protocol):
+    """What the writer writes: `write(session)` gives (what was written, whether a point
+    changed, that point), which the job's future gets after commit; `point_id`, a point to
+    lock before the batch writes (None: none)."""
+
+    @property
+    def point_id(self) -> str | None: ...
+
+    @property
+    def future(self) -> Future[tuple[Any, bool, Any]]: ...
+
+    def write(self, session: Session) -> tuple[Any, bool, Any]: ...
 
 
 @dataclass
@@ -85,12 +102,13 @@ class ReportWriter:
     def __init__(self, db: Database, on_written: Callable[[list[Any]], None]) -> None:
         self.db = db
         self.on_written = on_written  # gets the points changed, after commit
-        self._queue: queue.SimpleQueue[ReportJob | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[WriteJob | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, job: ReportJob) -> Future[tuple[Any, bool, Any]]:
-        """Queue a report; the future gives (report, created, point) once it is committed."""
+    def submit(self, job: WriteJob) -> Future[tuple[Any, bool, Any]]:
+        """Queue a report (or a ping); the future gives (report, created, point) once it is
+        committed."""
         self._ensure_started()
         self._queue.put(job)
         return job.future
@@ -131,11 +149,12 @@ class ReportWriter:
             except Exception:  # never let the writer die: answer, and go on
                 log.exception("report batch failed")
 
-    def _write(self, batch: list[ReportJob], attempt: int = 1) -> None:
-        outcomes: list[tuple[ReportJob, Any, BaseException | None]] = []
+    def _write(self, batch: list[WriteJob], attempt: int = 1) -> None:
+        outcomes: list[tuple[WriteJob, Any, BaseException | None]] = []
+        locked = [job.point_id for job in batch if job.point_id is not None]
         try:
             with self.db.write() as session:
-                report_store.lock_points(session, [job.point_id for job in batch])
+                report_store.lock_points(session, locked)
                 for job in batch:
                     try:
                         outcomes.append((job, job.write(session), None))

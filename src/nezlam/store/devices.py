@@ -39,8 +39,15 @@ from nezlam.store.db import rows_matched
 from nezlam.store.tables import DeviceKey, Point, UTCDateTime, table_of, utcnow
 
 KEY_PREFIX = "nzd_"
+KEY_LENGTH = len(KEY_PREFIX) + 43  # secrets.token_urlsafe(32)
 NAME_MAX = 100
 DEVICES = table_of(DeviceKey)
+
+
+def could_be_key(key: str) -> bool:
+    """Whether `key` is shaped like a key this module makes: what is not is refused without a
+    look at the database."""
+    return len(key) == KEY_LENGTH and key.startswith(KEY_PREFIX)
 
 
 def create_device(

@@ -17,7 +17,7 @@ from nezlam.channels import built_in
 from nezlam.channels.dispatcher import Dispatcher
 from nezlam.config import Settings
 from nezlam.store.db import Database
-from nezlam.web.api import accounts, feeds, health, places, points, sms, telegram
+from nezlam.web.api import accounts, feeds, health, heartbeats, places, points, sms, telegram
 from nezlam.web.pages import (
     calls,
     coordinate,
@@ -137,6 +137,7 @@ def include_routes(app: FastAPI) -> None:
     each message its time (benchmarks/channels.py)."""
     app.include_router(telegram.router)
     app.include_router(sms.router)
+    app.include_router(heartbeats.router)  # devices' pings, every minute from every point
     app.include_router(health.router)
     app.include_router(finder.router)
     app.include_router(workspace.router)

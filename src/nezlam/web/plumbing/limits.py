@@ -10,6 +10,7 @@ Limits by address (the proxy in front should allow at least the largest, see
 docs/deployment.md):
 
 - visitor signals, API and form (`…/signal`, `…/signals`): 16 KB — a signal is a word;
+- a device's ping (`/api/v1/heartbeat`): 1 KB — every field it may send is under 100 bytes;
 - the JSON API: 256 KB — a point with every field at its longest is under 20 KB;
 - the pages' forms: 64 KB — the longest, a point's details with two notes of 1,000 Cyrillic
   characters, is about 13 KB once percent-encoded.
@@ -25,6 +26,8 @@ from nezlam.domain.errors import DomainError
 
 KB = 1024
 SIGNAL_LIMIT = 16 * KB
+PING_LIMIT = 1 * KB
+PING_PATH = "/api/v1/heartbeat"
 API_LIMIT = 256 * KB
 FORM_LIMIT = 64 * KB
 
@@ -39,6 +42,8 @@ def limit_for(path: str) -> int:
     """The largest body, in bytes, that a request to `path` may carry."""
     if path.endswith("/signal") or path.endswith("/signals"):
         return SIGNAL_LIMIT
+    if path == PING_PATH:
+        return PING_LIMIT
     if path.startswith("/api/"):
         return API_LIMIT
     return FORM_LIMIT

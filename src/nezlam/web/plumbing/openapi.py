@@ -3,9 +3,10 @@
 Derived from the route table rather than written per route, so that a new route is documented
 as the others are: a route that asks who is calling can answer 401 and 403; one with a path
 parameter 404; one with parameters or a body 422 (the error body, not FastAPI's default
-shape, which the API never sends); a write 409, and 413 when it takes a body; the two that
-are rate-limited 429 (and signing in, 401). `OPTIONS` is not an operation of any route: it
-is answered 405 with `Allow`, like any other method a route does not take.
+shape, which the API never sends); a write 409, and 413 when it takes a body; those that
+are rate-limited 429 (and signing in, 401; a device's ping, 401 and 403). `OPTIONS` is not an
+operation of any route: it is answered 405 with `Allow`, like any other method a route does not
+take.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 ALSO = {
     ("POST", "/api/v1/points/{point_id}/signals"): [429],
     ("POST", "/api/v1/session"): [401, 429],
+    # A device's ping answers to its key (web/api/heartbeats.py reads the body itself).
+    ("POST", "/api/v1/heartbeat"): [401, 403, 413, 422, 429],
+    ("GET", "/channelPing"): [401, 403, 429],
 }
 DESCRIPTIONS = {
     401: "No API token or signed-in session, or one that is unknown, revoked or expired",

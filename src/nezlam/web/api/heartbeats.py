@@ -1,0 +1,140 @@
+"""Devices' pings (issue 12): `POST /api/v1/heartbeat` with the device's key in `X-Device-Key`
+and, optionally, what it says (power, battery, internet, occupancy); and SvitloBot's
+`GET /channelPing?channel_key=KEY` for devices already set up that way, which says only that
+the device is alive (the key is then in the address, which proxies log: prefer the header).
+
+A ping answers to its device key, never to a role: a token or a session counts for nothing
+here. A key not shaped like one is refused without a look at the database; a device pinging
+more than `PINGS_PER_MINUTE` times a minute is told to slow down, also before the database.
+Pings go through the report writer, batched with the reports (`nezlam.device_pings`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from nezlam.device_pings import PingJob
+from nezlam.domain.device_facts import HeartbeatCreate
+from nezlam.domain.errors import Invalid, TooManyRequests, Unauthenticated
+from nezlam.domain.point_view import iso
+from nezlam.store import devices
+from nezlam.web.plumbing.deps import app_state
+from nezlam.web.plumbing.ratelimit import RateLimiter
+from nezlam.web.plumbing.state import AppState
+
+router = APIRouter(tags=["devices"])
+DEVICE_KEY_HEADER = "X-Device-Key"
+# A device pings about once a minute: retries, a reboot and a second app on one key fit.
+PINGS_PER_MINUTE = 12
+# The refusals (401 no key or an unknown one, 403 a revoked one, 422, 429) are documented by
+# web.plumbing.openapi, with the error body.
+RECORDED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the ping is recorded (committed)"}
+}
+# The body is read by the route, after the key (`ping_of`): documented here.
+BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {"application/json": {"schema": HeartbeatCreate.model_json_schema()}},
+    }
+}
+
+
+def pings_limiter(request: Request) -> RateLimiter:
+    """This worker's limit on pings per device key (kept beside the app's other state)."""
+    holder = request.app.state
+    limiter = getattr(holder, "device_pings", None)
+    if limiter is None:
+        limiter = holder.device_pings = RateLimiter(PINGS_PER_MINUTE, 60)
+    return limiter
+
+
+def admitted(request: Request, key: str | None, field: str) -> str:
+    """The key, if it may be looked up: there, shaped like a key, and not pinging too often."""
+    if not key:
+        raise Unauthenticated(f"a device pings with its key in {field}", field=field)
+    if not devices.could_be_key(key):
+        raise Unauthenticated("unknown device key", field=field)
+    limiter = pings_limiter(request)
+    state: AppState = request.app.state.nezlam
+    # On the app's clock, as everything a device is judged by (a test's fake one too).
+    if not limiter.allow(limiter.client_key("device", key), state.clock().timestamp()):
+        raise TooManyRequests(
+            f"this device pings too often: at most {PINGS_PER_MINUTE} times a minute", field=field
+        )
+    return key
+
+
+async def device_key(
+    request: Request,
+    key: str | None = Header(
+        None,
+        alias=DEVICE_KEY_HEADER,
+        description="the device's key, from `nezlam device add` (shown once)",
+    ),
+) -> str:
+    # A dependency, so that it is judged before the body: no key is a 401, whatever the body.
+    return admitted(request, key, DEVICE_KEY_HEADER)
+
+
+@router.post(
+    "/api/v1/heartbeat",
+    summary="A device's ping: alive, and optionally what it runs on, its battery, the "
+    "internet and the people in",
+    responses=RECORDED,
+    openapi_extra=BODY,
+)
+async def heartbeat(
+    request: Request, key: str = Depends(device_key), state: AppState = Depends(app_state)
+) -> Response:
+    return await recorded(state, key, await ping_of(request))
+
+
+async def ping_of(request: Request) -> HeartbeatCreate:
+    """The body, read once the key has passed (who is asking comes first, even for a garbled
+    body): none is an empty ping; what is not a JSON object of the known fields is a 422
+    naming the field, as the framework's own validation names it."""
+    raw = await request.body()
+    if not raw.strip():
+        return HeartbeatCreate()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Invalid("is not valid JSON: it is not UTF-8 text", field="body") from None
+    except json.JSONDecodeError as exc:
+        error = {"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error",
+                 "input": {}, "ctx": {"error": exc.msg}}  # fmt: skip
+        raise RequestValidationError([error]) from None
+    try:
+        return HeartbeatCreate.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+
+
+@router.get(
+    "/channelPing",
+    summary="SvitloBot's ping, for devices set up that way: alive, and nothing more",
+    responses=RECORDED,
+)
+async def channel_ping(
+    request: Request,
+    channel_key: str | None = Query(None, description="the device's key"),
+    state: AppState = Depends(app_state),
+) -> Response:
+    key = admitted(request, channel_key, "channel_key")
+    return await recorded(state, key, HeartbeatCreate())
+
+
+async def recorded(state: AppState, key: str, ping: HeartbeatCreate) -> Response:
+    """Write the ping with whatever else the writer has at this moment; answer once committed."""
+    job = PingJob(key, ping, state.clock(), state.settings.device_offline_after)
+    done, _changed, _point = await asyncio.wrap_future(state.report_writer.submit(job))
+    body = {"device_id": done.device_id, "point_id": done.point_id, "seen_at": iso(done.seen_at)}
+    return Response(orjson.dumps(body), media_type="application/json")
