@@ -15,7 +15,7 @@ from nezlam.domain.vocabulary import Power
 from nezlam.store import audit, devices
 from nezlam.store.accounts.tokens import hash_token
 from nezlam.store.actor import CLI
-from nezlam.store.tables import Base, DeviceKey, Point
+from nezlam.store.tables import Base, DeviceKey, Point, utcnow
 
 WINDOW = timedelta(minutes=5)
 
@@ -178,3 +178,53 @@ def test_what_the_devices_say_leaves_revoked_ones_out(db, network, clock):
         everywhere = devices.devices(session)
     assert [d.name for d in listed] == ["ESP32", "phone"] and len(everywhere) == 3
     assert listed[1].revoked_at == clock()
+
+
+# --- nezlam device add | list | revoke ------------------------------------------------------
+
+
+def nezlam(db_url, *args):
+    from typer.testing import CliRunner
+
+    from nezlam.cli import app
+
+    return CliRunner().invoke(app, list(args), env={"NEZLAM_DATABASE_URL": db_url})
+
+
+def test_devices_from_the_command_line(db_url, db, network):
+    made = nezlam(db_url, "device", "add", "point-a", "--name", "phone [hall]", "--powered-by",
+                  "battery")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    key = made.output.strip().splitlines()[-1]
+    assert devices.could_be_key(key) and "phone [hall]" in made.output
+    assert nezlam(db_url, "device", "add", "point-b", "--name", "ESP32").exit_code == 0
+    with db.read() as session:
+        device_id = session.execute(sa.select(DeviceKey.id).where(DeviceKey.name != "ESP32"))
+        device_id = device_id.scalar_one()
+    listed = nezlam(db_url, "device", "list", "point-a")
+    assert listed.exit_code == 0, listed.output
+    (line,) = listed.output.strip().splitlines()
+    assert line.split("\t")[:5] == [str(device_id), "point-a", key[:10] + "…", "battery",
+                                    "never heard"]  # fmt: skip
+    assert key not in listed.output
+    assert len(nezlam(db_url, "device", "list").output.strip().splitlines()) == 2
+    ping(db, key, utcnow(), power="battery", battery_pct=64)
+    heard = nezlam(db_url, "device", "list", "point-a").output
+    assert "\tonline\t" in heard and "power=battery battery=64%" in heard
+    revoked = nezlam(db_url, "device", "revoke", str(device_id))
+    assert revoked.exit_code == 0 and f"device {device_id} revoked" in revoked.output
+    assert "\trevoked " in nezlam(db_url, "device", "list", "point-a").output
+    with pytest.raises(Forbidden):
+        ping(db, key, utcnow())
+
+
+def test_device_commands_name_what_is_wrong(db_url, network):
+    nowhere = nezlam(db_url, "device", "add", "no-such-point", "--name", "phone")
+    assert nowhere.exit_code == 1 and "(point)" in nowhere.output
+    unnamed = nezlam(db_url, "device", "add", "point-a", "--name", " ")
+    assert unnamed.exit_code == 1 and "(name)" in unnamed.output
+    solar = nezlam(db_url, "device", "add", "point-a", "--name", "x", "--powered-by", "solar")
+    assert solar.exit_code == 2
+    assert nezlam(db_url, "device", "list", "no-such-point").exit_code == 1
+    gone = nezlam(db_url, "device", "revoke", "999")
+    assert gone.exit_code == 1 and "no device 999" in gone.output
