@@ -241,7 +241,9 @@ def app_client(client: TestClient, network: Network) -> TestClient:
 
 def sign_in_as(client: TestClient, db: Database, username: str, now: datetime) -> str:
     """Give `client` a browser session for `username` (no password round: argon2 is slow on
-    purpose) and return the session's CSRF token, which every workspace form must carry."""
+    purpose) and return the session's CSRF token, which every workspace form must carry. It
+    replaces any session cookie the client holds, also one that an answer renewing a session
+    set, as signing in does in a browser."""
     from nezlam.store import login_sessions
     from nezlam.store.tables import User
     from nezlam.web.plumbing.deps import SESSION_COOKIE
@@ -249,6 +251,7 @@ def sign_in_as(client: TestClient, db: Database, username: str, now: datetime) -
     with db.write() as session:
         user = session.execute(sa.select(User).where(User.username == username)).scalar_one()
         secret, csrf = login_sessions.start(session, user, now)
+    client.cookies.delete(SESSION_COOKIE)
     client.cookies.set(SESSION_COOKIE, secret)
     return csrf
 

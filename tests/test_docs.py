@@ -37,8 +37,9 @@ def settings_table() -> dict[str, tuple[str, str]]:
 
 def read_by_settings() -> set[str]:
     """The variables Settings.from_env reads, itself or through the readers of a group of
-    settings it calls (sms_from_env, telegram_from_env)."""
-    readers = (config.Settings.from_env, config.sms_from_env, config.telegram_from_env)
+    settings it calls (sessions_from_env, sms_from_env, telegram_from_env)."""
+    groups = (config.sessions_from_env, config.sms_from_env, config.telegram_from_env)
+    readers = (config.Settings.from_env, *groups)
     source = "".join(inspect.getsource(reader) for reader in readers)
     return set(re.findall(r'"(NEZLAM_\w+)"', source))
 

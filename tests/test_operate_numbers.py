@@ -124,7 +124,7 @@ def test_the_card_writes_fuel_as_its_language_does(app_client, db, clock):
 
 def test_an_ended_session_sends_the_tap_to_sign_in_not_to_a_refusal(app_client, db, clock):
     csrf = sign_in_as(app_client, db, "operator_a", clock())
-    clock.advance(hours=13)  # sessions last 12 h
+    clock.advance(hours=25, seconds=1)  # unused for a day, and the hour a renewal may add
     data = {"csrf": csrf, "action": "status:open", "key": "late"}
     answer = app_client.post("/operate/point-a", data=data, headers=UK, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/operate"

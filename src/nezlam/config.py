@@ -11,6 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from nezlam.domain.login_lifetime import LoginLifetime
+
 DEFAULT_SQLITE_PATH = Path("var") / "nezlam.sqlite3"
 DEFAULT_STREETS_PATH = Path("var") / "streets.npz"
 MINUTE = timedelta(minutes=1)
@@ -191,6 +193,16 @@ def _check_no_response_after(no_response_after: timedelta, stale_after: timedelt
     return no_response_after
 
 
+def sessions_from_env() -> LoginLifetime:
+    """NEZLAM_SESSION_IDLE and NEZLAM_SESSION_MAX: how long a browser stays signed in unused,
+    and at most after signing in (review O5)."""
+    idle = env_duration("NEZLAM_SESSION_IDLE", "24h", timedelta(minutes=10), timedelta(days=30))
+    longest = env_duration("NEZLAM_SESSION_MAX", "14d", timedelta(hours=1), timedelta(days=365))
+    if longest < idle:
+        raise ConfigError("NEZLAM_SESSION_MAX: must be at least NEZLAM_SESSION_IDLE")
+    return LoginLifetime(idle=idle, longest=longest)
+
+
 SMS_GATEWAYS = ("twilio", "android")
 
 
@@ -320,6 +332,8 @@ class Settings:
     # on several machines set the same NEZLAM_SECRET_KEY.
     secret_key: str | None = None
     secret_file: Path = Path("var") / "secret.key"
+    # How long a browser stays signed in: while used, up to an absolute limit.
+    sessions: LoginLifetime = LoginLifetime()
     # The SMS gateway residents and operators text (None: no SMS).
     sms: SmsSettings | None = None
     # The Telegram bot (None: no bot).
@@ -362,6 +376,7 @@ class Settings:
             coverage_dir=Path(env_str("NEZLAM_COVERAGE_DIR", "") or cls.coverage_dir),
             siting_dir=Path(env_str("NEZLAM_SITING_DIR", "") or cls.siting_dir),
             secret_key=env_secret_key("NEZLAM_SECRET_KEY"),
+            sessions=sessions_from_env(),
             sms=sms_from_env(),
             telegram=telegram_from_env(),
         )

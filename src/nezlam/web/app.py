@@ -36,6 +36,7 @@ from nezlam.web.plumbing.fast_path import FastPath
 from nezlam.web.plumbing.hygiene import Hygiene
 from nezlam.web.plumbing.limits import BodyLimit
 from nezlam.web.plumbing.responses import OrjsonResponse
+from nezlam.web.plumbing.session_cookie import SessionRenewal
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.plumbing.wall_clock import WallClock
 
@@ -117,6 +118,7 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
     # Pages and feeds are compressed for weak connections (the nearest query compresses its
     # own, in fast_path); bodies are capped before anything reads them; HEAD and the error
     # answers' security headers are seen to around everything.
+    app.add_middleware(SessionRenewal)  # a session used is renewed (now and then)
     app.add_middleware(WallClock, timezone=settings.timezone)  # the pages' local times
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(BodyLimit)

@@ -24,13 +24,14 @@ from nezlam.domain.points import (
     UserUpdate,
 )
 from nezlam.domain.vocabulary import Role
-from nezlam.store import accounts, login_sessions
+from nezlam.store import accounts, login_sessions, resets
 from nezlam.store import points as point_store
 from nezlam.store.tables import ApiToken, RoleGrant
 from nezlam.web.plumbing.deps import (
     SESSION_COOKIE,
     actor_of,
     app_state,
+    first_max_age,
     required_principal,
     set_session_cookie,
 )
@@ -190,6 +191,8 @@ def update_user(
         if not (own and fields <= OWN_FIELDS):
             check_may_manage(session, principal, user, change)
         user = accounts.update_user(session, user, change, actor_of(principal))
+        if change.password:  # every browser signed in with the old one signs in again
+            resets.end_sessions(session, user, state.clock())
         return {
             "id": user.id,
             "username": user.username,
@@ -350,7 +353,7 @@ def sign_in(
     body = {
         "username": user.username,
         "csrf_token": csrf,
-        "expires_in": int(login_sessions.LIFETIME.total_seconds()),
+        "expires_in": first_max_age(state),  # unless used: each use renews, up to a limit
     }
     response = Response(orjson.dumps(body), media_type="application/json")
     set_session_cookie(response, request, secret)

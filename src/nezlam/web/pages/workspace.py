@@ -33,6 +33,7 @@ from nezlam.store.actor import Actor
 from nezlam.store.tables import Point
 from nezlam.web.pages import workspace_telegram
 from nezlam.web.pages.landing import operated_only, safe_next, sign_in_and_land
+from nezlam.web.pages.login_page import login_page
 from nezlam.web.pages.operate_forms import (
     card_details,
     implausible_words,
@@ -42,7 +43,7 @@ from nezlam.web.pages.operate_forms import (
     typed_details,
 )
 from nezlam.web.plumbing import i18n
-from nezlam.web.plumbing.deps import SESSION_COOKIE, set_session_cookie
+from nezlam.web.plumbing.deps import set_session_cookie
 from nezlam.web.plumbing.forms import done_redirect, gettext_for, words
 from nezlam.web.plumbing.origin import is_cross_site
 from nezlam.web.plumbing.render import page
@@ -56,6 +57,7 @@ from nezlam.web.plumbing.session import (
     signed_in,
     to_login,
 )
+from nezlam.web.plumbing.session_cookie import SESSION_COOKIE, note_use
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.words import presenters
 from nezlam.web.words.hours_words import hours_problem, read_hours
@@ -72,7 +74,7 @@ NOTE_LANGUAGES = ("uk", "en")
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> HTMLResponse:
     target = safe_next(request.query_params.get("next")) or ""
-    return page(request, "login.html", next=target, problem=None)
+    return login_page(request, target)
 
 
 @router.post("/login")
@@ -84,16 +86,16 @@ async def login(request: Request) -> Response:
     state: AppState = request.app.state.nezlam
     if is_cross_site(request, state.settings.public_url):  # a forged sign-in (login CSRF)
         problem = _("This sign-in came from another website. Sign in on this page instead.")
-        return page(request, "login.html", status=403, next=target or "", problem=problem)
+        return login_page(request, target or "", problem, status=403)
     try:
         # argon2 is slow on purpose: keep it off the event loop.
         secret, landing = await run_in_threadpool(sign_in_and_land, request, username, password)
     except TooManyRequests:
         problem = _("Too many attempts. Wait a few minutes and try again.")
-        return page(request, "login.html", status=429, next=target or "", problem=problem)
+        return login_page(request, target or "", problem, status=429)
     except DomainError:
         problem = _("Wrong username or password.")
-        return page(request, "login.html", status=401, next=target or "", problem=problem)
+        return login_page(request, target or "", problem, status=401)
     response = RedirectResponse(target or landing, status_code=303)
     set_session_cookie(response, request, secret)
     return response
@@ -189,9 +191,10 @@ async def operate(request: Request, point_id: str) -> Response:
 
     def identify(session: Any) -> Principal:
         # Inside the report writer's batch: one connection for many operators' taps.
-        who = SignedIn(*login_sessions.principal_for(session, secret, now))
-        check_csrf(form, who)
-        return who.principal
+        login = login_sessions.check(session, secret, now, state.settings.sessions)
+        check_csrf(form, SignedIn(login.principal, login.csrf))
+        note_use(request.scope, secret, login)
+        return login.principal
 
     key = str(form.get("key", ""))[:128] or None
     job = ReportJob(point_id, report, identify, key, now)

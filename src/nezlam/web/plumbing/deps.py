@@ -13,9 +13,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from nezlam.domain.errors import Forbidden, TooManyRequests, Unauthenticated
+from nezlam.domain.login_lifetime import LoginLifetime
 from nezlam.domain.permissions import Principal
 from nezlam.store import accounts, login_sessions
 from nezlam.store.actor import Actor
+from nezlam.web.plumbing.session_cookie import RENEWAL, SESSION_COOKIE, Renewal, cookie_header
 from nezlam.web.plumbing.state import AppState
 
 bearer = HTTPBearer(auto_error=False, description="An API token made with `nezlam token create`")
@@ -25,7 +27,6 @@ async def app_state(request: Request) -> AppState:  # async: no I/O, no thread h
     return request.app.state.nezlam
 
 
-SESSION_COOKIE = "nezlam_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -38,16 +39,22 @@ class Credentials:
     session_secret: str | None
     method: str
     csrf: str
+    lifetime: LoginLifetime = login_sessions.DEFAULT_LIFETIME
+    renewal: Renewal | None = None  # where a session's use that earned a later end is noted
 
     @classmethod
     def of(
         cls, request: Request, bearer_credentials: HTTPAuthorizationCredentials | None
     ) -> Credentials:
+        state: AppState = request.app.state.nezlam
+        renewal = request.scope.get(RENEWAL)
         return cls(
             token=bearer_credentials.credentials if bearer_credentials else None,
             session_secret=request.cookies.get(SESSION_COOKIE) or None,
             method=request.method,
             csrf=request.headers.get(CSRF_HEADER, ""),
+            lifetime=state.settings.sessions,
+            renewal=renewal if isinstance(renewal, Renewal) else None,
         )
 
     @property
@@ -61,13 +68,15 @@ class Credentials:
             return accounts.principal_for_token(session, self.token)
         if not self.session_secret:
             return None
-        principal, csrf = login_sessions.principal_for(session, self.session_secret, now)
-        if self.method not in SAFE_METHODS and not hmac.compare_digest(self.csrf, csrf):
+        login = login_sessions.check(session, self.session_secret, now, self.lifetime)
+        if self.method not in SAFE_METHODS and not hmac.compare_digest(self.csrf, login.csrf):
             raise Forbidden(
                 "a write made with a session cookie needs its CSRF token in X-CSRF-Token",
                 field=CSRF_HEADER,
             )
-        return principal
+        if self.renewal is not None:
+            self.renewal.note(self.session_secret, login)
+        return login.principal
 
 
 def optional_principal(
@@ -157,18 +166,17 @@ def sign_in(request: Request, username: str, password: str) -> tuple[Any, str, s
         raise TooManyRequests("too many sign-in attempts; wait a few minutes")
     with state.db.write() as session:
         user = accounts.authenticate(session, username, password)
-        secret, csrf = login_sessions.start(session, user, state.clock())
+        secret, csrf = login_sessions.start(session, user, state.clock(), state.settings.sessions)
     limiter.refund([key for key, _limit in keys], stamp)
     return user, secret, csrf
 
 
+def first_max_age(state: AppState) -> int:
+    """Seconds a session just started runs unless it is used (and renewed)."""
+    now = state.clock()
+    return int((state.settings.sessions.first_expiry(now) - now).total_seconds())
+
+
 def set_session_cookie(response: Response, request: Request, secret: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=int(login_sessions.LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    max_age = first_max_age(request.app.state.nezlam)
+    response.raw_headers.append(cookie_header(secret, max_age, request.url.scheme == "https"))

@@ -26,7 +26,7 @@ from nezlam.domain.permissions import Principal, can_edit_point
 from nezlam.store import login_sessions
 from nezlam.store import points as point_store
 from nezlam.store.tables import Point
-from nezlam.web.plumbing.deps import SESSION_COOKIE
+from nezlam.web.plumbing.session_cookie import SESSION_COOKIE, note_use
 from nezlam.web.plumbing.state import AppState
 
 
@@ -41,17 +41,19 @@ class SignedIn:
 
 
 def signed_in(request: Request) -> SignedIn | None:
-    """The browser's session, or None (no cookie, expired, ended or unknown)."""
+    """The browser's session, or None (no cookie, expired, ended or unknown). A use that
+    earned the session a later end is noted, for the answer to renew it."""
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
     state: AppState = request.app.state.nezlam
     try:
         with state.db.read() as session:
-            principal, csrf = login_sessions.principal_for(session, secret, state.clock())
+            login = login_sessions.check(session, secret, state.clock(), state.settings.sessions)
     except DomainError:
         return None
-    return SignedIn(principal, csrf)
+    note_use(request.scope, secret, login)
+    return SignedIn(login.principal, login.csrf)
 
 
 def to_login(path: str) -> RedirectResponse:
