@@ -269,7 +269,7 @@ def test_taps_kept_when_the_session_ended_offline_are_sent_after_signing_in(
     card.get_by_role("button", name="Немає місць").click()
     card.get_by_role("button", name="На одну людину більше").click()
     expect(card.get_by_role("status")).to_have_text(QUEUED.format(taps="«Немає місць», +1 людина"))
-    context.clear_cookies()  # the session ended meanwhile: 12 hours, or signed out elsewhere
+    context.clear_cookies()  # the session ended meanwhile: a day unused, or signed out elsewhere
     page.clock.fast_forward("07:00:00")
     go_online(context)
     note = page.locator(CARD).get_by_role("status")
