@@ -7,7 +7,7 @@ never replays history.
 Every table, and what they are built on, is imported from here: the declarative base and the
 column types are in `table_base`, the coordinators' workspace (needs, calls, inspections,
 applications, notifications) in `workspace_tables`, the message channels' in `channel_tables`,
-the points' devices in `device_tables`.
+the points' devices in `device_tables`, the power-outage schedules in `outage_tables`.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from nezlam.store.channel_tables import (
     VisitComment,
 )
 from nezlam.store.device_tables import DeviceKey
+from nezlam.store.outage_tables import OutageImport, OutageInterval, OutageWarning
 from nezlam.store.table_base import Base, BigId, UTCDateTime, table_of, utcnow
 
 # The workspace's tables live in a module of their own; imported here, so that importing this
@@ -120,6 +121,10 @@ class Point(Base):
     # "since": ISO, "by": "Олена (coordinator)", "note": "..."}}
     faults: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     fuel_tank_litres: Mapped[int | None] = mapped_column(Integer)
+    # Whose outage schedule the point's power follows: the provider's region id ("vinnytsia")
+    # and its queue ("1.1"), as `nezlam outages import` stores them.
+    outage_region: Mapped[str | None] = mapped_column(String(64))
+    outage_queue: Mapped[str | None] = mapped_column(String(16))
 
     # Position in the global change sequence: what pollers and feeds read to see changes.
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
@@ -306,6 +311,9 @@ __all__ = [
     "Need",
     "Notification",
     "Organisation",
+    "OutageImport",
+    "OutageInterval",
+    "OutageWarning",
     "OutboxMessage",
     "PasswordReset",
     "Place",
