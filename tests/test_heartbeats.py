@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from nezlam.device_pings import PingJob
 from nezlam.domain.device_facts import Fact, HeartbeatCreate, PoweredBy
 from nezlam.domain.errors import Unauthenticated
+from nezlam.domain.point_view import iso
 from nezlam.domain.points import ReportCreate
 from nezlam.report_writer import ReportJob, ReportWriter
 from nezlam.store import accounts, devices
@@ -102,8 +103,12 @@ def test_a_silent_mains_device_beside_a_pinging_phone_is_no_power_at_the_point(
     said = said_about(db, clock)
     assert said.mains == Fact(False, last_esp) and said.without_power
     assert [state.online for state in said.devices] == [Fact(False, last_esp), Fact(True, last_esp)]
-    # Machine facts: the point itself is as it was, neither updated nor verified.
-    assert app_client.get("/api/v1/points/point-a").json()["properties"] == public
+    # Machine facts: the point is updated (its power, by the pings that changed it; the
+    # silence is the sweeper's to write), never verified, and its status is a person's.
+    now = app_client.get("/api/v1/points/point-a").json()["properties"]
+    assert (now["power"], now["internet"], now["updated_at"]) == ("grid", True, iso(last_esp))
+    assert now["verified_at"] is public["verified_at"] is None
+    assert now["status"] == public["status"]
 
 
 @pytest.mark.parametrize(

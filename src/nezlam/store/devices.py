@@ -7,8 +7,9 @@ itself is handed out once, when made, and is nowhere in the database.
 A ping is the hot path (every point's device, every minute): one read of the device's row by
 its key's hash, then one conditional update of that row. A ping that says nothing new writes
 its last-seen time and nothing else; one that changes a fact writes that fact too. Neither
-touches the point's row: what the devices say is derived when it is read
-(`domain.device_facts.point_facts`), and a ping verifies nothing.
+touches the point's row here: a ping that changes what the point's devices say
+(`domain.device_facts.point_facts`) has that written onto the point by
+`store.device_points`, in the same transaction, and a ping verifies nothing.
 """
 
 from __future__ import annotations

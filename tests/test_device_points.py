@@ -1,0 +1,133 @@
+"""What a point's devices say, written onto the point (issue 12): a ping that changes it moves
+the point's power, internet, updated_at and change number, seen through the API once the
+index has polled, and never its verified_at; the sweeper turns a silent device offline at
+the window's end and not before, and a second sweep writes nothing. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from nezlam.domain.device_facts import HeartbeatCreate, PoweredBy
+from nezlam.domain.device_snapshot import stored_snapshot
+from nezlam.domain.points import ReportCreate
+from nezlam.store import device_points, devices, reports
+from nezlam.store.actor import CLI
+from nezlam.store.tables import Point
+
+WINDOW = timedelta(minutes=5)
+
+
+def new_device(db, point_id="point-a", powered_by=PoweredBy.MAINS, name="ESP32"):
+    with db.write() as session:
+        key, row = devices.create_device(session, point_id, name, CLI, powered_by)
+        return key, row.id
+
+
+def point_row(db, point_id="point-a"):
+    with db.read() as session:
+        table = Point.__table__
+        return session.execute(sa.select(table).where(table.c.id == point_id)).one()
+
+
+def beat(client, key, body=None):
+    answer = client.post("/api/v1/heartbeat", json=body or {}, headers={"X-Device-Key": key})
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def ping(db, key, now, **said):
+    """A ping as the report writer writes it (`device_pings.PingJob`)."""
+    from nezlam.device_pings import PingJob
+
+    with db.write() as session:
+        return PingJob(key, HeartbeatCreate(**said), now, WINDOW).write(session)
+
+
+def sweep(db, now, since=None):
+    with db.write() as session:
+        return device_points.sweep(session, now, WINDOW, since)
+
+
+def public(client, point_id="point-a"):
+    return client.get(f"/api/v1/points/{point_id}").json()["properties"]
+
+
+def test_a_ping_that_flips_the_power_writes_the_point_and_is_seen_after_the_poll(
+    app_client, db, clock, network
+):
+    with db.write() as session:  # a person confirmed the point open an hour ago
+        reports.add_report(
+            session, "point-a", ReportCreate(status="open", power="grid", verify=True), CLI,
+            now=clock() - timedelta(hours=1),
+        )  # fmt: skip
+    before = point_row(db)
+    key, _device_id = new_device(db, powered_by=PoweredBy.BATTERY)
+    beat(app_client, key, {"power": "battery", "internet": False})
+    after = point_row(db)
+    assert (after.power, after.internet) == ("battery", False)
+    assert after.updated_at == clock() and after.change_seq > before.change_seq
+    assert after.verified_at == before.verified_at == clock() - timedelta(hours=1)
+    assert after.status == "open"
+    snapshot = stored_snapshot(after.state_times)
+    assert snapshot.mains is False and snapshot.without_power and snapshot.online
+    # Another worker's index sees it at its next poll, by the change number.
+    state = app_client.app.state.nezlam
+    state.sync.load_all()
+    seen = public(app_client)
+    assert seen["power"] == "battery" and seen["internet"] is False
+    assert seen["verified_at"] == before.verified_at.isoformat().replace("+00:00", "Z")
+
+
+def test_a_ping_that_changes_nothing_of_the_point_does_not_write_it(db, clock, network):
+    key, _device_id = new_device(db, powered_by=PoweredBy.BATTERY)
+    ping(db, key, clock(), power="grid", battery_pct=90)
+    written = point_row(db)
+    assert written.power == "grid"
+    for pct in (89, 88, 87):  # the battery drains; the mains stays on
+        clock.advance(minutes=1)
+        ping(db, key, clock(), power="grid", battery_pct=pct)
+    assert point_row(db) == written
+
+
+def test_the_sweeper_turns_a_silent_device_offline_at_the_windows_end_and_not_before(
+    db, clock, network
+):
+    esp, _esp_id = new_device(db)
+    phone, _phone_id = new_device(db, powered_by=PoweredBy.BATTERY, name="phone")
+    ping(db, esp, clock()), ping(db, phone, clock())
+    last_esp = clock()
+    on = point_row(db)
+    assert on.power == "grid"
+    swept_at = clock()
+    for _minute in range(4):  # the ESP32 went dark with the mains; the phone pings on
+        clock.advance(minutes=1)
+        ping(db, phone, clock())
+    clock.advance(seconds=59)
+    assert sweep(db, clock(), since=swept_at) == []  # 4 min 59 s: still within the window
+    assert point_row(db) == on
+    swept_at = clock()
+    clock.advance(seconds=1)
+    assert sweep(db, clock(), since=swept_at) == ["point-a"]
+    off = point_row(db)
+    snapshot = stored_snapshot(off.state_times)
+    assert (snapshot.mains, snapshot.mains_since, snapshot.online) == (False, last_esp, True)
+    assert off.power == "none" and off.updated_at == clock() and off.change_seq > on.change_seq
+    assert off.verified_at is None
+    assert sweep(db, clock(), since=swept_at) == [] and sweep(db, clock()) == []
+    assert point_row(db) == off  # twice run is a no-op
+
+
+def test_the_sweeper_sees_every_device_silent_as_the_point_offline(db, clock, network):
+    key, _device_id = new_device(db, point_id="point-b")
+    ping(db, key, clock())
+    clock.advance(minutes=5)
+    assert sweep(db, clock()) == ["point-b"]
+    snapshot = stored_snapshot(point_row(db, "point-b").state_times)
+    assert snapshot.offline and snapshot.online_since == clock() - timedelta(minutes=5)
+    assert snapshot.mains is None  # silence everywhere may as well be the internet
+    assert point_row(db, "point-a").state_times is None
+    clock.advance(minutes=1)
+    ping(db, key, clock())  # back: the point is online again at once
+    assert stored_snapshot(point_row(db, "point-b").state_times).online is True
