@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
 
-from nezlam.commands.common import console, say
+from nezlam.commands.common import console, database, say
 from nezlam.domain.errors import DomainError
-from nezlam.domain.outage_schedule import Schedule
-from nezlam.domain.outages import KYIV, QueueSchedule, day_start
+from nezlam.domain.outage_schedule import ProviderSchedule, Schedule
+from nezlam.domain.outages import KYIV, Outage, QueueSchedule, day_start, queue_order
 from nezlam.interchange.outage_files import read_schedules
 
 app = typer.Typer(help="Power-outage schedules by queue (черга 1.1 … 6.2).", no_args_is_help=True)
@@ -118,3 +119,64 @@ def end_words(start: datetime, end: datetime) -> str:
     if end.time() == time(0) and end.date() == start.date() + timedelta(days=1):
         return "24:00"
     return f"{end:%Y-%m-%d %H:%M}"
+
+
+@app.command("import")
+def import_(
+    sources: list[str] = typer.Argument(  # noqa: B008
+        ...,
+        help="outage-data-ua JSON or iCalendar files, or an http(s) URL of one",
+        show_default=False,
+        metavar="FILE|URL...",
+    ),
+    provider: str = typer.Option(
+        None, help="the provider's region id (by default the file's regionId, e.g. vinnytsia)"
+    ),
+) -> None:
+    """Store the schedule as the provider's current one, keeping the earlier ones as history,
+    in one transaction: all of it or, when anything cannot be read, nothing. Prints what
+    changed against the previous import, queue by queue."""
+    from nezlam.store import outage_schedules
+    from nezlam.store.tables import utcnow
+
+    try:
+        schedule = read_schedules(sources)
+    except DomainError as exc:
+        raise refused(f"cannot read {exc.field or 'the files'}", exc.problem) from exc
+    name = provider or (schedule.region if isinstance(schedule, ProviderSchedule) else None)
+    if not name:
+        raise refused("error (--provider)", "the files name no region: give --provider ID")
+    say(*schedule.notes)
+    try:
+        with database().write() as session:
+            done = outage_schedules.save_import(session, name, schedule, schedule.source, utcnow())
+    except DomainError as exc:
+        raise refused(f"cannot read {schedule.source}", exc.problem) from exc
+    typer.echo(
+        f"{name}: import {done.import_id}, {len(done.queues)} queues, {done.intervals} outages"
+        f"{updated_words(schedule)}"
+    )
+    for line in change_lines(done.changes, done.first_import):
+        typer.echo(line)
+
+
+def change_lines(changes: Any, first_import: bool) -> list[str]:
+    """What an import changed, a line per queue, in Kyiv time."""
+    if first_import:
+        return ["the provider's first import: nothing to compare with"]
+    if changes.nothing:
+        return ["no change against the previous import"]
+    lines = [f"queue {queue}: new" for queue in changes.queues_added]
+    lines += [f"queue {queue}: gone" for queue in changes.queues_removed]
+    for queue in sorted(changes.added.keys() | changes.removed.keys(), key=queue_order):
+        words = [f"+{outage_words(o)}" for o in changes.added.get(queue, ())]
+        words += [f"-{outage_words(o)}" for o in changes.removed.get(queue, ())]
+        lines.append(f"{queue}: {'; '.join(words)}")
+    return lines
+
+
+def outage_words(outage: Outage) -> str:
+    start, end = outage.start.astimezone(KYIV), outage.end.astimezone(KYIV)
+    kind = " (possible)" if outage.possible else ""
+    return f"{start:%Y-%m-%d %H:%M}–{end_words(start, end)} off{kind}"
+
