@@ -131,3 +131,37 @@ def test_the_sweeper_sees_every_device_silent_as_the_point_offline(db, clock, ne
     clock.advance(minutes=1)
     ping(db, key, clock())  # back: the point is online again at once
     assert stored_snapshot(point_row(db, "point-b").state_times).online is True
+
+
+def test_the_servers_sweeper_remembers_its_last_sweep_and_writes_each_change_once(
+    db, clock, network
+):
+    from nezlam.device_sweeper import DeviceSweeper
+
+    key, _device_id = new_device(db)
+    ping(db, key, clock())
+    first, second = (DeviceSweeper(db, clock, WINDOW) for _worker in range(2))
+    assert first.sweep() == [] and first.swept_at == clock()
+    clock.advance(minutes=5)
+    assert first.sweep() == ["point-a"]  # the window ran out between its sweeps
+    assert second.sweep() == []  # another worker's first sweep: already written
+    written = point_row(db)
+    clock.advance(seconds=15)
+    assert first.sweep() == [] and point_row(db) == written
+
+
+def test_nezlam_device_sweep_writes_once(db_url, db, clock, network):
+    from typer.testing import CliRunner
+
+    from nezlam.cli import app
+    from nezlam.store.tables import utcnow
+
+    key, _device_id = new_device(db, point_id="point-b")
+    ping(db, key, utcnow() - timedelta(minutes=6))
+    env = {"NEZLAM_DATABASE_URL": db_url}
+    swept = CliRunner().invoke(app, ["device", "sweep"], env=env)
+    assert swept.exit_code == 0, swept.output
+    assert swept.output.strip() == "1 points written: point-b"
+    assert stored_snapshot(point_row(db, "point-b").state_times).offline
+    again = CliRunner().invoke(app, ["device", "sweep"], env=env)
+    assert again.output.strip() == "0 points written"

@@ -122,3 +122,17 @@ def revoke(device_id: int) -> None:
     except DomainError as exc:
         raise fail(exc) from exc
     console.print(f"device {device_id} revoked")
+
+
+@app.command("sweep")
+def sweep() -> None:
+    """Write onto the points what their devices say now, for every device gone silent (the
+    server does this every few seconds): offline, or the mains gone. Prints the points
+    written; run again at once, it writes none."""
+    from nezlam.store import device_points
+
+    with database().write() as session:
+        written = device_points.sweep(session, utcnow(), settings().device_offline_after)
+    console.print(
+        escape(f"{len(written)} points written" + (": " if written else "") + ", ".join(written))
+    )

@@ -16,6 +16,7 @@ from nezlam import __version__
 from nezlam.channels import built_in
 from nezlam.channels.dispatcher import Dispatcher
 from nezlam.config import Settings
+from nezlam.device_sweeper import DeviceSweeper
 from nezlam.store.db import Database
 from nezlam.web.api import accounts, feeds, health, heartbeats, places, points, sms, telegram
 from nezlam.web.pages import (
@@ -72,12 +73,15 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 def lifespan(state: AppState, settings: Settings, start_sync: bool) -> Lifespan:
     """What the worker starts when it starts serving, and stops when it stops: the index's
-    sync, and the webhook dispatcher (the background threads only with `start_sync`)."""
+    sync, the webhook dispatcher and the devices' sweeper (the background threads only with
+    `start_sync`)."""
     # Every channel's deliveries; SMS and Telegram through the very channels the webhooks
     # answer with.
     mine = [channel for channel in (state.sms, state.telegram) if channel is not None]
     channels = [*built_in(), *mine]
     dispatcher = state.dispatcher = Dispatcher(state.db, lambda: state.clock(), channels=channels)
+    # Devices gone silent, which no ping tells (issue 12).
+    sweeper = DeviceSweeper(state.db, lambda: state.clock(), settings.device_offline_after)
 
     @asynccontextmanager
     async def serving(_app: FastAPI) -> AsyncIterator[None]:
@@ -87,9 +91,11 @@ def lifespan(state: AppState, settings: Settings, start_sync: bool) -> Lifespan:
             state.sync.start()
             if settings.webhook_dispatch:
                 dispatcher.start()
+            sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
             state.report_writer.stop()
             dispatcher.stop()
             state.sync.stop()
