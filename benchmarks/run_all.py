@@ -25,6 +25,7 @@ BENCHMARKS = [
     "ingest",
     "page_weight",
     "channels",
+    "heartbeats",
     "walking",
     "siting",
     "import_rows",
