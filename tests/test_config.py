@@ -71,6 +71,7 @@ NUMERIC_RANGES = [
     ("NEZLAM_SIGNAL_WINDOW", "1m", "7d", "59s", "8d"),
     ("NEZLAM_CALL_CLAIM_FOR", "1s", "24h", "0.5s", "25h"),
     ("NEZLAM_DEVICE_OFFLINE_AFTER", "1m", "1d", "59s", "25h"),
+    ("NEZLAM_OUTAGE_LEAD", "1m", "1d", "59s", "25h"),
     ("NEZLAM_WALKING_SNAP_M", "10", "5000", "9", "5001"),
 ]
 

@@ -318,6 +318,8 @@ class Settings:
     call_claim_for: timedelta = timedelta(minutes=30)
     # A point's device not heard for this long is offline (issue 12's heartbeats).
     device_offline_after: timedelta = timedelta(minutes=5)
+    # A standby or open point is told when a definite outage of its queue starts this soon.
+    outage_lead: timedelta = timedelta(hours=2)
     # The street network (`nezlam streets import`): with it, walking distances and minutes.
     streets_file: Path | None = None
     walking_speed_kmh: float = 4.5
@@ -370,6 +372,7 @@ class Settings:
                 "NEZLAM_CALL_CLAIM_FOR", "30m", timedelta(seconds=1), timedelta(hours=24)
             ),
             device_offline_after=env_duration("NEZLAM_DEVICE_OFFLINE_AFTER", "5m", MINUTE, DAY),
+            outage_lead=env_duration("NEZLAM_OUTAGE_LEAD", "2h", MINUTE, DAY),
             streets_file=Path(env_str("NEZLAM_STREETS", "") or DEFAULT_STREETS_PATH),
             walking_speed_kmh=env_speed("NEZLAM_WALKING_SPEED_KMH", 4.5),
             walking_snap_m=env_snap_metres("NEZLAM_WALKING_SNAP_M", 400.0),

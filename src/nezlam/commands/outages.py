@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from nezlam.commands.common import console, database, say
+from nezlam.commands.common import console, database, say, settings
 from nezlam.domain.errors import DomainError
 from nezlam.domain.outage_schedule import ProviderSchedule, Schedule
 from nezlam.domain.outages import KYIV, Outage, QueueSchedule, day_start, queue_order
@@ -180,3 +180,16 @@ def outage_words(outage: Outage) -> str:
     kind = " (possible)" if outage.possible else ""
     return f"{start:%Y-%m-%d %H:%M}–{end_words(start, end)} off{kind}"
 
+
+@app.command("notify")
+def notify() -> None:
+    """Tell every standby or open point whose queue's power goes off within NEZLAM_OUTAGE_LEAD
+    (through the notification rules: webhooks, alert chats), once per point and outage."""
+    from nezlam.outage_warner import OutageWarner
+    from nezlam.store.tables import utcnow
+
+    sent = OutageWarner(database(), utcnow, settings().outage_lead).warn()
+    for warning in sent:
+        at = warning.outage.start.astimezone(KYIV)
+        typer.echo(f"{warning.point_id} ({warning.status}): power off at {at:%Y-%m-%d %H:%M}")
+    typer.echo(f"{len(sent)} points told")

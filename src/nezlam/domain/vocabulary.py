@@ -181,3 +181,4 @@ class NotificationKind(StrEnum):
     CLOSED = "closed"
     NO_POWER = "no_power"
     LOW_FUEL = "low_fuel"
+    OUTAGE_SOON = "outage_soon"  # the schedule turns the point's power off within the lead

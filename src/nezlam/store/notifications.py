@@ -57,16 +57,18 @@ def notify(
     kinds: Sequence[NotificationKind],
     now: datetime,
     rules: NotificationRules,
+    more: dict[str, Any] | None = None,
 ) -> list[int]:
     """Record that `point` (attributes by column name, its state after the report) turned into
     each of `kinds` under `rules`, and queue one delivery per active webhook that wants it.
-    Returns the ids."""
+    `more` is added to the details (an outage's start and end). Returns the ids."""
     details = {
         "status": point.status,
         "power": point.power,
         "fuel_litres": point.fuel_litres,
         "occupancy": point.occupancy,
         "capacity": point.capacity,
+        **(more or {}),
     }
     if NotificationKind.LOW_FUEL in kinds:
         details["low_fuel_litres"] = rules.low_fuel_litres

@@ -17,6 +17,7 @@ from nezlam.channels import built_in
 from nezlam.channels.dispatcher import Dispatcher
 from nezlam.config import Settings
 from nezlam.device_sweeper import DeviceSweeper
+from nezlam.outage_warner import OutageWarner
 from nezlam.store.db import Database
 from nezlam.web.api import accounts, feeds, health, heartbeats, places, points, sms, telegram
 from nezlam.web.pages import (
@@ -82,6 +83,8 @@ def lifespan(state: AppState, settings: Settings, start_sync: bool) -> Lifespan:
     dispatcher = state.dispatcher = Dispatcher(state.db, lambda: state.clock(), channels=channels)
     # Devices gone silent, which no ping tells (issue 12).
     sweeper = DeviceSweeper(state.db, lambda: state.clock(), settings.device_offline_after)
+    # Standby points told before their district's scheduled outage (issue 12).
+    warner = OutageWarner(state.db, lambda: state.clock(), settings.outage_lead)
 
     @asynccontextmanager
     async def serving(_app: FastAPI) -> AsyncIterator[None]:
@@ -92,10 +95,12 @@ def lifespan(state: AppState, settings: Settings, start_sync: bool) -> Lifespan:
             if settings.webhook_dispatch:
                 dispatcher.start()
             sweeper.start()
+            warner.start()
         try:
             yield
         finally:
             sweeper.stop()
+            warner.stop()
             state.report_writer.stop()
             dispatcher.stop()
             state.sync.stop()
