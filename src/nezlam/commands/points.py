@@ -162,8 +162,9 @@ def import_(
     or service), locality and region; --category, --locality and --region give the last three
     to the rows that leave them out. Optional: name_en, address, phone, services
     (heat;power;...), capacity, opening_hours (Mo-Fr 08:00-20:00), kind, visibility,
-    organisation, external_id, id, timezone, notes_uk. A mapping file (--mapping) reads other
-    column names.
+    organisation, external_id, id, timezone, notes_uk, outage_region and outage_queue (whose
+    outage schedule the point's power follows: vinnytsia, 1.1). A mapping file (--mapping)
+    reads other column names.
 
     Formats: CSV (UTF-8 with or without a BOM, or Windows-1251; commas or semicolons; problems
     name the line, the header being line 1), GeoJSON (Point features), JSON, and KML or KMZ

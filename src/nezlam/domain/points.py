@@ -136,6 +136,10 @@ def check_services(value: list[str]) -> list[str]:
     return sorted(set(value), key=list(SERVICES).index)
 
 
+OUTAGE_REGION_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+OUTAGE_QUEUE_PATTERN = r"^\d{1,3}(\.\d{1,3})?$"
+
+
 class PointFields(Strict):
     """Everything about a point that an editor may set (not its live status). A field left out is
     left unchanged; the ones a point cannot lack take no null. Those default to None, which is
@@ -170,10 +174,35 @@ class PointFields(Strict):
     )
     notes: Notes | None = Field(None, examples=[NOTES_EXAMPLE])
     external_id: str | None = Field(None, min_length=1, max_length=200)
+    outage_region: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        pattern=OUTAGE_REGION_PATTERN,
+        description="whose outage schedule the point's power follows: the power company's "
+        "region id, as `nezlam outages import` has it (e.g. vinnytsia)",
+    )
+    outage_queue: str | None = Field(
+        None,
+        max_length=16,
+        pattern=OUTAGE_QUEUE_PATTERN,
+        description="the point's queue (черга) in that schedule, e.g. 1.1",
+    )
 
     _names = field_validator("name")(lambda cls, v: check_names(v))
     _notes = field_validator("notes", mode="before")(lambda cls, v: check_notes(v))
     _services = field_validator("services")(lambda cls, v: check_services(v))
+
+    @field_validator("outage_region", "outage_queue", mode="before")
+    @classmethod
+    def _outage_names(cls, value: object, info: ValidationInfo) -> object:
+        """'Vinnytsia' as vinnytsia, 'GPV1.1' (as the files name it) as 1.1; blank as none."""
+        if not isinstance(value, str):
+            return value
+        value = value.strip().lower()
+        if info.field_name == "outage_queue":
+            value = value.removeprefix("gpv").removeprefix("черга").strip()
+        return value or None
 
     @field_validator("timezone")
     @classmethod

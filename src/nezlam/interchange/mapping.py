@@ -37,7 +37,7 @@ from nezlam.interchange import weekly_hours
 SIMPLE_FIELDS = frozenset({
     "id", "category", "kind", "anchor", "organisation", "phone", "lat", "lon", "address",
     "locality", "region", "timezone", "visibility", "services", "capacity", "opening_hours",
-    "external_id",
+    "external_id", "outage_region", "outage_queue",
 })  # fmt: skip
 # Written by our exports, not set by editors: re-importing an export must not trip on them.
 OUTPUT_ONLY = frozenset({

@@ -29,7 +29,8 @@ from nezlam.store.tables import Organisation, Point, PointPosition, table_of, ut
 DEFAULTS: dict[str, Any] = {
     "kind": "stationary", "visibility": "public", "timezone": "Europe/Kyiv", "anchor": False,
     "services": [], "external_id": None, "phone": None, "address": None, "capacity": None,
-    "opening_hours": None, "notes": None, "organisation_id": None,
+    "opening_hours": None, "notes": None, "organisation_id": None, "outage_region": None,
+    "outage_queue": None,
 }  # fmt: skip
 INSERT_POINT = insert(table_of(Point))
 ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # new_point_id's, 32 characters

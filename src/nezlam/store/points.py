@@ -22,7 +22,7 @@ from nezlam.store.tables import Organisation, Point, PointPosition, utcnow
 DETAIL_FIELDS = (
     "name", "category", "kind", "anchor", "organisation_id", "phone", "lat", "lon", "address",
     "locality", "region", "timezone", "visibility", "services", "capacity", "opening_hours",
-    "notes", "external_id", "fuel_tank_litres",
+    "notes", "external_id", "fuel_tank_litres", "outage_region", "outage_queue",
 )  # fmt: skip
 STATE_FIELDS = (
     "status", "power", "heating", "internet", "occupancy", "fuel_litres", "updated_at",
