@@ -204,6 +204,7 @@ def test_the_alert_chats_of_the_region_get_it_through_the_outbox(db, network, cl
         "outage_soon",
         network.point_a,
     )
+    assert event["outage_start"] == "2025-12-06T06:00:00+00:00"  # for the channel's words
 
 
 def test_two_workers_at_the_same_minute_tell_the_point_once(db, network, clock):

@@ -6,7 +6,7 @@ transaction, as webhook deliveries are, as events the channel words when it send
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -102,8 +102,15 @@ def coordinated_regions(session: Session, user_ids: set[int]) -> dict[int, set[s
     return found
 
 
-def queue(session: Session, point: Any, kinds: Sequence[NotificationKind], now: datetime) -> int:
-    """Queue an alert per kind for every alert chat that wants it; returns how many."""
+def queue(
+    session: Session,
+    point: Any,
+    kinds: Sequence[NotificationKind],
+    now: datetime,
+    more: Mapping[str, Any] | None = None,
+) -> int:
+    """Queue an alert per kind for every alert chat that wants it, with `more` in the event
+    (an outage's start and end, for the channel's words); returns how many."""
     rows = session.execute(select(ALERTS)).all()
     if not rows:
         return 0
@@ -111,7 +118,7 @@ def queue(session: Session, point: Any, kinds: Sequence[NotificationKind], now: 
     queued = 0
     for kind in kinds:
         about = {"event": "alert", "kind": str(kind), "point_id": point.id, "names": point.name}
-        about |= {"region": point.region, "locality": point.locality}
+        about |= {"region": point.region, "locality": point.locality, **(more or {})}
         for row in rows:
             if wants(row, point.region, str(kind), coordinated):
                 text = orjson.dumps({**about, "lang": row.language}).decode()

@@ -85,7 +85,7 @@ def notify(
         ]
         if deliveries:
             session.execute(INSERT_DELIVERY, deliveries)
-    alert_chats.queue(session, point, kinds, now)
+    alert_chats.queue(session, point, kinds, now, more)
     return ids
 
 

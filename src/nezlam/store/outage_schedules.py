@@ -3,7 +3,8 @@ schedule in one transaction and keeps the earlier ones as its history (store/out
 
 The schedule is read and worked out into intervals before anything is written, so a file that
 cannot be read writes nothing; and everything an import writes is in the caller's one
-transaction, so it is stored whole or not at all.
+transaction, so it is stored whole or not at all. Two imports of one provider at the same
+moment may both be left marked current (neither saw the other's row); the newest counts.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from nezlam.domain.outage_schedule import Schedule
@@ -114,12 +115,16 @@ def definite_starting(
     providers = {provider for provider, _queue in wanted}
     if not providers:
         return {}
+    current = (
+        select(func.max(IMPORTS.c.id))
+        .where(IMPORTS.c.provider.in_(providers), IMPORTS.c.current.is_(True))
+        .group_by(IMPORTS.c.provider)
+    )
     rows = session.execute(
         select(IMPORTS.c.provider, INTERVALS.c.queue, INTERVALS.c.starts_at, INTERVALS.c.ends_at)
         .join(IMPORTS, IMPORTS.c.id == INTERVALS.c.import_id)
         .where(
-            IMPORTS.c.provider.in_(providers),
-            IMPORTS.c.current.is_(True),
+            IMPORTS.c.id.in_(current),
             INTERVALS.c.kind == Kind.DEFINITE.value,
             INTERVALS.c.starts_at > after,
             INTERVALS.c.starts_at <= until,
