@@ -123,8 +123,31 @@ def test_the_import_says_what_changed_against_the_previous_one(db_url, db, tmp_p
     assert lines[0].startswith("vinnytsia: import 2, 12 queues")
     assert lines[1:] == ["1.1: +2025-12-06 16:00–22:00 off; -2025-12-06 15:00–22:00 off"]
     result = nezlam(db_url, "outages", "import", revised(tmp_path, "1.1", "16", "yes"))
-    assert result.output.splitlines()[1:] == ["no change against the previous import"]
-    assert counts(db)[0] == 3
+    assert result.output.splitlines() == ["vinnytsia: no change against import 2: nothing stored"]
+    assert counts(db)[0] == 2
+
+
+def test_watch_imports_again_at_each_interval_and_goes_on_after_a_failure(
+    db_url, db, tmp_path, monkeypatch
+):
+    import time
+
+    pauses: list[float] = []
+    monkeypatch.setattr(time, "sleep", pauses.append)
+    path = tmp_path / "schedule.json"
+    path.write_text("{not json", encoding="utf-8")  # the mirror is down at first
+    result = nezlam(db_url, "outages", "watch", path, "--provider", "vinnytsia", "--times", "1")
+    assert result.exit_code == 0 and "cannot read schedule.json" in result.output
+    assert counts(db) == (0, 0)
+    path.write_bytes(real(DEC_06).read_bytes())
+    args = ("outages", "watch", path, "--every", "5m", "--times", "3")
+    result = nezlam(db_url, *args)
+    assert result.exit_code == 0, result.output
+    assert "vinnytsia: import 1, 12 queues" in result.output
+    assert result.output.count("no change against import 1: nothing stored") == 2
+    assert pauses == [300.0, 300.0] and counts(db)[0] == 1
+    refused = nezlam(db_url, "outages", "watch", path, "--every", "1s")
+    assert refused.exit_code == 2 and "--every" in refused.output
 
 
 def test_a_file_that_cannot_be_read_stores_nothing(db_url, db, tmp_path):
@@ -151,7 +174,7 @@ def test_a_write_that_fails_half_way_leaves_the_previous_schedule_current(db, mo
         raise RuntimeError("the disk is full")
 
     # After the old import is marked past and the new one's outages are written.
-    monkeypatch.setattr(outage_schedules, "changes", fails)
+    monkeypatch.setattr(outage_schedules, "Imported", fails)
     with pytest.raises(RuntimeError):
         imported(db, DEC_08)
     assert counts(db) == before

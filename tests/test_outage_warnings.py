@@ -28,7 +28,7 @@ from nezlam.store.reports import add_report
 from nezlam.store.tables import Notification, OutageWarning, OutboxMessage, Point
 from tests import test_webhooks
 from tests.conftest import REGION_A
-from tests.test_outages import DEC_06, off, real
+from tests.test_outages import DEC_06, off, real, real_document
 from tests.test_webhooks import add_webhook, verify
 
 receiver = test_webhooks.receiver  # the fixture: an HTTP receiver on 127.0.0.1
@@ -162,12 +162,22 @@ def test_a_standby_point_is_told_two_hours_before_and_once_only(db, network, clo
     assert body["point"]["outage_start"] == "2025-12-06T06:00:00+00:00"
 
 
-def test_a_schedule_imported_again_does_not_tell_the_point_twice(db, network, clock):
+def test_a_revised_schedule_with_the_same_outage_does_not_tell_the_point_twice(
+    db, network, clock, tmp_path
+):
     clock.now = WARN_AT
     schedule_imported(db, clock())
     follows(db, network.point_a, "standby", clock)
     assert len(OutageWarner(db, clock, LEAD).warn()) == 1
-    schedule_imported(db, clock())  # the same outage in a new import
+    # A revision that changes queue 6.2 only: a new import, 1.1's outage in it again.
+    document = real_document(DEC_06)
+    document["fact"]["data"]["1764972000"]["GPV6.2"]["24"] = "no"
+    path = tmp_path / "revised.json"
+    path.write_text(orjson.dumps(document).decode(), encoding="utf-8")
+    with db.write() as session:
+        revision = read_schedules([path])
+        done = outage_schedules.save_import(session, "vinnytsia", revision, "revised", clock())
+    assert done.stored and done.import_id == 2
     assert OutageWarner(db, clock, LEAD).warn() == []
     with db.read() as session:
         rows = session.execute(sa.select(OutageWarning)).scalars().all()

@@ -3,6 +3,7 @@ mirrors publish (outage-data-ua JSON, or iCalendar)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -135,7 +136,45 @@ def import_(
 ) -> None:
     """Store the schedule as the provider's current one, keeping the earlier ones as history,
     in one transaction: all of it or, when anything cannot be read, nothing. Prints what
-    changed against the previous import, queue by queue."""
+    changed against the previous import, queue by queue; a schedule that did not change is
+    not stored again."""
+    import_once(sources, provider)
+
+
+@app.command("watch")
+def watch(
+    sources: list[str] = typer.Argument(  # noqa: B008
+        ...,
+        help="as for import: files or an http(s) URL",
+        show_default=False,
+        metavar="FILE|URL...",
+    ),
+    provider: str = typer.Option(None, help="as for import"),
+    every: str = typer.Option("5m", help="how often: 30s, 5m, 1h (at least 10 seconds)"),
+    times: int = typer.Option(0, min=0, help="stop after this many imports (0: never)"),
+) -> None:
+    """Import the schedule again and again (`import` every --every), so that it stays current;
+    a fetch that fails is said and the previous schedule kept, until the next one."""
+    import time as clock
+
+    from nezlam.config import ConfigError, parse_duration
+
+    try:
+        pause = parse_duration("--every", every, timedelta(seconds=10), timedelta(days=1))
+    except ConfigError as exc:
+        raise refused("error (--every)", str(exc)) from exc
+    done = 0
+    while True:
+        # A refusal is said on standard error; the previous schedule stays, until the next.
+        with contextlib.suppress(typer.Exit):
+            import_once(sources, provider)
+        done += 1
+        if times and done >= times:
+            return
+        clock.sleep(pause.total_seconds())
+
+
+def import_once(sources: list[str], provider: str | None) -> None:
     from nezlam.store import outage_schedules
     from nezlam.store.tables import utcnow
 
@@ -152,6 +191,9 @@ def import_(
             done = outage_schedules.save_import(session, name, schedule, schedule.source, utcnow())
     except DomainError as exc:
         raise refused(f"cannot read {schedule.source}", exc.problem) from exc
+    if not done.stored:
+        typer.echo(f"{name}: no change against import {done.import_id}: nothing stored")
+        return
     typer.echo(
         f"{name}: import {done.import_id}, {len(done.queues)} queues, {done.intervals} outages"
         f"{updated_words(schedule)}"
@@ -164,8 +206,6 @@ def change_lines(changes: Any, first_import: bool) -> list[str]:
     """What an import changed, a line per queue, in Kyiv time."""
     if first_import:
         return ["the provider's first import: nothing to compare with"]
-    if changes.nothing:
-        return ["no change against the previous import"]
     lines = [f"queue {queue}: new" for queue in changes.queues_added]
     lines += [f"queue {queue}: gone" for queue in changes.queues_removed]
     for queue in sorted(changes.added.keys() | changes.removed.keys(), key=queue_order):

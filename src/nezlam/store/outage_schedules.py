@@ -33,13 +33,17 @@ class Imported:
     intervals: int
     changes: Changes
     first_import: bool
+    stored: bool = True
+    """False when nothing changed: the previous import stays current and nothing is written,
+    so that a schedule fetched every few minutes keeps a history of its changes only."""
 
 
 def save_import(
     session: Session, provider: str, schedule: Schedule, source: str, now: datetime
 ) -> Imported:
     """Store `schedule` as `provider`'s current one; the previous current import stays as
-    history. What changed is judged over the days this import covers."""
+    history. What changed is judged over the days this import covers; when nothing did,
+    nothing is written."""
     first, days = stored_window(schedule, kyiv_day(now))
     start, end = day_start(first), day_start(first + timedelta(days=days))
     found = {queue: line.outages for queue, line in schedule.timeline(first, days).items()}
@@ -47,6 +51,10 @@ def save_import(
     before = None
     if previous is not None:
         before = {q: clipped(o, start, end) for q, o in outages_of(session, previous).items()}
+    diff = changes(before, found)
+    count = sum(len(outages) for outages in found.values())
+    if previous is not None and diff.nothing:
+        return Imported(previous, provider, tuple(found), count, diff, False, stored=False)
     session.execute(
         update(IMPORTS)
         .where(IMPORTS.c.provider == provider, IMPORTS.c.current.is_(True))
@@ -71,7 +79,6 @@ def save_import(
     ]
     if rows:
         session.execute(insert(INTERVALS), rows)
-    diff = changes(before, found)
     return Imported(int(import_id), provider, tuple(found), len(rows), diff, previous is None)
 
 
