@@ -27,7 +27,7 @@ from nezlam.store.actor import CLI
 from nezlam.store.reports import add_report
 from nezlam.store.tables import Notification, OutageWarning, OutboxMessage, Point
 from tests import test_webhooks
-from tests.conftest import REGION_A
+from tests.conftest import REGION_A, sign_in_as
 from tests.test_outages import DEC_06, off, real, real_document
 from tests.test_webhooks import add_webhook, verify
 
@@ -274,3 +274,18 @@ def test_each_server_process_runs_the_warner_and_stops_it(settings, db):
     with TestClient(create_app(settings, db)):
         assert warning()
     assert not warning()  # stopped with the app
+
+
+def test_the_coordinators_see_the_warning_among_their_notifications(app_client, db, network, clock):
+    clock.now = WARN_AT
+    schedule_imported(db, clock())
+    follows(db, network.point_a, "standby", clock)
+    OutageWarner(db, clock, LEAD).warn()
+    sign_in_as(app_client, db, "coordinator_a", clock())
+    said = {"en": ("Power off soon by schedule", "Point point-a")}
+    said["uk"] = ("Скоро вимкнуть світло за графіком", "Пункт point-a")
+    for lang, (label, name) in said.items():
+        for path in ("/coordinate", "/coordinate/notifications?kind=outage_soon"):
+            answer = app_client.get(path, headers={"Accept-Language": lang})
+            assert answer.status_code == 200, answer.text
+            assert label in answer.text and name in answer.text

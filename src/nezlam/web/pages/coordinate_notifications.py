@@ -43,6 +43,7 @@ def notification_words(_: Any) -> dict[str, str]:
         NotificationKind.CLOSED: _("Closed"),
         NotificationKind.NO_POWER: _("No power"),
         NotificationKind.LOW_FUEL: _("Low on fuel"),
+        NotificationKind.OUTAGE_SOON: _("Power off soon by schedule"),
     }
 
 
