@@ -115,10 +115,48 @@ def point_changes(
     if after.internet is not None and before.internet != after.internet:
         changes["internet"] = after.internet
         times["internet"] = now.isoformat()
+    times[SNAPSHOT_KEY].update(_alarm(point.state_times, before, after, now))
     changes["state_times"] = times
     if point.updated_at is None or now > point.updated_at:
         changes["updated_at"] = now
     return changes
+
+
+def _alarm(
+    state_times: dict[str, Any] | None, before: DeviceSnapshot, after: DeviceSnapshot, now: datetime
+) -> dict[str, Any]:
+    """The flag for coordinators: up at `now` when the point's devices newly say it is silent
+    or without power; as it was (answered or not) while they say the same; down otherwise."""
+    if not after.alarming:
+        return {"alarm": False, "alarm_since": None}
+    if (after.offline, after.without_power) != (before.offline, before.without_power):
+        return {"alarm": True, "alarm_since": now.isoformat()}
+    kept = (state_times or {}).get(SNAPSHOT_KEY) or {}
+    return {"alarm": kept.get("alarm") is True, "alarm_since": kept.get("alarm_since")}
+
+
+def has_snapshot(state_times: dict[str, Any] | None) -> bool:
+    return isinstance((state_times or {}).get(SNAPSHOT_KEY), dict)
+
+
+def alarm_raised(state_times: dict[str, Any] | None) -> bool:
+    """Whether the point's devices flag it for coordinators: silent, or the mains gone without
+    a generator, and nobody has confirmed the point since (`answered`)."""
+    kept = (state_times or {}).get(SNAPSHOT_KEY)
+    return isinstance(kept, dict) and kept.get("alarm") is True
+
+
+def answered(times: dict[str, Any], confirmed_at: datetime) -> dict[str, Any]:
+    """The state times once a person confirms the point at `confirmed_at`: the devices' flag is
+    lowered if it went up before (the facts stay, and are still shown); a confirmation made
+    before the flag went up (a late tap) leaves it up."""
+    kept = times.get(SNAPSHOT_KEY)
+    if not isinstance(kept, dict) or kept.get("alarm") is not True:
+        return times
+    raised = kept.get("alarm_since")
+    if isinstance(raised, str) and confirmed_at < datetime.fromisoformat(raised):
+        return times
+    return {**times, SNAPSHOT_KEY: {**kept, "alarm": False}}
 
 
 def _plain(value: Any) -> Any:

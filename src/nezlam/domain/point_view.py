@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from nezlam.domain.device_snapshot import (
+    DeviceSnapshot,
+    alarm_raised,
+    has_snapshot,
+    stored_snapshot,
+)
 from nezlam.domain.vocabulary import ITEM_SERVICES, Visibility
 
 DEFAULT_LANGUAGE = "uk"
@@ -63,6 +69,10 @@ class PointView:
     change_seq: int
     external_id: str | None = None
     faults: dict[str, Any] | None = None  # checklist item -> {since, by, note}: see inspections
+    # What its devices say (issue 12): None for a point that has none; machine facts, which
+    # are shown beside the status and never verify it.
+    devices: DeviceSnapshot | None = None
+    device_alarm: bool = False  # silent, or the mains gone without a generator, unanswered
     # The read side's renderings of this snapshot, made once (a snapshot never changes).
     _static: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -91,6 +101,8 @@ class PointView:
             **{name: getattr(row, name) for name in VIEW_COLUMNS},
             services=tuple(row.services or ()),
             organisation=organisation,
+            devices=stored_snapshot(row.state_times) if has_snapshot(row.state_times) else None,
+            device_alarm=alarm_raised(row.state_times),
         )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from nezlam.domain.device_snapshot import answered
 from nezlam.domain.points import ReportCreate
 
 REPORTED_FIELDS = ("status", "power", "heating", "internet", "occupancy", "fuel_litres")
@@ -61,6 +62,8 @@ def apply_report(point: Any, report: ReportCreate, effective_at: datetime) -> Ou
     if report.occupancy_change is not None:
         _apply_step(point, report.occupancy_change, effective_at, times, outcome)
     _apply_times(point, report, effective_at, outcome)
+    if report.confirms_status:  # what the devices flagged is answered by a person's word
+        times = answered(times, effective_at)
     outcome.state_times = times
     return outcome
 

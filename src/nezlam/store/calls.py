@@ -87,22 +87,33 @@ def is_live(now: datetime) -> ColumnElement[bool]:
     return and_(CallClaim.finished_at.is_(None), CallClaim.expires_at > now)
 
 
+def device_alarm() -> ColumnElement[bool]:
+    """SQL for `device_snapshot.alarm_raised`: the point's devices went silent, or say the mains
+    is gone without a generator, and nobody has confirmed the point since."""
+    flag: ColumnElement[bool] = Point.state_times[("devices", "alarm")].as_boolean()
+    return flag.is_(True)
+
+
 def urgency(now: datetime, rules: CallRules) -> tuple[Any, Any]:
     """SQL for (the bucket, how long within it) that orders the pool: first what visitors flagged
-    (the oldest flag first), then points residents are shown as unconfirmed — said open, not
-    confirmed since — the longest unconfirmed first, then the silent, the longest silent first,
-    and last the points that never reported (the oldest first): a point nobody has heard of yet
-    is less likely to send anyone out in the cold than one the finder shows in doubt."""
+    (the oldest flag first), then points whose devices went silent or lost the mains with no
+    generator said (issue 12; by when the point was last updated, which the devices' word
+    did), then points residents are shown as unconfirmed — said open, not confirmed since —
+    the longest unconfirmed first, then the silent, the longest silent first, and last the
+    points that never reported (the oldest first): a point nobody has heard of yet is less
+    likely to send anyone out in the cold than one the finder shows in doubt."""
     unknown = or_(Point.status.is_(None), Point.updated_at.is_(None))
     silent = Point.updated_at <= now - rules.no_response_after
     bucket = case(
         (Point.flagged_at.is_not(None), 0),
-        (unknown, 3),
-        (silent, 2),
-        else_=1,
+        (device_alarm(), 1),
+        (unknown, 4),
+        (silent, 3),
+        else_=2,
     )
     since = case(
         (Point.flagged_at.is_not(None), Point.flagged_at),
+        (device_alarm(), Point.updated_at),
         (unknown, Point.created_at),
         (silent, Point.updated_at),
         else_=func.coalesce(Point.verified_at, Point.updated_at),
@@ -111,7 +122,8 @@ def urgency(now: datetime, rules: CallRules) -> tuple[Any, Any]:
 
 
 def pool_query(regions: list[str], now: datetime, rules: CallRules) -> Select[Any]:
-    """Points of `regions` in doubt or flagged by visitors, with no live claim, most urgent first
+    """Points of `regions` in doubt, flagged by visitors or by their devices, with no live
+    claim, most urgent first
     (see `urgency`); points called lately without an answer or at a wrong number come after all
     the rest, and "call back later" ones are out of it for CALL_BACK_AFTER. Hidden points are in
     no public view, so nobody is misled by them: not in the pool."""
@@ -140,7 +152,7 @@ def pool_query(regions: list[str], now: datetime, rules: CallRules) -> Select[An
         .where(
             Point.region.in_(regions),
             Point.visibility != str(Visibility.HIDDEN),
-            or_(in_doubt(now, rules), Point.flagged_at.is_not(None)),
+            or_(in_doubt(now, rules), Point.flagged_at.is_not(None), device_alarm()),
             ~claimed,
             ~later,
         )

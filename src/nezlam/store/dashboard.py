@@ -51,7 +51,7 @@ STATUS_RANK = {status: i for i, status in enumerate(ATTENTION_ORDER)}
 ROW_COLUMNS = (
     "id", "name", "locality", "region", "address", "lat", "lon", "visibility", "organisation_id",
     "status", "power", "occupancy", "capacity", "fuel_litres", "updated_at", "verified_at",
-    "flagged_at",
+    "flagged_at", "state_times",
 )  # fmt: skip
 
 
@@ -76,6 +76,7 @@ class PointRow:
     updated_at: datetime | None
     verified_at: datetime | None
     flagged_at: datetime | None
+    state_times: dict[str, Any] | None  # with what its devices say (issue 12)
     shown: ShownStatus  # after the freshness rule
 
     def label(self, lang: str) -> str:

@@ -36,7 +36,7 @@ from nezlam.web.plumbing.session import (
 )
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.plumbing.wall_clock import local_zone
-from nezlam.web.words import presenters
+from nezlam.web.words import device_words, presenters
 from nezlam.web.words.coordinate_words import local_name, outcome_words
 
 router = APIRouter(include_in_schema=False)
@@ -213,6 +213,10 @@ class Words:
             ),
             "status": presenters.status_words(props, self.now, self.lang, self._),
             "flagged": self.time(point.flagged_at) if point.flagged_at else None,
+            # Why its devices put it here, beside the status a person reported (issue 12).
+            "devices": device_words.lines_of_row(
+                point.state_times, point.power, self.now, self.lang, self._
+            ),
         }
 
     def report(self, report: StatusReport) -> str:

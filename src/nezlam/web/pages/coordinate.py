@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
+from nezlam.domain.device_snapshot import alarm_raised
 from nezlam.domain.errors import Forbidden, Invalid
 from nezlam.domain.point_view import iso
 from nezlam.domain.vocabulary import Power, ShownStatus
@@ -36,7 +37,7 @@ from nezlam.web.plumbing.forms import words
 from nezlam.web.plumbing.render import page
 from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator, regions_of
 from nezlam.web.plumbing.state import AppState
-from nezlam.web.words import presenters
+from nezlam.web.words import device_words, presenters
 from nezlam.web.words.coordinate_words import (
     ChangeWords,
     dash,
@@ -282,6 +283,9 @@ def table_row(row: board.PointRow, now: datetime, lang: str, _: Any) -> dict[str
         "power": presenters.power_label(row.power, _) or "—",
         "fuel": dash(row.fuel_litres, lang),
         "flagged": moment(row.flagged_at, now, lang),
+        # Beside the status, never in its place: the devices' word is no verification.
+        "devices": device_words.lines_of_row(row.state_times, row.power, now, lang, _),
+        "device_flag": alarm_raised(row.state_times),
     }
 
 
