@@ -23,7 +23,9 @@ def add(
         ..., envvar="NEZLAM_WEBHOOK_SECRET", help="shared with the receiver; at least 16 characters"
     ),
     region: str = typer.Option(None, help="only this region's points [every region]"),
-    kinds: str = typer.Option(None, help="comma-separated: full,closed,no_power,low_fuel [all]"),
+    kinds: str = typer.Option(
+        None, help="comma-separated: full,closed,no_power,low_fuel,outage_soon [all]"
+    ),
 ) -> None:
     """Send signed notifications to URL (see docs/webhooks.md)."""
     try:
