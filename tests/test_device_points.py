@@ -188,3 +188,23 @@ def test_a_confirmation_answers_the_devices_flag_but_a_late_tap_does_not():
     assert not alarm_raised(
         point_changes(point, off, worse, t + timedelta(minutes=7))["state_times"]
     )
+
+
+def test_revoking_a_silent_device_from_the_command_line_lowers_its_points_flag(
+    db_url, db, clock, network
+):
+    from typer.testing import CliRunner
+
+    from nezlam.cli import app
+    from nezlam.domain.device_snapshot import alarm_raised
+    from nezlam.store.tables import utcnow
+
+    key, device_id = new_device(db, point_id="point-b")
+    ping(db, key, utcnow() - timedelta(minutes=6))
+    sweep(db, utcnow())
+    assert alarm_raised(point_row(db, "point-b").state_times)
+    env = {"NEZLAM_DATABASE_URL": db_url}
+    revoked = CliRunner().invoke(app, ["device", "revoke", str(device_id)], env=env)
+    assert revoked.exit_code == 0, revoked.output
+    after = point_row(db, "point-b")
+    assert not alarm_raised(after.state_times) and stored_snapshot(after.state_times).online is None

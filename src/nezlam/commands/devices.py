@@ -113,12 +113,15 @@ def _span(span: timedelta) -> str:
 
 @app.command("revoke")
 def revoke(device_id: int) -> None:
-    """Revoke a device's key by the device's id: its pings are refused from the next one."""
-    from nezlam.store import devices
+    """Revoke a device's key by the device's id: its pings are refused from the next one, and
+    its point no longer counts what it said."""
+    from nezlam.store import device_points, devices
 
     try:
         with database().write() as session:
-            devices.revoke_device(session, device_id, CLI)
+            row = devices.revoke_device(session, device_id, CLI)
+            window = settings().device_offline_after
+            device_points.write_point_facts(session, row.point_id, utcnow(), window)
     except DomainError as exc:
         raise fail(exc) from exc
     console.print(f"device {device_id} revoked")
