@@ -64,6 +64,9 @@ def test_a_ping_that_flips_the_power_writes_the_point_and_is_seen_after_the_poll
         )  # fmt: skip
     before = point_row(db)
     key, _device_id = new_device(db, powered_by=PoweredBy.BATTERY)
+    state = app_client.app.state.nezlam
+    state.sync.load_all()
+    state.sync.stop()  # as another worker: it learns of the ping only by polling
     beat(app_client, key, {"power": "battery", "internet": False})
     after = point_row(db)
     assert (after.power, after.internet) == ("battery", False)
@@ -72,12 +75,18 @@ def test_a_ping_that_flips_the_power_writes_the_point_and_is_seen_after_the_poll
     assert after.status == "open"
     snapshot = stored_snapshot(after.state_times)
     assert snapshot.mains is False and snapshot.without_power and snapshot.online
-    # Another worker's index sees it at its next poll, by the change number.
-    state = app_client.app.state.nezlam
-    state.sync.load_all()
-    seen = public(app_client)
-    assert seen["power"] == "battery" and seen["internet"] is False
+    assert listed(app_client)["power"] == "grid"  # not polled yet
+    assert state.sync.refresh() == 1  # the poll, by the change number
+    seen = listed(app_client)
+    assert (seen["power"], seen["internet"]) == ("battery", False)
     assert seen["verified_at"] == before.verified_at.isoformat().replace("+00:00", "Z")
+    assert seen["updated_at"] == clock().isoformat().replace("+00:00", "Z")
+
+
+def listed(client, point_id="point-a"):
+    """The point as the index answers for it (`GET /api/v1/points`), not from the database."""
+    features = client.get("/api/v1/points").json()["features"]
+    return next(f["properties"] for f in features if f["properties"]["id"] == point_id)
 
 
 def test_a_ping_that_changes_nothing_of_the_point_does_not_write_it(db, clock, network):
