@@ -9,7 +9,7 @@ moment may both be left marked current (neither saw the other's row); the newest
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,6 +55,19 @@ def save_import(
     count = sum(len(outages) for outages in found.values())
     if previous is not None and diff.nothing:
         return Imported(previous, provider, tuple(found), count, diff, False, stored=False)
+    import_id = insert_import(session, provider, schedule.updated_at, source, found, now)
+    return Imported(import_id, provider, tuple(found), count, diff, previous is None)
+
+
+def insert_import(
+    session: Session,
+    provider: str,
+    updated_at: datetime | None,
+    source: str,
+    found: Mapping[str, Sequence[Outage]],
+    now: datetime,
+) -> int:
+    """The provider's new current import and its outages; the one current before is past."""
     session.execute(
         update(IMPORTS)
         .where(IMPORTS.c.provider == provider, IMPORTS.c.current.is_(True))
@@ -65,7 +78,7 @@ def save_import(
         {
             "provider": provider,
             "imported_at": now,
-            "source_updated_at": schedule.updated_at,
+            "source_updated_at": updated_at,
             "source": source[:500],
             "queues": list(found),
             "current": True,
@@ -74,12 +87,12 @@ def save_import(
     rows = [
         {"import_id": import_id, "queue": queue, "starts_at": o.start, "ends_at": o.end}
         | {"kind": o.kind.value}
-        for queue, found_outages in found.items()
-        for o in found_outages
+        for queue, outages in found.items()
+        for o in outages
     ]
     if rows:
         session.execute(insert(INTERVALS), rows)
-    return Imported(int(import_id), provider, tuple(found), len(rows), diff, previous is None)
+    return int(import_id)
 
 
 def current_import_id(session: Session, provider: str) -> int | None:
