@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from nezlam.channels.dispatcher import deliver_due
+from nezlam.channels.telegram_events import alert_text
 from nezlam.cli import app
 from nezlam.domain.outage_warnings import ScheduledPoint, due_warnings
 from nezlam.domain.outages import KYIV, Kind, Outage
@@ -215,6 +216,11 @@ def test_the_alert_chats_of_the_region_get_it_through_the_outbox(db, network, cl
         network.point_a,
     )
     assert event["outage_start"] == "2025-12-06T06:00:00+00:00"  # for the channel's words
+    text = alert_text(event, "https://nezlam.example")  # as the Telegram channel words it
+    assert text.startswith("<b>⏰ Скоро вимкнуть світло</b>:")
+    assert "Світло вимкнуть за графіком 08:00–" in text  # 06:00 UTC is 08:00 in Kyiv
+    english = alert_text({**event, "lang": "en"}, None)
+    assert "Power goes off by schedule 08:00–" in english and "outage_soon" not in english
 
 
 def test_two_workers_at_the_same_minute_tell_the_point_once(db, network, clock):

@@ -5,7 +5,9 @@ store queues the events inside a report's transaction and never words anything.
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from nezlam.channels.telegram_words import esc, words
 from nezlam.domain.point_view import pick_name
@@ -33,10 +35,31 @@ def turn_text(data: dict[str, object], base_url: str | None) -> str:
 
 ALERTS = {
     "uk": {"full": "🟣 Немає місць", "closed": "🔴 Зачинено", "no_power": "⚡ Немає живлення",
-           "low_fuel": "⛽ Мало пального"},
+           "low_fuel": "⛽ Мало пального", "outage_soon": "⏰ Скоро вимкнуть світло"},
     "en": {"full": "🟣 Full", "closed": "🔴 Closed", "no_power": "⚡ No power",
-           "low_fuel": "⛽ Low on fuel"},
+           "low_fuel": "⛽ Low on fuel", "outage_soon": "⏰ Power off soon"},
 }  # fmt: skip
+OUTAGE = {
+    "uk": "Світло вимкнуть за графіком {start}–{end} (черга {queue}). Пункт на чергуванні має "
+          "відчинитися до того часу.",
+    "en": "Power goes off by schedule {start}–{end} (queue {queue}). A point on standby should "
+          "be open by then.",
+}  # fmt: skip
+
+
+def outage_words(data: dict[str, object], lang: str) -> str:
+    """ "Power goes off by schedule 09:30–16:30 (queue 1.1)", in Kyiv time (the schedules')."""
+    start, end = (_kyiv_time(data.get(key)) for key in ("outage_start", "outage_end"))
+    queue = data.get("outage_queue") or "?"
+    return OUTAGE[lang].format(start=start, end=end, queue=queue)
+
+
+def _kyiv_time(value: object) -> str:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return "?"
+    return moment.astimezone(ZoneInfo("Europe/Kyiv")).strftime("%H:%M")
 
 
 def alert_text(data: dict[str, object], base_url: str | None) -> str:
@@ -47,6 +70,8 @@ def alert_text(data: dict[str, object], base_url: str | None) -> str:
     head = ALERTS[lang].get(kind, kind)
     where = ", ".join(str(part) for part in (data.get("locality"), data.get("region")) if part)
     lines = [f"<b>{esc(head)}</b>: {esc(name)} (<code>{esc(data.get('point_id', ''))}</code>)"]
+    if kind == "outage_soon":
+        lines.append(esc(outage_words(data, lang)))
     if where:
         lines.append(esc(where))
     if page:
