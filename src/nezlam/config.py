@@ -15,6 +15,7 @@ from nezlam.domain.login_lifetime import LoginLifetime
 
 DEFAULT_SQLITE_PATH = Path("var") / "nezlam.sqlite3"
 DEFAULT_STREETS_PATH = Path("var") / "streets.npz"
+SECOND = timedelta(seconds=1)
 MINUTE = timedelta(minutes=1)
 DAY = timedelta(days=1)
 
@@ -368,9 +369,7 @@ class Settings:
             low_fuel_litres=env_int("NEZLAM_LOW_FUEL_LITRES", 20, 1, 100_000),
             timezone=env_timezone("NEZLAM_TIMEZONE", cls.timezone),
             webhook_dispatch=env_bool("NEZLAM_WEBHOOK_DISPATCH", True),
-            call_claim_for=env_duration(
-                "NEZLAM_CALL_CLAIM_FOR", "30m", timedelta(seconds=1), timedelta(hours=24)
-            ),
+            call_claim_for=env_duration("NEZLAM_CALL_CLAIM_FOR", "30m", SECOND, DAY),
             device_offline_after=env_duration("NEZLAM_DEVICE_OFFLINE_AFTER", "5m", MINUTE, DAY),
             outage_lead=env_duration("NEZLAM_OUTAGE_LEAD", "2h", MINUTE, DAY),
             streets_file=Path(env_str("NEZLAM_STREETS", "") or DEFAULT_STREETS_PATH),
