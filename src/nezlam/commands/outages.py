@@ -186,11 +186,14 @@ def import_once(sources: list[str], provider: str | None) -> None:
     if not name:
         raise refused("error (--provider)", "the files name no region: give --provider ID")
     say(*schedule.notes)
+    db = database()
     try:
-        with database().write() as session:
+        with db.write() as session:
             done = outage_schedules.save_import(session, name, schedule, schedule.source, utcnow())
     except DomainError as exc:
         raise refused(f"cannot read {schedule.source}", exc.problem) from exc
+    finally:  # `watch` comes back every few minutes, for days: no pool left open each time
+        db.dispose()
     if not done.stored:
         typer.echo(f"{name}: no change against import {done.import_id}: nothing stored")
         return
