@@ -11,20 +11,20 @@ worker looks at every silent device, since nobody knows what happened while it w
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from nezlam.periodic import Periodic
 from nezlam.store import device_points
 from nezlam.store.db import Database
 
-log = logging.getLogger(__name__)
 # Often enough that "offline" is shown within a fraction of the 5-minute window.
 SWEEP_EVERY_S = 15.0
 
 
-class DeviceSweeper:
+class DeviceSweeper(Periodic):
+    name = "nezlam-device-sweeper"
+
     def __init__(
         self,
         db: Database,
@@ -32,13 +32,11 @@ class DeviceSweeper:
         offline_after: timedelta,
         every_seconds: float = SWEEP_EVERY_S,
     ) -> None:
+        super().__init__(every_seconds)
         self.db = db
         self.clock = clock
         self.offline_after = offline_after
-        self.every_seconds = every_seconds
         self.swept_at: datetime | None = None  # the last sweep that committed
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def sweep(self) -> list[str]:
         """One sweep at the clock's now; returns the points written."""
@@ -48,22 +46,5 @@ class DeviceSweeper:
         self.swept_at = now  # only once committed: a failed sweep is done again, whole
         return written
 
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="nezlam-device-sweeper", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every_seconds):
-            try:
-                self.sweep()
-            except Exception:  # the database may be restarting: again next time
-                log.exception("device sweep failed")
+    def run_once(self) -> object:
+        return self.sweep()
