@@ -5,14 +5,16 @@ written, and pings batched with reports by the one writer."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from nezlam.device_pings import PingJob
+from nezlam.device_pings import PingBatcher, PingJob
 from nezlam.domain.device_facts import Fact, HeartbeatCreate, PoweredBy
-from nezlam.domain.errors import Unauthenticated
+from nezlam.domain.errors import Forbidden, Unauthenticated
 from nezlam.domain.point_view import iso
 from nezlam.domain.points import ReportCreate
 from nezlam.report_writer import ReportJob, ReportWriter
@@ -219,3 +221,63 @@ def test_pings_are_written_with_the_reports_in_one_transaction(db, network, cloc
     sa.event.remove(db.engine, "commit", committed)
     assert len(commits) == 1
     assert device(db, device_id)["power"] == "grid"
+
+
+class Gate:
+    """A writer's job that holds the writer until opened: what is submitted meanwhile waits."""
+
+    point_id = None
+
+    def __init__(self):
+        from concurrent.futures import Future
+
+        self.future, self.entered, self.opened = Future(), threading.Event(), threading.Event()
+
+    def write(self, _session):
+        self.entered.set()
+        assert self.opened.wait(timeout=60)
+        return None, False, None
+
+
+def test_pings_arriving_together_are_one_commit_each_answered_for_its_own_device(
+    db, network, clock
+):
+    """A worker's pings that arrive while the writer is busy wait for it together: one read,
+    one commit; each answered with its own device; a revoked key among them is refused alone;
+    two pings of one device leave the later's time."""
+    keyed = [new_device(db, name=f"router {n}") for n in range(40)]
+    revoked, revoked_id = new_device(db, name="old phone")
+    with db.write() as session:
+        devices.revoke_device(session, revoked_id, CLI, clock())
+    commits = []
+
+    def committed(_connection):
+        commits.append(1)
+
+    sa.event.listen(db.engine, "commit", committed)
+    writer = ReportWriter(db, lambda _written: None)
+    batcher = PingBatcher(writer, WINDOW)
+    gate = Gate()
+    writer.submit(gate)
+    assert gate.entered.wait(timeout=60)
+    first, later = clock(), clock() + timedelta(seconds=1)
+
+    async def all_at_once():
+        pings = [batcher.record(key, HeartbeatCreate(power="grid"), first) for key, _id in keyed]
+        pings.append(batcher.record(keyed[0][0], HeartbeatCreate(), later))
+        pings.append(batcher.record(revoked, HeartbeatCreate(), first))
+        waiting = asyncio.gather(*pings, return_exceptions=True)
+        await asyncio.sleep(0)  # every ping has joined the batch: the writer is still held
+        gate.opened.set()
+        return await waiting
+
+    answers = asyncio.run(all_at_once())
+    writer.stop()
+    sa.event.remove(db.engine, "commit", committed)
+    assert [answer.device_id for answer in answers[:40]] == [device_id for _key, device_id in keyed]
+    assert answers[40].device_id == keyed[0][1] and answers[40].seen_at == later
+    assert isinstance(answers[41], Forbidden)
+    assert len(commits) == 1
+    assert device(db, keyed[0][1])["last_seen_at"] == later
+    assert {device(db, device_id)["power"] for _key, device_id in keyed} == {"grid"}
+    assert device(db, revoked_id)["last_seen_at"] is None

@@ -4,11 +4,12 @@ A device key is a long random string like an API token, so it is kept the same w
 SHA-256 (`accounts.tokens.hash_token`), which finds the device with one indexed read. The key
 itself is handed out once, when made, and is nowhere in the database.
 
-A ping is the hot path (every point's device, every minute): one read of the device's row by
-its key's hash, then one conditional update of that row. A ping that says nothing new writes
-its last-seen time and nothing else; one that changes a fact writes that fact too. Neither
-touches the point's row here: a ping that changes what the point's devices say
-(`domain.device_facts.point_facts`) has that written onto the point by
+A ping is the hot path (every point's device, every minute), so pings are recorded many at a
+time (`record_pings`, for the report writer's batches): one read of all their devices' rows by
+their keys' hashes, taken for the transaction, then one statement writing every device's
+last-seen time. A ping that says nothing new writes nothing else; one that changes a fact
+writes that fact too. Neither touches the point's row here: a ping that changes what the
+point's devices say (`domain.device_facts.point_facts`) has that written onto the point by
 `store.device_points`, in the same transaction, and a ping verifies nothing.
 """
 
@@ -31,12 +32,11 @@ from nezlam.domain.device_facts import (
     changed_facts,
     point_facts,
 )
-from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from nezlam.domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from nezlam.domain.vocabulary import Power
 from nezlam.store import audit
 from nezlam.store.accounts.tokens import hash_token
 from nezlam.store.actor import Actor
-from nezlam.store.db import rows_matched
 from nezlam.store.tables import DeviceKey, Point, UTCDateTime, table_of, utcnow
 
 KEY_PREFIX = "nzd_"
@@ -169,49 +169,76 @@ class Ping:
     changed: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """A ping as it arrived: the key it came with, what it says, and when (the app's clock)."""
+
+    key: str
+    ping: HeartbeatCreate
+    now: datetime
+
+
 # Built once: the hot path runs them, and building a statement costs more than running it.
-FIND_BY_KEY = select(DEVICES).where(DEVICES.c.key_hash == bindparam("key_hash"))
-SEEN = bindparam("b_seen", type_=UTCDateTime())
-# Conditional on the last-seen time the ping was judged against: a ping of the same device
-# committed in between (another worker) makes this match nothing, and the ping is judged again.
-UNCHANGED_SINCE = (
-    (DEVICES.c.id == bindparam("b_id"))
-    & DEVICES.c.revoked_at.is_(None)
-    & DEVICES.c.last_seen_at.is_not_distinct_from(SEEN)
+# The rows are taken in the order of their ids (FOR UPDATE on PostgreSQL; SQLite's writer holds
+# the whole database already), so two workers' batches take the same devices in one order.
+FIND_BY_KEYS = (
+    select(DEVICES)
+    .where(DEVICES.c.key_hash.in_(bindparam("hashes", expanding=True)))
+    .order_by(DEVICES.c.id)
+    .with_for_update()
 )
-TOUCH = update(DEVICES).where(UNCHANGED_SINCE).values(last_seen_at=bindparam("b_now"))
-ATTEMPTS = 3
+TOUCH = (
+    update(DEVICES)
+    .where(DEVICES.c.id == bindparam("b_id"))
+    .values(last_seen_at=bindparam("b_now", type_=UTCDateTime()))
+)
 
 
 def record_ping(
     session: Session, key: str, ping: HeartbeatCreate, now: datetime, offline_after: timedelta
 ) -> Ping:
-    """Record a device's ping at `now`. An unknown key is Unauthenticated and a revoked one
+    """Record one device's ping at `now`. An unknown key is Unauthenticated and a revoked one
     Forbidden, both before anything is written."""
-    for _attempt in range(ATTEMPTS):
-        row = _device_row(session, key)
-        before = facts_of(row)
-        changes = changed_facts(before, after_ping(before, ping, now, offline_after))
-        seen = {"b_id": row.id, "b_seen": row.last_seen_at, "b_now": now}
-        if not changes:
-            matched = rows_matched(session.execute(TOUCH, seen))
-        else:
+    (outcome,) = record_pings(session, [Arrival(key, ping, now)], offline_after)
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+def record_pings(
+    session: Session, arrivals: list[Arrival], offline_after: timedelta
+) -> list[Ping | DomainError]:
+    """Record many pings at once, in the order they arrived: one read of all their devices,
+    one statement for every device whose ping said nothing new (its last-seen time, given
+    many times), and one update for each that did. Each arrival's outcome is its Ping, or the
+    refusal of its key (unknown: Unauthenticated; revoked: Forbidden), which writes nothing."""
+    hashes = [hash_token(arrival.key) for arrival in arrivals]
+    found = session.execute(FIND_BY_KEYS, {"hashes": sorted(set(hashes))})
+    rows = {row.key_hash: row for row in found}
+    facts: dict[int, DeviceFacts] = {}  # each device as this batch leaves it
+    outcomes: list[Ping | DomainError] = []
+    for arrival, key_hash in zip(arrivals, hashes, strict=True):
+        row = rows.get(key_hash)
+        if row is None or row.revoked_at is not None:
+            outcomes.append(_refusal(row))
+            continue
+        before = facts.get(row.id) or facts_of(row)
+        after = facts[row.id] = after_ping(before, arrival.ping, arrival.now, offline_after)
+        changes = changed_facts(before, after)
+        if changes:
             values = {name: _stored(value) for name, value in changes.items()}
-            statement = update(DEVICES).where(UNCHANGED_SINCE).values(last_seen_at=now, **values)
-            matched = rows_matched(session.execute(statement, seen))
-        if matched:
-            return Ping(row.id, row.point_id, now, changes)
-    # Rare: the same device's other pings are being recorded at this very moment.
-    raise Conflict("another ping of this device is being recorded; try again", field="key")
+            session.execute(update(DEVICES).where(DEVICES.c.id == row.id).values(**values))
+        outcomes.append(Ping(row.id, row.point_id, arrival.now, changes))
+    if facts:  # the latest ping of each device, whatever it said
+        seen = [{"b_id": device, "b_now": after.last_seen_at} for device, after in facts.items()]
+        session.execute(TOUCH, seen)
+    return outcomes
 
 
-def _device_row(session: Session, key: str) -> Row[Any]:
-    row = session.execute(FIND_BY_KEY, {"key_hash": hash_token(key)}).first()
+def _refusal(row: Row[Any] | None) -> DomainError:
     if row is None:
-        raise Unauthenticated("unknown device key", field="key")
-    if row.revoked_at is not None:
-        raise Forbidden("this device's key was revoked", field="key")
-    return row
+        return Unauthenticated("unknown device key", field="key")
+    return Forbidden("this device's key was revoked", field="key")
 
 
 def _stored(value: Any) -> Any:

@@ -6,12 +6,13 @@ the device is alive (the key is then in the address, which proxies log: prefer t
 A ping answers to its device key, never to a role: a token or a session counts for nothing
 here. A key not shaped like one is refused without a look at the database; a device pinging
 more than `PINGS_PER_MINUTE` times a minute is told to slow down, also before the database.
-Pings go through the report writer, batched with the reports (`nezlam.device_pings`).
+Pings go through the report writer, batched with each other and with the reports
+(`nezlam.device_pings`); a plain ping is answered in front of the framework
+(`web.plumbing.fast_path`) with this module's functions.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -20,19 +21,15 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from nezlam.device_pings import PingJob
 from nezlam.domain.device_facts import HeartbeatCreate
 from nezlam.domain.errors import Invalid, TooManyRequests, Unauthenticated
 from nezlam.domain.point_view import iso
 from nezlam.store import devices
 from nezlam.web.plumbing.deps import app_state
-from nezlam.web.plumbing.ratelimit import RateLimiter
-from nezlam.web.plumbing.state import AppState
+from nezlam.web.plumbing.state import PINGS_PER_MINUTE, AppState
 
 router = APIRouter(tags=["devices"])
 DEVICE_KEY_HEADER = "X-Device-Key"
-# A device pings about once a minute: retries, a reboot and a second app on one key fit.
-PINGS_PER_MINUTE = 12
 # The refusals (401 no key or an unknown one, 403 a revoked one, 422, 429) are documented by
 # web.plumbing.openapi, with the error body.
 RECORDED: dict[int | str, dict[str, Any]] = {
@@ -47,23 +44,13 @@ BODY = {
 }
 
 
-def pings_limiter(request: Request) -> RateLimiter:
-    """This worker's limit on pings per device key (kept beside the app's other state)."""
-    holder = request.app.state
-    limiter = getattr(holder, "device_pings", None)
-    if limiter is None:
-        limiter = holder.device_pings = RateLimiter(PINGS_PER_MINUTE, 60)
-    return limiter
-
-
-def admitted(request: Request, key: str | None, field: str) -> str:
+def admitted(state: AppState, key: str | None, field: str) -> str:
     """The key, if it may be looked up: there, shaped like a key, and not pinging too often."""
     if not key:
         raise Unauthenticated(f"a device pings with its key in {field}", field=field)
     if not devices.could_be_key(key):
         raise Unauthenticated("unknown device key", field=field)
-    limiter = pings_limiter(request)
-    state: AppState = request.app.state.nezlam
+    limiter = state.device_limiter
     # On the app's clock, as everything a device is judged by (a test's fake one too).
     if not limiter.allow(limiter.client_key("device", key), state.clock().timestamp()):
         raise TooManyRequests(
@@ -81,7 +68,7 @@ async def device_key(
     ),
 ) -> str:
     # A dependency, so that it is judged before the body: no key is a 401, whatever the body.
-    return admitted(request, key, DEVICE_KEY_HEADER)
+    return admitted(request.app.state.nezlam, key, DEVICE_KEY_HEADER)
 
 
 @router.post(
@@ -128,13 +115,31 @@ async def channel_ping(
     channel_key: str | None = Query(None, description="the device's key"),
     state: AppState = Depends(app_state),
 ) -> Response:
-    key = admitted(request, channel_key, "channel_key")
+    key = admitted(state, channel_key, "channel_key")
     return await recorded(state, key, HeartbeatCreate())
 
 
+def ping_in(raw: bytes) -> HeartbeatCreate | None:
+    """The body as a ping if it plainly is one (none, or a JSON object of the known fields),
+    else None: for the fast path (`web.plumbing.fast_path`), which leaves the rest to the route
+    and its error bodies."""
+    if not raw.strip():
+        return HeartbeatCreate()
+    try:
+        data = orjson.loads(raw)
+        return HeartbeatCreate.model_validate(data) if isinstance(data, dict) else None
+    except (orjson.JSONDecodeError, ValidationError):
+        return None
+
+
 async def recorded(state: AppState, key: str, ping: HeartbeatCreate) -> Response:
+    return Response(await recorded_body(state, key, ping), media_type="application/json")
+
+
+async def recorded_body(state: AppState, key: str, ping: HeartbeatCreate) -> bytes:
     """Write the ping with whatever else the writer has at this moment; answer once committed."""
-    job = PingJob(key, ping, state.clock(), state.settings.device_offline_after)
-    done, _changed, _point = await asyncio.wrap_future(state.report_writer.submit(job))
-    body = {"device_id": done.device_id, "point_id": done.point_id, "seen_at": iso(done.seen_at)}
-    return Response(orjson.dumps(body), media_type="application/json")
+    assert state.pings is not None  # made with the app's state
+    done = await state.pings.record(key, ping, state.clock())
+    return orjson.dumps(
+        {"device_id": done.device_id, "point_id": done.point_id, "seen_at": iso(done.seen_at)}
+    )

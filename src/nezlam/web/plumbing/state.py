@@ -19,6 +19,7 @@ from nezlam.channels.sms import SmsChannel
 from nezlam.channels.telegram import TelegramChannel
 from nezlam.channels.telegram_bot import TelegramBot
 from nezlam.config import Settings
+from nezlam.device_pings import PingBatcher
 from nezlam.domain.notifications import NotificationRules
 from nezlam.geo.spatial_index import SpatialIndex
 from nezlam.geo.walking import Walking, load_walking
@@ -69,6 +70,10 @@ def _create_key_file(path: Path) -> None:
         draft.unlink()
 
 
+# A device pings about once a minute: retries, a reboot and a second app on one key fit.
+PINGS_PER_MINUTE = 12
+
+
 @dataclass
 class AppState:
     settings: Settings
@@ -90,6 +95,9 @@ class AppState:
     dispatcher: Dispatcher | None = None  # the channels' sender, once the app has one
     telegram: TelegramChannel | None = None  # with a bot token configured
     telegram_bot: TelegramBot | None = None  # its conversation, for the webhook route
+    # Devices' pings, batched for the report writer; and at most so many a minute per key.
+    pings: PingBatcher | None = None
+    device_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(PINGS_PER_MINUTE, 60))
 
     @property
     def directory(self) -> Directory:
@@ -128,6 +136,7 @@ class AppState:
             sms=sms.make(settings),
             telegram=telegram.make(settings),
         )
+        state.pings = PingBatcher(state.report_writer, settings.device_offline_after)
         if state.telegram is not None:
             bot = state.telegram_bot = telegram.bot_of(state.directory, settings)
             sync.watch(bot.languages.refresh)  # choices made through other processes
