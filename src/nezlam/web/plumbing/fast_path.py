@@ -1,7 +1,8 @@
 """The resident's nearest-points query, answered in front of the web framework.
 
 It is the hot path of a blackout: thousands of phones asking at once (and the webhooks through
-which many of them ask: Telegram's, `telegram`, and a Twilio-style SMS gateway's, `sms`).
+which many of them ask: Telegram's, `telegram`, and a Twilio-style SMS gateway's, `sms`; and
+every point's devices pinging once a minute, `device_ping`).
 FastAPI's routing, dependency solving and middleware cost more per request than the search
 itself, so this thin
 ASGI layer answers `GET` (and `HEAD`) `/api/v1/points/nearest` directly — with the same
@@ -27,11 +28,13 @@ from nezlam.channels import telegram_incoming
 from nezlam.channels.sms_gateways import Twilio
 from nezlam.channels.telegram_api import webhook_reply
 from nezlam.domain.errors import DomainError
+from nezlam.store import devices
+from nezlam.web.api import heartbeats
 from nezlam.web.api import sms as sms_api
 from nezlam.web.api import telegram as telegram_api
 from nezlam.web.api.points import GEOJSON, nearest_body
 from nezlam.web.plumbing.errors import error_body
-from nezlam.web.plumbing.limits import limit_for
+from nezlam.web.plumbing.limits import PING_PATH, limit_for
 from nezlam.web.plumbing.render import security_headers
 
 NEAREST_PATH = "/api/v1/points/nearest"
@@ -79,6 +82,9 @@ class FastPath:
             if scope["method"] == "POST" and await webhook(scope, receive, send):
                 return
             await self.app(scope, receive, send)
+            return
+        if scope["type"] == "http" and scope["path"] in (PING_PATH, CHANNEL_PING_PATH):
+            await self.device_ping(scope, receive, send)
             return
         if (
             scope["type"] != "http"
@@ -175,6 +181,43 @@ class FastPath:
         await self.respond(send, 200, body, [kind_header])
         return True
 
+    async def device_ping(self, scope: Scope, receive: Any, send: Any) -> None:
+        """A device's ping, in front of the framework (the route's own functions,
+        web/api/heartbeats.py): a key shaped like one, with a body that plainly is a ping, is
+        admitted and recorded here; anything else — no key, a body to refuse, another method —
+        goes to the route, the body read so far handed on with it."""
+        key, raw = await self.ping_parts(scope, receive)
+        ping = heartbeats.ping_in(raw) if key is not None and raw is not None else None
+        if key is None or ping is None:
+            await self.app(scope, replayed(raw or b"", receive), send)
+            return
+        try:
+            field = "channel_key" if scope["path"] == CHANNEL_PING_PATH else "X-Device-Key"
+            heartbeats.admitted(self._nezlam, key, field)
+            body = await heartbeats.recorded_body(self._nezlam, key, ping)
+        except DomainError as exc:
+            await self.respond(send, exc.status_code, error_json(exc), [])
+            return
+        await self.respond(send, 200, body, [(b"content-type", _JSON_TYPE)])
+
+    async def ping_parts(self, scope: Scope, receive: Any) -> tuple[str | None, bytes | None]:
+        """(the ping's key, its body) if plainly a ping's; None for either if not (the body
+        unread when it is not the ping's to read)."""
+        if scope["path"] == CHANNEL_PING_PATH:
+            if scope["method"] != "GET":
+                return None, None
+            query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            key = dict(query).get("channel_key", "")
+            return (key if devices.could_be_key(key) else None), b""
+        headers = dict(scope["headers"])
+        key = headers.get(b"x-device-key", b"").decode("latin-1")
+        length = headers.get(b"content-length", b"0")
+        if scope["method"] != "POST" or not devices.could_be_key(key):
+            return None, None
+        if not length.isdigit() or int(length) > limit_for(PING_PATH):
+            return None, None
+        return key, await read_body(receive) if int(length) else b""
+
     async def respond(
         self, send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
     ) -> None:
@@ -186,6 +229,7 @@ class FastPath:
 
 
 TELEGRAM_PATH = "/api/v1/telegram/webhook"
+CHANNEL_PING_PATH = "/channelPing"
 SMS_PATH = "/api/v1/sms/twilio"
 _FORM_TYPE = b"application/x-www-form-urlencoded"
 
@@ -197,6 +241,20 @@ async def read_body(receive: Any) -> bytes:
         chunks.append(message.get("body", b""))
         if not message.get("more_body"):
             return b"".join(chunks)
+
+
+def replayed(body: bytes, receive: Any) -> Any:
+    """`receive` for the app, once the fast path has read `body` of the request (b"": none)."""
+    sent = False
+
+    async def again() -> dict[str, Any]:
+        nonlocal sent
+        if sent or not body:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again
 
 
 def error_json(exc: DomainError) -> bytes:
