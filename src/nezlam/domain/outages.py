@@ -130,6 +130,12 @@ def clipped(outages: Iterable[Outage], start: datetime, end: datetime) -> tuple[
     )
 
 
+def next_outage(outages: Iterable[Outage], now: datetime, horizon: timedelta) -> Outage | None:
+    """The outage under way at `now`, else the first to start within `horizon` of it."""
+    ahead = [o for o in outages if o.end > now and o.start < now + horizon]
+    return min(ahead, default=None)
+
+
 def queue_order(queue: str) -> tuple[tuple[int, ...], str]:
     """'1.2' before '2.1' before '10.1'; a queue named otherwise after the numbered ones."""
     parts = queue.split(".")

@@ -69,6 +69,9 @@ class PointView:
     change_seq: int
     external_id: str | None = None
     faults: dict[str, Any] | None = None  # checklist item -> {since, by, note}: see inspections
+    # Whose outage schedule its power follows (a provider's region id, a queue): issue 12.
+    outage_region: str | None = None
+    outage_queue: str | None = None
     # What its devices say (issue 12): None for a point that has none; machine facts, which
     # are shown beside the status and never verify it.
     devices: DeviceSnapshot | None = None
@@ -111,7 +114,7 @@ VIEW_COLUMNS = (
     "address", "locality", "region", "timezone", "visibility", "capacity", "opening_hours",
     "notes", "demo", "status", "power", "heating", "internet", "occupancy", "fuel_litres",
     "updated_at", "verified_at", "flagged_at", "edited_at", "change_seq", "external_id",
-    "faults",
+    "faults", "outage_region", "outage_queue",
 )  # fmt: skip
 
 

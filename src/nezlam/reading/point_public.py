@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from nezlam.domain import opening_hours
 from nezlam.domain.freshness import shown_status
 from nezlam.domain.point_view import DEFAULT_LANGUAGE, PointView, pick_name
-from nezlam.domain.vocabulary import ITEM_SERVICES, ShownStatus
+from nezlam.domain.vocabulary import ITEM_SERVICES, Power, ShownStatus
 from nezlam.domain.walk_estimate import distance_facts
 from nezlam.reading import protection
 
@@ -88,6 +88,11 @@ class PublicDetails:
     updated_at: datetime | None
     verified_at: datetime | None
     flagged: bool  # visitors recently said something is wrong
+    # Whose outage schedule its power follows (issue 12), and whether it has a generator of
+    # its own to go on with when the schedule cuts the power (on one now, or fuel reported).
+    outage_region: str | None = None
+    outage_queue: str | None = None
+    has_generator: bool = False
     # The renderers' serialised forms of these details (reading.features), made once.
     rendered: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -154,6 +159,9 @@ def _details(view: PointView, lang: str) -> PublicDetails:
         updated_at=view.updated_at,
         verified_at=view.verified_at,
         flagged=view.flagged_at is not None,
+        outage_region=view.outage_region,
+        outage_queue=view.outage_queue,
+        has_generator=view.power == Power.GENERATOR or (view.fuel_litres or 0) > 0,
     )
 
 

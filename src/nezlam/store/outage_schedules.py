@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from nezlam.domain.outage_schedule import Schedule
@@ -126,6 +126,36 @@ def history(session: Session, provider: str) -> list[OutageImport]:
     return list(session.execute(query.order_by(OutageImport.id.desc())).scalars())
 
 
+def current_outages(
+    session: Session, after: datetime, until: datetime
+) -> dict[tuple[str, str], list[Outage]]:
+    """Every outage, definite or possible, of every provider's current schedule that is on at
+    some moment between `after` and `until`, by (provider, queue), in time order."""
+    rows = session.execute(
+        select(IMPORTS.c.provider, INTERVALS.c.queue, INTERVALS.c.starts_at, INTERVALS.c.ends_at,
+               INTERVALS.c.kind)
+        .join(IMPORTS, IMPORTS.c.id == INTERVALS.c.import_id)
+        .where(
+            IMPORTS.c.id.in_(_current_imports()),
+            INTERVALS.c.ends_at > after,
+            INTERVALS.c.starts_at < until,
+        )
+        .order_by(INTERVALS.c.starts_at)
+    )  # fmt: skip
+    found: dict[tuple[str, str], list[Outage]] = {}
+    for provider, queue, starts_at, ends_at, kind in rows:
+        found.setdefault((provider, queue), []).append(Outage(starts_at, ends_at, Kind(kind)))
+    return found
+
+
+def _current_imports(providers: set[str] | None = None) -> Select[tuple[int]]:
+    """The id of each provider's current import (of `providers`, or of all)."""
+    query = select(func.max(IMPORTS.c.id)).where(IMPORTS.c.current.is_(True))
+    if providers is not None:
+        query = query.where(IMPORTS.c.provider.in_(providers))
+    return query.group_by(IMPORTS.c.provider)
+
+
 def definite_starting(
     session: Session, keys: Iterable[tuple[str, str]], after: datetime, until: datetime
 ) -> dict[tuple[str, str], list[Outage]]:
@@ -135,16 +165,11 @@ def definite_starting(
     providers = {provider for provider, _queue in wanted}
     if not providers:
         return {}
-    current = (
-        select(func.max(IMPORTS.c.id))
-        .where(IMPORTS.c.provider.in_(providers), IMPORTS.c.current.is_(True))
-        .group_by(IMPORTS.c.provider)
-    )
     rows = session.execute(
         select(IMPORTS.c.provider, INTERVALS.c.queue, INTERVALS.c.starts_at, INTERVALS.c.ends_at)
         .join(IMPORTS, IMPORTS.c.id == INTERVALS.c.import_id)
         .where(
-            IMPORTS.c.id.in_(current),
+            IMPORTS.c.id.in_(_current_imports(providers)),
             INTERVALS.c.kind == Kind.DEFINITE.value,
             INTERVALS.c.starts_at > after,
             INTERVALS.c.starts_at <= until,

@@ -24,6 +24,7 @@ from nezlam.domain.notifications import NotificationRules
 from nezlam.geo.spatial_index import SpatialIndex
 from nezlam.geo.walking import Walking, load_walking
 from nezlam.index_sync import IndexSync
+from nezlam.reading.power_schedule import Schedules
 from nezlam.report_writer import ReportWriter
 from nezlam.store.db import Database
 from nezlam.web.plumbing.ratelimit import RateLimiter
@@ -97,6 +98,7 @@ class AppState:
     telegram_bot: TelegramBot | None = None  # its conversation, for the webhook route
     # Devices' pings, batched for the report writer; and at most so many a minute per key.
     pings: PingBatcher | None = None
+    schedules: Schedules | None = None  # the outage schedules, for the pages (issue 12)
     device_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(PINGS_PER_MINUTE, 60))
 
     @property
@@ -137,6 +139,7 @@ class AppState:
             telegram=telegram.make(settings),
         )
         state.pings = PingBatcher(state.report_writer, settings.device_offline_after)
+        state.schedules = Schedules(db, lambda: state.clock())  # a test's clock too
         if state.telegram is not None:
             bot = state.telegram_bot = telegram.bot_of(state.directory, settings)
             sync.watch(bot.languages.refresh)  # choices made through other processes

@@ -1,0 +1,70 @@
+"""When a point's own power is scheduled off (issue 12): the next outage of its power company's
+queue, for the finder and the point's page ("світло за графіком немає 09:30–16:30").
+
+The pages answer from memory, so the current schedules are too: `Schedules` holds every
+outage of the current imports from now to a day and a half ahead, read again from the
+database at most once a `refresh` (a minute) when a page asks. A schedule is a few hundred
+rows for a whole country; a page never waits on more than one such read a minute, and a
+failed read keeps what was read before (an outage is better said late than not at all).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from nezlam.domain.outages import Outage, next_outage
+from nezlam.store.db import Database
+from nezlam.store.outage_schedules import current_outages
+
+log = logging.getLogger(__name__)
+
+AHEAD = timedelta(hours=36)  # more than the 24 h a page looks ahead, so a minute's reuse holds
+HORIZON = timedelta(hours=24)  # the outages a page speaks of: under way, or starting in a day
+REFRESH = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Read:
+    at: datetime
+    outages: Mapping[tuple[str, str], list[Outage]]
+
+
+class Schedules:
+    def __init__(self, db: Database, clock: Callable[[], datetime], refresh: timedelta = REFRESH):
+        self.db = db
+        self.clock = clock
+        self.refresh = refresh
+        self._read: Read | None = None
+        self._lock = threading.Lock()
+
+    def next_outage(self, region: str | None, queue: str | None) -> Outage | None:
+        """The outage of (provider `region`, `queue`) under way now or starting within a day."""
+        if not region or not queue:
+            return None
+        now = self.clock()
+        outages = self._current(now).outages.get((region, queue), ())
+        return next_outage(outages, now, HORIZON)
+
+    def _current(self, now: datetime) -> Read:
+        read = self._read
+        if read is not None and read.at <= now < read.at + self.refresh:
+            return read
+        with self._lock:  # one read at a time; the others wait for it and use it
+            read = self._read
+            if read is None or not read.at <= now < read.at + self.refresh:
+                read = self._read = self._fetch(now, read)
+        return read
+
+    def _fetch(self, now: datetime, before: Read | None) -> Read:
+        try:
+            with self.db.read() as session:
+                return Read(now, current_outages(session, now, now + AHEAD))
+        except SQLAlchemyError as exc:
+            log.warning("outage schedules not read again, the last read kept: %s", exc)
+            return Read(now, before.outages if before else {})
