@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
+import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -39,6 +40,11 @@ def database() -> store_db.Database:
     configured = settings()
     rules = NotificationRules(configured.low_fuel_litres)
     db = store_db.Database(configured.database_url, notification_rules=rules)
+    # Its pool closes with the command, also one run in-process (a test's, the demo's): an
+    # open pool holds its PostgreSQL connections until the garbage collector finds it.
+    command = click.get_current_context(silent=True)
+    if command is not None:
+        command.find_root().call_on_close(db.dispose)
     try:
         current, head = store_db.schema_revision(db.engine)
     except Exception as exc:  # unreachable server, bad credentials, unreadable file
