@@ -31,7 +31,7 @@ from nezlam.store import login_sessions
 from nezlam.store import points as point_store
 from nezlam.store.actor import Actor
 from nezlam.store.tables import Point
-from nezlam.web.pages import workspace_telegram
+from nezlam.web.pages import operate_devices, workspace_telegram
 from nezlam.web.pages.landing import operated_only, safe_next, sign_in_and_land
 from nezlam.web.pages.login_page import login_page
 from nezlam.web.pages.operate_forms import (
@@ -64,6 +64,7 @@ from nezlam.web.words.hours_words import hours_problem, read_hours
 
 router = APIRouter(include_in_schema=False)
 router.include_router(workspace_telegram.router)  # linking one's Telegram, from My points
+router.include_router(operate_devices.router)  # a point's devices and their keys
 NOTES_MAX = 1000  # characters per language: a few sentences on a card
 NOTE_LANGUAGES = ("uk", "en")
 
