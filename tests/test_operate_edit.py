@@ -10,6 +10,7 @@ import pytest
 from nezlam.store import audit
 from nezlam.store import points as point_store
 from tests.conftest import sign_in_as
+from tests.test_outage_warnings import schedule_imported
 
 EDIT = "/operate/point-a/edit"
 PAGE = {"Accept": "text/html", "Accept-Language": "en"}
@@ -221,3 +222,60 @@ def test_a_mistake_in_the_hours_is_said_in_words_beside_the_field(
     assert html.unescape(error[1]).startswith(f"Розклад не розпізнано: {said}. Пишіть, наприклад")
     assert f'value="{html.escape(typed)}"' in answer.text  # what was typed, kept
     assert point_a(db) == before
+
+
+# Whose outage schedule the point follows (issue 12)
+
+
+def outage_fields(db):
+    with db.read() as session:
+        point = point_store.get_point(session, "point-a")
+        return point.outage_region, point.outage_queue
+
+
+def test_the_form_offers_the_imported_schedules_and_saves_region_and_queue(app_client, db, clock):
+    schedule_imported(db, clock())
+    csrf = sign_in_as(app_client, db, "operator_a", clock())
+    page = app_client.get(EDIT, headers=PAGE).text
+    assert "Schedules imported: vinnytsia." in page
+    assert '<datalist id="outage-regions"><option value="vinnytsia"></datalist>' in page
+    queues = re.search(r'<datalist id="outage-queues">(.*?)</datalist>', page)[1]
+    offered = re.findall(r'<option value="([^"]+)">', queues)
+    assert offered[:3] == ["1.1", "1.2", "2.1"] and offered[-1] == "6.2"
+    # As the files and the companies' sites name them: read as the schedule has them.
+    answer = save(app_client, csrf, outage_region=" Vinnytsia ", outage_queue="GPV1.2")
+    assert answer.status_code == 303, answer.text
+    assert outage_fields(db) == ("vinnytsia", "1.2")
+    [(actor, after)] = point_edits(db)
+    assert actor == "user:operator_a" and after["outage_queue"] == "1.2"
+    again = app_client.get(EDIT, headers=PAGE).text
+    assert 'name="outage_region" list="outage-regions" value="vinnytsia"' in again
+    cleared = save(app_client, csrf, outage_region="", outage_queue="")
+    assert cleared.status_code == 303 and outage_fields(db) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "named", "words"),
+    [
+        ({"outage_region": "vinnytsia"}, "outage_queue", "fill in both, or neither"),
+        ({"outage_queue": "1.1"}, "outage_region", "fill in both, or neither"),
+        ({"outage_region": "вінниця", "outage_queue": "1.1"}, "outage_region", "Latin letters"),
+        ({"outage_region": "vinnytsia", "outage_queue": "one"}, "outage_queue", "e.g. 1.1"),
+    ],
+)
+def test_a_schedule_field_that_is_not_valid_is_named_and_nothing_is_saved(
+    app_client, db, clock, fields, named, words
+):
+    csrf = sign_in_as(app_client, db, "operator_a", clock())
+    answer = save(app_client, csrf, capacity="55", **fields)
+    assert answer.status_code == 422
+    error = re.search(rf'<span class="field-error" id="{named}-error">([^<]+)</span>', answer.text)
+    assert error and words in html.unescape(error[1])
+    assert outage_fields(db) == (None, None) and point_a(db)["capacity"] == 40
+
+
+def test_without_a_schedule_imported_the_form_says_so_in_ukrainian(app_client, db, clock):
+    sign_in_as(app_client, db, "operator_a", clock())
+    page = app_client.get(EDIT).text
+    assert "Графік відключень світла" in page and "Жодного графіка ще не завантажено." in page
+    assert '<datalist id="outage-regions"></datalist>' in page

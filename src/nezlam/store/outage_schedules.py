@@ -182,3 +182,19 @@ def definite_starting(
                 Outage(starts_at, ends_at, Kind.DEFINITE)
             )
     return found
+
+
+def schedule_queues(session: Session) -> dict[str, list[str]]:
+    """Each provider with a current schedule, and the queues that schedule has, in order."""
+    rows = session.execute(
+        select(IMPORTS.c.provider, IMPORTS.c.queues)
+        .where(IMPORTS.c.id.in_(_current_imports()))
+        .order_by(IMPORTS.c.provider)
+    )
+    return {provider: sorted(queues or (), key=queue_order) for provider, queues in rows}
+
+
+def queue_order(queue: str) -> tuple[int, ...]:
+    """1.2 before 1.10, and a queue that is not numbers after those that are."""
+    parts = queue.split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else (10**9,)
