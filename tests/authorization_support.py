@@ -468,6 +468,20 @@ def device_ping(revoked: bool) -> Build:
     return build
 
 
+def device_key_form(world: World, role: str) -> Attempt:
+    """A new device key for point-a, made from its devices page."""
+    return form("/operate/point-a/devices", name=world.unique("router"), powered_by="mains")
+
+
+def device_revoke_form(world: World, role: str) -> Attempt:
+    """Revoking a fresh device key of point-a from its devices page."""
+    with world.db.write() as session:
+        _key, row = devices.create_device(session, "point-a", world.unique("device"), CLI)
+        session.flush()
+        device_id = row.id
+    return form(f"/operate/point-a/devices/{device_id}/revoke")
+
+
 def signed_in_writes(role: str) -> bool:
     return role != "anonymous"  # signing out without a session has nothing to end
 

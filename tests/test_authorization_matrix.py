@@ -30,7 +30,9 @@ from tests.authorization_support import (
     application_form,
     checklist,
     claim_batch,
+    device_key_form,
     device_ping,
+    device_revoke_form,
     donor,
     edit_form,
     fellow_coordinator,
@@ -188,6 +190,12 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
         ),
     ),
     ("POST", "/operate/{point_id}/edit"): (Case("edit details", edit_form, POINT_A_TEAM),),
+    ("POST", "/operate/{point_id}/devices"): (
+        Case("a device key for the point", device_key_form, POINT_A_TEAM, postgres=True),
+    ),
+    ("POST", "/operate/{point_id}/devices/{device_id}/revoke"): (
+        Case("revoke a device key of the point", device_revoke_form, POINT_A_TEAM),
+    ),
     # --- One's own account: a signed-in person links and unlinks only their own Telegram ------
     ("POST", "/operate/telegram/code"): (
         Case("a code to link one's own Telegram", telegram_code, SIGNED_IN, postgres=True),
