@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from nezlam.domain.outage_schedule import Schedule
 from nezlam.domain.outage_warnings import Changes, changes, stored_window
-from nezlam.domain.outages import Kind, Outage, clipped, day_start, kyiv_day
+from nezlam.domain.outages import Kind, Outage, clipped, day_start, kyiv_day, queue_order
 from nezlam.store.tables import OutageImport, OutageInterval, table_of
 
 IMPORTS = table_of(OutageImport)
@@ -192,9 +192,3 @@ def schedule_queues(session: Session) -> dict[str, list[str]]:
         .order_by(IMPORTS.c.provider)
     )
     return {provider: sorted(queues or (), key=queue_order) for provider, queues in rows}
-
-
-def queue_order(queue: str) -> tuple[int, ...]:
-    """1.2 before 1.10, and a queue that is not numbers after those that are."""
-    parts = queue.split(".")
-    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else (10**9,)

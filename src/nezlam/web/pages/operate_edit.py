@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from nezlam.domain.errors import Invalid
 from nezlam.domain.opening_hours import OpeningHoursError
+from nezlam.domain.outages import queue_order
 from nezlam.domain.permissions import Principal
 from nezlam.domain.points import FUEL_CAP_LITRES, PointUpdate
 from nezlam.domain.vocabulary import SERVICES
@@ -210,7 +211,5 @@ def edit_page(
         notes_max=NOTES_MAX,
         fuel_cap=format_decimal(FUEL_CAP_LITRES, locale=lang),
         schedules=schedules,
-        queues=sorted(
-            {q for qs in schedules.values() for q in qs}, key=outage_schedules.queue_order
-        ),
+        queues=sorted({q for qs in schedules.values() for q in qs}, key=queue_order),
     )
