@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from nezlam.domain.outages import Kind, Outage, clipped, merged, queue_order
-from nezlam.domain.vocabulary import ShownStatus
+from nezlam.domain.vocabulary import Power, ShownStatus
 
 Queue = tuple[str, str]  # (power company region, queue)
 Span = tuple[datetime, datetime]
@@ -50,6 +50,12 @@ class DarkSpell:
     end: datetime
     open_points: int
     ready: tuple[str, ...]  # standby points of the locality with power all through the spell
+
+
+def runs_on_generator(power: str | None, fuel_litres: float | None) -> bool:
+    """Whether a point keeps its power through an outage: a generator reported as its power,
+    or fuel reported for one."""
+    return power == Power.GENERATOR or (fuel_litres or 0) > 0
 
 
 def inside(outages: Iterable[Outage], start: datetime, end: datetime) -> tuple[Outage, ...]:

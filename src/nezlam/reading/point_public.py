@@ -30,8 +30,9 @@ from typing import Any, NamedTuple
 
 from nezlam.domain import opening_hours
 from nezlam.domain.freshness import shown_status
+from nezlam.domain.outage_timeline import runs_on_generator
 from nezlam.domain.point_view import DEFAULT_LANGUAGE, PointView, pick_name
-from nezlam.domain.vocabulary import ITEM_SERVICES, Power, ShownStatus
+from nezlam.domain.vocabulary import ITEM_SERVICES, ShownStatus
 from nezlam.domain.walk_estimate import distance_facts
 from nezlam.reading import protection
 
@@ -161,7 +162,7 @@ def _details(view: PointView, lang: str) -> PublicDetails:
         flagged=view.flagged_at is not None,
         outage_region=view.outage_region,
         outage_queue=view.outage_queue,
-        has_generator=view.power == Power.GENERATOR or (view.fuel_litres or 0) > 0,
+        has_generator=runs_on_generator(view.power, view.fuel_litres),
     )
 
 

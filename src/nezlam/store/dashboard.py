@@ -51,7 +51,7 @@ STATUS_RANK = {status: i for i, status in enumerate(ATTENTION_ORDER)}
 ROW_COLUMNS = (
     "id", "name", "locality", "region", "address", "lat", "lon", "visibility", "organisation_id",
     "status", "power", "occupancy", "capacity", "fuel_litres", "updated_at", "verified_at",
-    "flagged_at", "state_times",
+    "flagged_at", "state_times", "outage_region", "outage_queue",
 )  # fmt: skip
 
 
@@ -77,6 +77,8 @@ class PointRow:
     verified_at: datetime | None
     flagged_at: datetime | None
     state_times: dict[str, Any] | None  # with what its devices say (issue 12)
+    outage_region: str | None  # whose outage schedule its power follows, and its queue
+    outage_queue: str | None
     shown: ShownStatus  # after the freshness rule
 
     def label(self, lang: str) -> str:

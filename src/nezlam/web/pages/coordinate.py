@@ -29,7 +29,13 @@ from nezlam.store import dashboard as board
 from nezlam.store import points as point_store
 from nezlam.store import reports as report_store
 from nezlam.store.tables import AuditEntry, Point, StatusReport, VisitorSignal
-from nezlam.web.pages import applications, coordinate_notifications, visit_answers, visit_comments
+from nezlam.web.pages import (
+    applications,
+    coordinate_notifications,
+    coordinate_outages,
+    visit_answers,
+    visit_comments,
+)
 from nezlam.web.pages.coordinate_chart import chart
 from nezlam.web.pages.coordinate_notifications import summary as notification_summary
 from nezlam.web.plumbing import i18n
@@ -51,6 +57,7 @@ from nezlam.web.words.coordinate_words import (
 router = APIRouter(include_in_schema=False)
 # The dashboard's notifications, the applications and the visitors' comments are served with it.
 router.include_router(coordinate_notifications.router)
+router.include_router(coordinate_outages.router)  # the next 24 h of scheduled outages
 router.include_router(applications.router)
 router.include_router(visit_comments.router)
 PAGE_SIZE = 100
