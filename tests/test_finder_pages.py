@@ -4,6 +4,8 @@ test_browser.py.)"""
 
 import gzip
 import re
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -137,6 +139,13 @@ def test_every_page_string_has_a_ukrainian_translation():
     assert len(ids) > 50
     untranslated = [m for m in ids if translations.gettext(m) == m and re.search("[a-z]", m)]
     assert untranslated == []
+
+
+def test_no_message_is_translated_twice():
+    """A second entry of one msgid in the catalog silently wins over the first: each once."""
+    catalog = Path("src/nezlam/web/locales/uk/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
+    ids = re.findall(r'^msgid "(.+)"$', catalog, re.M)
+    assert [m for m, n in Counter(ids).items() if n > 1] == []
 
 
 def test_offline_pieces_are_served(client):

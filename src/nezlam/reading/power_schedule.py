@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nezlam.domain.outages import Outage, next_outage
 from nezlam.store.db import Database
-from nezlam.store.outage_schedules import current_outages
+from nezlam.store.outage_schedules import current_outages, schedule_queues
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ REFRESH = timedelta(minutes=1)
 class Read:
     at: datetime
     outages: Mapping[tuple[str, str], list[Outage]]
+    queues: Mapping[str, list[str]]  # each provider with a current schedule, and its queues
 
 
 class Schedules:
@@ -51,6 +52,16 @@ class Schedules:
         outages = self._current(now).outages.get((region, queue), ())
         return next_outage(outages, now, HORIZON)
 
+    def queues(self) -> Mapping[str, list[str]]:
+        """Each provider with a current schedule, and its queues in order."""
+        return self._current(self.clock()).queues
+
+    def outages_of(self, region: str, queue: str) -> list[Outage]:
+        """The queue's outages under way now or starting within the day ahead."""
+        now = self.clock()
+        ahead = self._current(now).outages.get((region, queue), ())
+        return [o for o in ahead if o.end > now and o.start < now + HORIZON]
+
     def _current(self, now: datetime) -> Read:
         read = self._read
         if read is not None and read.at <= now < read.at + self.refresh:
@@ -64,7 +75,9 @@ class Schedules:
     def _fetch(self, now: datetime, before: Read | None) -> Read:
         try:
             with self.db.read() as session:
-                return Read(now, current_outages(session, now, now + AHEAD))
+                return Read(
+                    now, current_outages(session, now, now + AHEAD), schedule_queues(session)
+                )
         except SQLAlchemyError as exc:
             log.warning("outage schedules not read again, the last read kept: %s", exc)
-            return Read(now, before.outages if before else {})
+            return Read(now, before.outages, before.queues) if before else Read(now, {}, {})

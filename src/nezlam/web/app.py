@@ -30,6 +30,7 @@ from nezlam.web.pages import (
     needs,
     offline,
     onboarding,
+    outage_lookup,
     people,
     workspace,
 )
@@ -153,6 +154,7 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(heartbeats.router)  # devices' pings, every minute from every point
     app.include_router(health.router)
     app.include_router(finder.router)
+    app.include_router(outage_lookup.router)  # a resident's own queue
     app.include_router(workspace.router)
     for screen in (coordinate, coordinate_exports, calls, needs, inspections, onboarding, people):
         app.include_router(screen.router)
