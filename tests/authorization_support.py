@@ -28,6 +28,7 @@ from nezlam.store import (
     calls,
     channel_links,
     devices,
+    emergency_shutdowns,
     inspections,
     needs,
     notifications,
@@ -37,7 +38,7 @@ from nezlam.store import (
 )
 from nezlam.store.actor import CLI
 from nezlam.store.db import Database
-from nezlam.store.tables import Base, FollowUpTask, RoleGrant, User
+from nezlam.store.tables import Base, FollowUpTask, Point, RoleGrant, User
 from nezlam.web.plumbing.deps import CSRF_HEADER, SESSION_COOKIE
 from tests.conftest import REGION_A, REGION_B, FakeClock, Network, point_create, sign_in_as
 
@@ -480,6 +481,19 @@ def device_revoke_form(world: World, role: str) -> Attempt:
         session.flush()
         device_id = row.id
     return form(f"/operate/point-a/devices/{device_id}/revoke")
+
+
+def emergency_form(world: World, role: str) -> Attempt:
+    """Declaring emergency shutdowns in the region of the schedule point-a follows (none open)."""
+    with world.db.write() as session:
+        session.execute(
+            sa.update(Point)
+            .where(Point.id == "point-a")
+            .values(outage_region="vinnytsia", outage_queue="1.1")
+        )
+        if "vinnytsia" in emergency_shutdowns.active(session):
+            emergency_shutdowns.end(session, "vinnytsia", CLI, world.now())
+    return form("/coordinate/outages/emergency", provider="vinnytsia", action="start")
 
 
 def signed_in_writes(role: str) -> bool:

@@ -35,6 +35,7 @@ from tests.authorization_support import (
     device_revoke_form,
     donor,
     edit_form,
+    emergency_form,
     fellow_coordinator,
     form,
     fresh_application,
@@ -190,6 +191,9 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
         ),
     ),
     ("POST", "/operate/{point_id}/edit"): (Case("edit details", edit_form, POINT_A_TEAM),),
+    ("POST", "/coordinate/outages/emergency"): (
+        Case("emergency shutdowns where point-a's schedule is", emergency_form, COORDINATOR_A),
+    ),
     ("POST", "/operate/{point_id}/devices"): (
         Case("a device key for the point", device_key_form, POINT_A_TEAM, postgres=True),
     ),

@@ -35,15 +35,22 @@ def turn_text(data: dict[str, object], base_url: str | None) -> str:
 
 ALERTS = {
     "uk": {"full": "🟣 Немає місць", "closed": "🔴 Зачинено", "no_power": "⚡ Немає живлення",
-           "low_fuel": "⛽ Мало пального", "outage_soon": "⏰ Скоро вимкнуть світло"},
+           "low_fuel": "⛽ Мало пального", "outage_soon": "⏰ Скоро вимкнуть світло",
+           "emergency": "🚨 Аварійні відключення"},
     "en": {"full": "🟣 Full", "closed": "🔴 Closed", "no_power": "⚡ No power",
-           "low_fuel": "⛽ Low on fuel", "outage_soon": "⏰ Power off soon"},
+           "low_fuel": "⛽ Low on fuel", "outage_soon": "⏰ Power off soon",
+           "emergency": "🚨 Emergency shutdowns"},
 }  # fmt: skip
 OUTAGE = {
     "uk": "Світло вимкнуть за графіком {start}–{end} (черга {queue}). Пункт на чергуванні має "
           "відчинитися до того часу.",
     "en": "Power goes off by schedule {start}–{end} (queue {queue}). A point on standby should "
           "be open by then.",
+}  # fmt: skip
+EMERGENCY = {
+    "uk": "Графік не діє: світло можуть вимкнути будь-коли. Пункт на чергуванні має відчинитися.",
+    "en": "The schedule does not hold: the power may go off at any time. A point on standby "
+          "should open.",
 }  # fmt: skip
 
 
@@ -72,6 +79,10 @@ def alert_text(data: dict[str, object], base_url: str | None) -> str:
     lines = [f"<b>{esc(head)}</b>: {esc(name)} (<code>{esc(data.get('point_id', ''))}</code>)"]
     if kind == "outage_soon":
         lines.append(esc(outage_words(data, lang)))
+    if kind == "emergency":
+        lines.append(esc(EMERGENCY[lang]))
+        if data.get("note"):
+            lines.append(f"<i>{esc(data['note'])}</i>")
     if where:
         lines.append(esc(where))
     if page:

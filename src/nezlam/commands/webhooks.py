@@ -24,7 +24,8 @@ def add(
     ),
     region: str = typer.Option(None, help="only this region's points [every region]"),
     kinds: str = typer.Option(
-        None, help="comma-separated: full,closed,no_power,low_fuel,outage_soon [all]"
+        None,
+        help="comma-separated: full,closed,no_power,low_fuel,outage_soon,emergency [all]",
     ),
 ) -> None:
     """Send signed notifications to URL (see docs/webhooks.md)."""

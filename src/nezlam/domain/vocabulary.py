@@ -182,3 +182,5 @@ class NotificationKind(StrEnum):
     NO_POWER = "no_power"
     LOW_FUEL = "low_fuel"
     OUTAGE_SOON = "outage_soon"  # the schedule turns the point's power off within the lead
+    # Emergency shutdowns in the point's power company's region: its schedule does not hold
+    EMERGENCY_SHUTDOWN = "emergency"

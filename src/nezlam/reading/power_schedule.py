@@ -6,6 +6,8 @@ outage of the current imports from now to a day and a half ahead, read again fro
 database at most once a `refresh` (a minute) when a page asks. A schedule is a few hundred
 rows for a whole country; a page never waits on more than one such read a minute, and a
 failed read keeps what was read before (an outage is better said late than not at all).
+Emergency shutdowns declared in a provider's region are read with them: while they are on,
+the pages say the schedule does not hold.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nezlam.domain.outages import Outage, next_outage
 from nezlam.store.db import Database
+from nezlam.store.emergency_shutdowns import active
 from nezlam.store.outage_schedules import current_outages, schedule_queues
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ class Read:
     at: datetime
     outages: Mapping[tuple[str, str], list[Outage]]
     queues: Mapping[str, list[str]]  # each provider with a current schedule, and its queues
+    emergencies: Mapping[str, datetime]  # providers whose schedules are suspended, since when
 
 
 class Schedules:
@@ -51,6 +55,10 @@ class Schedules:
         now = self.clock()
         outages = self._current(now).outages.get((region, queue), ())
         return next_outage(outages, now, HORIZON)
+
+    def emergency_since(self, region: str | None) -> datetime | None:
+        """When emergency shutdowns were declared in the provider's region, if they are on."""
+        return self._current(self.clock()).emergencies.get(region) if region else None
 
     def queues(self) -> Mapping[str, list[str]]:
         """Each provider with a current schedule, and its queues in order."""
@@ -75,9 +83,11 @@ class Schedules:
     def _fetch(self, now: datetime, before: Read | None) -> Read:
         try:
             with self.db.read() as session:
-                return Read(
-                    now, current_outages(session, now, now + AHEAD), schedule_queues(session)
-                )
+                outages = current_outages(session, now, now + AHEAD)
+                emergencies = {p: row.started_at for p, row in active(session).items()}
+                return Read(now, outages, schedule_queues(session), emergencies)
         except SQLAlchemyError as exc:
             log.warning("outage schedules not read again, the last read kept: %s", exc)
-            return Read(now, before.outages, before.queues) if before else Read(now, {}, {})
+            if before is None:
+                return Read(now, {}, {}, {})
+            return Read(now, before.outages, before.queues, before.emergencies)

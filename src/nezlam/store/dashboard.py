@@ -171,6 +171,16 @@ def row_of(
     )
 
 
+def providers_followed(session: Session, regions: Sequence[str]) -> set[str]:
+    """The power companies whose outage schedules some point of `regions` follows."""
+    query = (
+        select(Point.outage_region)
+        .where(Point.region.in_(list(regions)), Point.outage_region.is_not(None))
+        .distinct()
+    )
+    return {str(provider) for provider in session.execute(query).scalars()}
+
+
 def all_regions(session: Session) -> list[str]:
     """Every region that has a point: what an admin oversees."""
     return [str(r) for r in session.execute(select(Point.region).distinct()).scalars()]

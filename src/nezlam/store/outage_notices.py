@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from nezlam.domain.outage_warnings import WARNED_STATUSES, ScheduledPoint, Warning, due_warnings
 from nezlam.domain.vocabulary import NotificationKind
-from nezlam.store import notifications
+from nezlam.store import emergency_shutdowns, notifications
 from nezlam.store.outage_schedules import definite_starting
 from nezlam.store.tables import OutageWarning, Point, table_of
 
@@ -41,9 +41,11 @@ def warn_due(session: Session, now: datetime, lead: timedelta) -> list[Warning]:
     """Queue a notification for each point whose outage is due and not yet warned of; returns
     the warnings this run sent."""
     points = scheduled_points(session)
+    suspended = emergency_shutdowns.active(session)  # their schedules do not hold: no warning
     scheduled = [
         ScheduledPoint(p.id, p.status, str(p.outage_region), str(p.outage_queue))
         for p in points.values()
+        if p.outage_region not in suspended
     ]
     outages = definite_starting(session, {(p.region, p.queue) for p in scheduled}, now, now + lead)
     sent = []

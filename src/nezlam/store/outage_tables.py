@@ -1,5 +1,6 @@
 """The tables of the power-outage schedules (migration 0010, issue 12): each import of a power
-company's schedule, its outages by queue, and the warnings already sent for them.
+company's schedule, its outages by queue, the warnings already sent for them (and, migration
+0011, the emergency shutdowns declared in a region, when its schedules do not hold).
 
 An import never changes an earlier one: a later import of the same provider is marked current
 and the earlier ones stay as its history, so what a schedule said yesterday can be read back.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nezlam.store.table_base import Base, BigId, utcnow
@@ -63,3 +64,28 @@ class OutageWarning(Base):
     starts_at: Mapped[datetime] = mapped_column()
     ends_at: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EmergencyShutdown(Base):
+    """Emergency shutdowns declared in a power company's region (`provider`): its schedules do
+    not hold from `started_at` until `ended_at`. At most one is open per provider at a time (a
+    partial unique index), so two coordinators declaring at once make one."""
+
+    __tablename__ = "emergency_shutdowns"
+    __table_args__ = (
+        Index(
+            "uq_emergency_shutdown_open",
+            "provider",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column()
+    started_by: Mapped[str] = mapped_column(String(200))
+    ended_at: Mapped[datetime | None] = mapped_column()
+    ended_by: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(String(500))

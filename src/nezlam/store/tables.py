@@ -40,7 +40,12 @@ from nezlam.store.channel_tables import (
     VisitComment,
 )
 from nezlam.store.device_tables import DeviceKey
-from nezlam.store.outage_tables import OutageImport, OutageInterval, OutageWarning
+from nezlam.store.outage_tables import (
+    EmergencyShutdown,
+    OutageImport,
+    OutageInterval,
+    OutageWarning,
+)
 from nezlam.store.table_base import Base, BigId, UTCDateTime, table_of, utcnow
 
 # The workspace's tables live in a module of their own; imported here, so that importing this
@@ -296,6 +301,7 @@ __all__ = [
     "ApiToken",
     "Application",
     "AuditEntry",
+    "EmergencyShutdown",
     "Base",
     "BigId",
     "Broadcast",

@@ -44,6 +44,7 @@ def notification_words(_: Any) -> dict[str, str]:
         NotificationKind.NO_POWER: _("No power"),
         NotificationKind.LOW_FUEL: _("Low on fuel"),
         NotificationKind.OUTAGE_SOON: _("Power off soon by schedule"),
+        NotificationKind.EMERGENCY_SHUTDOWN: _("Emergency shutdowns"),
     }
 
 

@@ -16,17 +16,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from nezlam.domain import outage_timeline
+from nezlam.domain.errors import Forbidden, Invalid
 from nezlam.domain.outage_timeline import DarkSpell, QueueRow, TimelinePoint
 from nezlam.domain.outages import Outage
 from nezlam.store import dashboard as board
+from nezlam.store import emergency_shutdowns
+from nezlam.store.actor import Actor
 from nezlam.store.outage_schedules import current_outages, schedule_queues
-from nezlam.web.plumbing.forms import words
+from nezlam.web.plumbing.forms import done_redirect, form_context, run_form, words
 from nezlam.web.plumbing.render import page
-from nezlam.web.plumbing.session import SignedInCoordinator, regions_of
+from nezlam.web.plumbing.session import SignedInCoordinator, form_sender, regions_of
 from nezlam.web.plumbing.state import AppState
 from nezlam.web.plumbing.wall_clock import local_zone
 
 router = APIRouter(include_in_schema=False)
+PAGE = "/coordinate/outages"
 WINDOW = timedelta(hours=24)
 WIDTH, LABEL_W, RIGHT, ROW_H, AXIS_H = 720, 150, 12, 26, 22  # the drawing, in viewBox units
 PLOT_W = WIDTH - LABEL_W - RIGHT
@@ -65,6 +69,9 @@ def outages_page(request: Request, who: SignedInCoordinator) -> Response:
         )
         outages = current_outages(session, now, now + WINDOW)
         imported = sorted(schedule_queues(session))
+        emergencies = emergency_shutdowns.active(session)
+    for provider in emergencies:  # the schedule does not hold: no outage is foreseen by it
+        outages = {key: found for key, found in outages.items() if key[0] != provider}
     points = [timeline_point(row) for row in rows]
     queues = outage_timeline.queue_rows(points, outages, now, now + WINDOW)
     spells = outage_timeline.dark_spells(points, outages, now, now + WINDOW)
@@ -79,7 +86,51 @@ def outages_page(request: Request, who: SignedInCoordinator) -> Response:
         timeline=drawing(queues, spells, now),
         queues=[queue_words(row, now) for row in queues],
         now=local(now).strftime("%d.%m.%Y %H:%M"),
+        **form_context(request, who),
+        emergencies=[emergency_words(row) for _p, row in sorted(emergencies.items())],
+        followed=followed_providers(rows, emergencies),
     )
+
+
+def followed_providers(rows: list[board.PointRow], emergencies: dict[str, Any]) -> list[str]:
+    """The power companies whose schedules the coordinator's points follow, and not already in
+    an emergency: where they may declare one."""
+    return sorted({r.outage_region for r in rows if r.outage_region} - set(emergencies))
+
+
+def emergency_words(row: Any) -> dict[str, Any]:
+    return {
+        "provider": row.provider,
+        "since": local(row.started_at).strftime("%d.%m.%Y %H:%M"),
+        "note": row.note,
+    }
+
+
+@router.post("/coordinate/outages/emergency")
+async def emergency(request: Request) -> Response:
+    """Declare emergency shutdowns in a power company's region, or end them."""
+    return await run_form(request, apply_emergency)
+
+
+def apply_emergency(request: Request, form: Any) -> Response:
+    who = form_sender(request, form, coordinator=True)
+    state: AppState = request.app.state.nezlam
+    provider = emergency_shutdowns.checked_provider(str(form.get("provider", "")))
+    action = str(form.get("action", ""))
+    if action not in ("start", "end"):
+        raise Invalid("start or end", field="action")
+    actor = Actor.of(who.principal)
+    with state.db.write() as session:
+        regions = regions_of(who, board.all_regions(session))
+        if provider not in board.providers_followed(session, regions):
+            raise Forbidden(f"no point of your regions follows {provider}'s schedule")
+        if action == "start":
+            note = str(form.get("note", ""))
+            emergency_shutdowns.declare(session, provider, actor, state.clock(), note)
+        else:
+            emergency_shutdowns.end(session, provider, actor, state.clock())
+    done = "emergency_declared" if action == "start" else "emergency_ended"
+    return done_redirect(PAGE, done)
 
 
 def timeline_point(row: board.PointRow) -> TimelinePoint:

@@ -45,6 +45,7 @@ def my_queue(request: Request) -> Response:
         region=region,
         queue=queue,
         said=said,
+        emergency=bool(chosen and schedules and schedules.emergency_since(region)),
         hours=int(HORIZON.total_seconds() // 3600),
     )
     answer.headers["Cache-Control"] = "public, max-age=60"  # the schedule is read once a minute

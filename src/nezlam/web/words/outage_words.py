@@ -22,16 +22,19 @@ def schedule_line(
     schedules: Schedules | None, public: PointPublic, now: datetime, lang: str, _: Gettext
 ) -> str | None:
     """What the point's schedule says of its power in the next day, or None: no schedule, no
-    outage in it, or a point that is closed anyway."""
+    outage in it, or a point that is closed anyway. While emergency shutdowns are declared in
+    its region, that the schedule does not hold."""
     details = public.details
     if schedules is None or public.status == ShownStatus.CLOSED:
-        return None
-    outage = schedules.next_outage(details.outage_region, details.outage_queue)
-    if outage is None:
         return None
     then = (
         _("the point runs on its generator") if details.has_generator else _("the point may close")
     )
+    if details.outage_queue and schedules.emergency_since(details.outage_region):
+        return f"{_('emergency shutdowns: the schedule does not hold')} — {then}"
+    outage = schedules.next_outage(details.outage_region, details.outage_queue)
+    if outage is None:
+        return None
     return f"{outage_words(outage, now, lang, _)} — {then}"
 
 
