@@ -17,6 +17,7 @@ from nezlam.commands import (
     db,
     demo,
     devices,
+    emergency,
     outages,
     places,
     points,
@@ -48,5 +49,6 @@ app.add_typer(places.app, name="places")
 app.add_typer(streets.app, name="streets")
 app.add_typer(sms.app, name="sms")
 app.add_typer(bot.app, name="bot")
+outages.app.add_typer(emergency.app, name="emergency")  # `nezlam outages emergency start`
 app.add_typer(outages.app, name="outages")
 tidy_help(app)

@@ -11,7 +11,6 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from nezlam.commands import emergency
 from nezlam.commands.common import console, database, say, settings
 from nezlam.domain.errors import DomainError
 from nezlam.domain.outage_schedule import ProviderSchedule, Schedule
@@ -19,7 +18,6 @@ from nezlam.domain.outages import KYIV, Outage, QueueSchedule, day_start, queue_
 from nezlam.interchange.outage_files import read_schedules
 
 app = typer.Typer(help="Power-outage schedules by queue (черга 1.1 … 6.2).", no_args_is_help=True)
-app.add_typer(emergency.app, name="emergency")
 
 
 @app.command("show")
