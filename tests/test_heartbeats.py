@@ -123,7 +123,9 @@ def test_a_silent_mains_device_beside_a_pinging_phone_is_no_power_at_the_point(
         ({"internet": "sometimes"}, "internet"),
         ({"occupancy": -3}, "occupancy"),
         ({"occupancy": True}, "occupancy"),
-        ({"lat": 50.4}, "lat"),
+        ({"lat": 50.4}, "lon"),  # a position needs both
+        ({"lat": 50.4, "lon": 30.5, "accuracy": -1}, "accuracy"),
+        ({"altitude": 120}, "altitude"),  # not a field of a ping
     ],
 )
 def test_a_bad_field_is_a_422_naming_it_and_writes_nothing(app_client, db, body, field):

@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from nezlam.domain.device_facts import HeartbeatCreate
 from nezlam.domain.errors import DomainError
 from nezlam.report_writer import ReportWriter
-from nezlam.store import device_points, devices
+from nezlam.store import device_points, device_positions, devices
+from nezlam.store.device_positions import Fix
 from nezlam.store.devices import Arrival, Ping
 
 # Pings in one batch at most: a batch is one transaction, and a long one holds the devices'
@@ -42,7 +43,8 @@ def write_pings(
     session: Session, arrivals: list[Arrival], offline_after: timedelta
 ) -> list[Ping | DomainError]:
     """Record the pings, then write onto each point whose devices now say something else what
-    they say (at the latest of its pings)."""
+    they say (at the latest of its pings), and move each mobile point whose device says it is
+    somewhere else."""
     outcomes = devices.record_pings(session, arrivals, offline_after)
     changed: dict[str, datetime] = {}
     for outcome in outcomes:
@@ -50,6 +52,16 @@ def write_pings(
             changed[outcome.point_id] = outcome.seen_at
     for point_id in sorted(changed):
         device_points.write_point_facts(session, point_id, changed[point_id], offline_after)
+    fixes = {  # each point's latest position said, in the order the pings arrived
+        outcome.point_id: Fix(
+            arrival.ping.lat, arrival.ping.lon, arrival.ping.accuracy, arrival.now
+        )
+        for arrival, outcome in zip(arrivals, outcomes, strict=True)
+        if isinstance(outcome, Ping)
+        and arrival.ping.lat is not None
+        and arrival.ping.lon is not None
+    }
+    device_positions.move_mobile_points(session, fixes)
     return outcomes
 
 

@@ -25,9 +25,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
-from nezlam.domain.points import NotBoolean, Strict
+from nezlam.domain.points import Latitude, Longitude, NotBoolean, Strict
 from nezlam.domain.vocabulary import Power
 
 DEFAULT_OFFLINE_AFTER = timedelta(minutes=5)
@@ -54,6 +54,29 @@ class HeartbeatCreate(Strict):
     occupancy: Annotated[int, NotBoolean] | None = Field(
         None, ge=0, le=OCCUPANCY_MAX, description="people at the point, as a counter saw them"
     )
+    # A mobile point's device says where it is (the OsmAnd / Traccar fields); a fixed point's
+    # position is never moved by its device.
+    lat: Latitude | None = Field(None, description="where the device is, for a mobile point")
+    lon: Longitude | None = Field(
+        None, validate_default=True, description="where the device is, for a mobile point"
+    )
+    accuracy: Annotated[float, NotBoolean] | None = Field(
+        None, ge=0, le=100_000, description="how far off the position may be, in metres"
+    )
+
+    @field_validator("lon")
+    @classmethod
+    def _position_whole(cls, lon: float | None, info: ValidationInfo) -> float | None:
+        if (info.data.get("lat") is None) != (lon is None) and "lat" in info.data:
+            raise ValueError("lat and lon go together: a position needs both")
+        return lon
+
+    @field_validator("accuracy")
+    @classmethod
+    def _accuracy_of_a_position(cls, accuracy: float | None, info: ValidationInfo) -> object:
+        if accuracy is not None and info.data.get("lat") is None:
+            raise ValueError("accuracy is of a position: send lat and lon with it")
+        return accuracy
 
 
 @dataclass(frozen=True)

@@ -107,16 +107,25 @@ async def ping_of(request: Request) -> HeartbeatCreate:
 
 @router.get(
     "/channelPing",
-    summary="SvitloBot's ping, for devices set up that way: alive, and nothing more",
+    summary="SvitloBot's ping, for devices set up that way: alive, and for a mobile point "
+    "where it is (the OsmAnd / Traccar fields)",
     responses=RECORDED,
 )
 async def channel_ping(
     request: Request,
     channel_key: str | None = Query(None, description="the device's key"),
+    lat: float | None = Query(None, description="where the device is (a mobile point's)"),
+    lon: float | None = Query(None, description="where the device is (a mobile point's)"),
+    accuracy: float | None = Query(None, description="how far off the position may be, metres"),
     state: AppState = Depends(app_state),
 ) -> Response:
     key = admitted(state, channel_key, "channel_key")
-    return await recorded(state, key, HeartbeatCreate())
+    try:
+        ping = HeartbeatCreate(lat=lat, lon=lon, accuracy=accuracy)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+    return await recorded(state, key, ping)
 
 
 def ping_in(raw: bytes) -> HeartbeatCreate | None:

@@ -206,8 +206,10 @@ class FastPath:
         if scope["path"] == CHANNEL_PING_PATH:
             if scope["method"] != "GET":
                 return None, None
-            query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-            key = dict(query).get("channel_key", "")
+            query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+            key = query.get("channel_key", "")
+            if POSITION_FIELDS.intersection(query):  # a mobile point's position: the route reads it
+                return None, b""
             return (key if devices.could_be_key(key) else None), b""
         headers = dict(scope["headers"])
         key = headers.get(b"x-device-key", b"").decode("latin-1")
@@ -230,6 +232,7 @@ class FastPath:
 
 TELEGRAM_PATH = "/api/v1/telegram/webhook"
 CHANNEL_PING_PATH = "/channelPing"
+POSITION_FIELDS = frozenset({"lat", "lon", "accuracy"})
 SMS_PATH = "/api/v1/sms/twilio"
 _FORM_TYPE = b"application/x-www-form-urlencoded"
 
