@@ -46,6 +46,28 @@ def write_pings(
     they say (at the latest of its pings), and move each mobile point whose device says it is
     somewhere else."""
     outcomes = devices.record_pings(session, arrivals, offline_after)
+    write_points(session, arrivals, outcomes, offline_after)
+    return outcomes
+
+
+def write_probe_pings(
+    session: Session, device_ids: list[int], now: datetime, offline_after: timedelta
+) -> list[Ping | DomainError]:
+    """Record that each probe of `device_ids` reached its point's internet link at `now`, as a
+    ping of its device that says the internet works, and what that changes on the points."""
+    arrivals = [Arrival("", HeartbeatCreate(internet=True), now) for _id in device_ids]
+    outcomes = devices.record_probes(session, device_ids, arrivals, offline_after)
+    write_points(session, arrivals, outcomes, offline_after)
+    return outcomes
+
+
+def write_points(
+    session: Session,
+    arrivals: list[Arrival],
+    outcomes: list[Ping | DomainError],
+    offline_after: timedelta,
+) -> None:
+    """What the recorded pings (`outcomes`, one for each of `arrivals`) change on their points."""
     changed: dict[str, datetime] = {}
     for outcome in outcomes:
         if isinstance(outcome, Ping) and device_points.DERIVING.intersection(outcome.changed):
@@ -62,7 +84,6 @@ def write_pings(
         and arrival.ping.lon is not None
     }
     device_positions.move_mobile_points(session, fixes)
-    return outcomes
 
 
 @dataclass

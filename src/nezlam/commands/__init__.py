@@ -21,6 +21,7 @@ from nezlam.commands import (
     outages,
     places,
     points,
+    probes,
     serve,
     siting,
     sms,
@@ -44,6 +45,7 @@ app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.role_app, name="role")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(devices.app, name="device")
+app.add_typer(probes.app, name="probe")
 app.add_typer(webhooks.app, name="webhook")
 app.add_typer(places.app, name="places")
 app.add_typer(streets.app, name="streets")

@@ -34,6 +34,9 @@ class DeviceKey(Base):
     powered_by: Mapped[str] = mapped_column(String(8), default="mains")  # mains, battery
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
+    # A probe instead of a device (`nezlam probe run`): the host:port of the point's own
+    # internet link, whose answer to a TCP connect is recorded as this device's ping.
+    probe_address: Mapped[str | None] = mapped_column(String(255))
 
     last_seen_at: Mapped[datetime | None] = mapped_column()
     online_since: Mapped[datetime | None] = mapped_column()

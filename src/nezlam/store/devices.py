@@ -19,6 +19,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -58,6 +59,7 @@ def create_device(
     actor: Actor,
     powered_by: PoweredBy | str = PoweredBy.MAINS,
     now: datetime | None = None,
+    probe_address: str | None = None,
 ) -> tuple[str, DeviceKey]:
     """A new device key for a point. Returns the key itself (shown once, never stored) and
     the device's row. Refuses a point that does not exist and a name that is empty, too long
@@ -69,6 +71,7 @@ def create_device(
         raise NotFound(f"no point with id {point_id!r}", field="point")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     row = DeviceKey(
+        probe_address=None if probe_address is None else checked_address(probe_address),
         point_id=point_id,
         name=name,
         key_hash=hash_token(key),
@@ -90,6 +93,20 @@ def create_device(
         at=row.created_at,
     )
     return key, row
+
+
+def checked_address(address: str) -> str:
+    """host:port of a probe (an IPv6 address in brackets), as typed but trimmed; anything else
+    is refused naming the field."""
+    address = address.strip()
+    try:
+        parts = urlsplit("//" + address)
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.hostname or port is None or port == 0 or len(address) > 255 or "@" in address:
+        raise Invalid("a probe's address is host:port, e.g. 203.0.113.7:443", field="address")
+    return address
 
 
 def _checked_name(name: str) -> str:
@@ -187,6 +204,12 @@ FIND_BY_KEYS = (
     .order_by(DEVICES.c.id)
     .with_for_update()
 )
+FIND_BY_IDS = (
+    select(DEVICES)
+    .where(DEVICES.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(DEVICES.c.id)
+    .with_for_update()
+)
 TOUCH = (
     update(DEVICES)
     .where(DEVICES.c.id == bindparam("b_id"))
@@ -215,10 +238,29 @@ def record_pings(
     hashes = [hash_token(arrival.key) for arrival in arrivals]
     found = session.execute(FIND_BY_KEYS, {"hashes": sorted(set(hashes))})
     rows = {row.key_hash: row for row in found}
+    return _record(session, [rows.get(key_hash) for key_hash in hashes], arrivals, offline_after)
+
+
+def record_probes(
+    session: Session, device_ids: list[int], arrivals: list[Arrival], offline_after: timedelta
+) -> list[Ping | DomainError]:
+    """Record each of `arrivals` (a probe's answer, as a ping) for the device of the same
+    place in `device_ids`: probes have no key to look them up by."""
+    found = session.execute(FIND_BY_IDS, {"ids": sorted(set(device_ids))})
+    rows = {row.id: row for row in found}
+    return _record(session, [rows.get(i) for i in device_ids], arrivals, offline_after)
+
+
+def _record(
+    session: Session,
+    found: list[Row[Any] | None],
+    arrivals: list[Arrival],
+    offline_after: timedelta,
+) -> list[Ping | DomainError]:
+    """Each arrival written onto its device's row (`found`, None for an unknown key)."""
     facts: dict[int, DeviceFacts] = {}  # each device as this batch leaves it
     outcomes: list[Ping | DomainError] = []
-    for arrival, key_hash in zip(arrivals, hashes, strict=True):
-        row = rows.get(key_hash)
+    for arrival, row in zip(arrivals, found, strict=True):
         if row is None or row.revoked_at is not None:
             outcomes.append(_refusal(row))
             continue
