@@ -20,10 +20,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import orjson
+
 from nezlam.channels import sms_words
 from nezlam.channels.answering import Directory
 from nezlam.channels.conversation import Conversation, Said
 from nezlam.channels.interface import DELIVERED, Channel, Delivery, Failed, Outcome, RetryLater
+from nezlam.channels.operator_words import operator_text
 from nezlam.channels.pacing import Pacing, SenderLimit
 from nezlam.channels.queued import QueuedMessages
 from nezlam.channels.sms_gateways import Android, Gateway, Twilio, request_of
@@ -58,11 +61,10 @@ class SmsChannel(Channel):
         self.limit = SenderLimit(answering_pace, clock)
 
     def send(self, delivery: Delivery, now: datetime) -> Outcome:
-        if not delivery.text:
+        text = sms_text(delivery.text) if delivery.text else None
+        if not text:
             return Failed("an SMS needs text")
-        outgoing = self.gateway.outgoing(
-            delivery.destination, delivery.text, f"nezlam-{delivery.id}"
-        )
+        outgoing = self.gateway.outgoing(delivery.destination, text, f"nezlam-{delivery.id}")
         try:
             with OPENER.open(request_of(outgoing), timeout=self.send_timeout) as response:
                 status = response.status
@@ -83,6 +85,17 @@ class SmsChannel(Channel):
         """Queue an answer for the dispatcher to send (a gateway that takes none inline)."""
         with db.write() as session:
             return message_outbox.enqueue(session, NAME, destination, text, now)
+
+
+def sms_text(stored: str) -> str | None:
+    """What a queued row says: its text, or the words of an event queued for an operator."""
+    if not stored.startswith('{"event"'):
+        return stored
+    try:
+        data = orjson.loads(stored)
+    except orjson.JSONDecodeError:
+        return stored
+    return operator_text(data) if isinstance(data, dict) else None
 
 
 def outcome_of(status: int, retry_after: str | None) -> Outcome:

@@ -22,10 +22,12 @@ import orjson
 from nezlam.channels import telegram_events
 from nezlam.channels.answering import Directory
 from nezlam.channels.interface import Channel, Delivery, Failed, Outcome
+from nezlam.channels.operator_words import operator_text
 from nezlam.channels.pacing import Pacing
 from nezlam.channels.queued import QueuedMessages
 from nezlam.channels.telegram_api import BotApi, Message, from_json
 from nezlam.channels.telegram_bot import TelegramBot
+from nezlam.channels.telegram_words import esc
 
 if TYPE_CHECKING:
     from nezlam.config import Settings
@@ -65,7 +67,19 @@ def message_of(chat: str, stored: str, base_url: str | None) -> Message | None:
         return Message(chat, telegram_events.alert_text(data, base_url))
     if event == "broadcast":
         return Message(chat, telegram_events.broadcast_text(data))
+    if event == "operator_alert":
+        return operator_message(chat, data, base_url)
     return None
+
+
+def operator_message(chat: str, data: dict[str, Any], base_url: str | None) -> Message | None:
+    """An operator told their point must open, with the way to their points."""
+    text = operator_text(data)
+    if text is None:
+        return None
+    mark = "⏰" if data.get("kind") == "outage_soon" else "🚨"
+    page = f'\n<a href="{esc(base_url)}/operate">/operate</a>' if base_url else ""
+    return Message(chat, f"{mark} {esc(text)}{page}")
 
 
 def bot_of(directory: Directory, settings: Settings) -> TelegramBot:

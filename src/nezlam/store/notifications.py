@@ -23,7 +23,7 @@ from nezlam.domain.errors import Forbidden, NotFound
 from nezlam.domain.notifications import NotificationRules, WebhookCreate
 from nezlam.domain.permissions import Principal
 from nezlam.domain.vocabulary import NotificationKind
-from nezlam.store import alert_chats, audit
+from nezlam.store import alert_chats, audit, operator_messages
 from nezlam.store.actor import Actor
 from nezlam.store.db import NOTIFICATION_RULES, rows_matched
 from nezlam.store.tables import Notification, Point, Webhook, WebhookDelivery, table_of, utcnow
@@ -86,6 +86,7 @@ def notify(
         if deliveries:
             session.execute(INSERT_DELIVERY, deliveries)
     alert_chats.queue(session, point, kinds, now, more)
+    operator_messages.tell_operators(session, point, kinds, now, more)
     return ids
 
 
