@@ -84,3 +84,35 @@ def test_nothing_is_said_without_a_schedule_past_it_or_for_a_closed_point(
     with db.write() as session:
         add_report(session, network.point_a, ReportCreate(status="closed"), CLI, now=clock())
     assert "світла за графіком" not in page(scheduled, f"/points/{network.point_a}", "uk")
+
+
+def test_the_api_says_the_points_schedule_and_what_its_devices_say(scheduled, db, network, clock):
+    """GET /api/v1/points/{id}: its queue, the next outage within a day, and its devices'
+    snapshot (machine facts beside, never in place of, its status)."""
+    from nezlam.store import emergency_shutdowns
+    from tests.test_heartbeats import beat, new_device
+
+    said = scheduled.get(f"/api/v1/points/{network.point_a}").json()["properties"]
+    assert (said["outage_region"], said["outage_queue"]) == ("vinnytsia", "1.1")
+    assert said["power_schedule"] == {
+        "emergency_since": None,
+        "next_outage": {"start": "2025-12-06T06:00:00Z", "end": "2025-12-06T09:30:00Z",
+                        "possible": False},
+    }  # fmt: skip
+    assert said["devices"] is None  # no device yet
+    other = scheduled.get(f"/api/v1/points/{network.point_b}").json()["properties"]
+    assert other["power_schedule"] is None and other["outage_queue"] is None
+
+    key, _device_id = new_device(db)
+    assert beat(scheduled, key, {"power": "battery"}).status_code == 200
+    scheduled.app.state.nezlam.sync.load_all()
+    devices = scheduled.get(f"/api/v1/points/{network.point_a}").json()["properties"]["devices"]
+    assert devices["online"] is True and devices["mains"] is False
+    assert devices["mains_since"] == "2025-12-06T03:00:00Z" and devices["supply"] == "battery"
+
+    with db.write() as session:
+        emergency_shutdowns.declare(session, "vinnytsia", CLI, clock())
+    clock.advance(minutes=2)
+    said = scheduled.get(f"/api/v1/points/{network.point_a}").json()["properties"]
+    assert said["power_schedule"]["next_outage"] is None
+    assert said["power_schedule"]["emergency_since"] == "2025-12-06T03:00:00Z"

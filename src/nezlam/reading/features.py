@@ -10,10 +10,12 @@ a nearest answer serialises only its live part.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
 
+from nezlam.domain.device_snapshot import DeviceSnapshot
 from nezlam.domain.point_view import PointView, iso
 from nezlam.domain.vocabulary import ShownStatus
 from nezlam.reading.point_public import PointPublic, PublicDetails, PublicFault
@@ -61,6 +63,8 @@ def _fixed(details: PublicDetails) -> dict[str, Any]:
             "notes": details.notes,
             "faults": [fault_properties(fault) for fault in details.faults],
             "demo": details.demo,
+            "outage_region": details.outage_region,
+            "outage_queue": details.outage_queue,
         }
     return cached
 
@@ -78,8 +82,20 @@ def _reported(details: PublicDetails) -> dict[str, Any]:
             "updated_at": iso(details.updated_at),
             "verified_at": iso(details.verified_at),
             "flagged": details.flagged,
+            # What the point's devices say: online, mains and internet with since when.
+            "devices": device_properties(details.devices),
         }
     return cached
+
+
+def device_properties(devices: DeviceSnapshot | None) -> dict[str, Any] | None:
+    """A point's device snapshot with its times as the feed's other times are written."""
+    if devices is None:
+        return None
+    return {
+        name: iso(value) if isinstance(value, datetime) else value
+        for name, value in vars(devices).items()
+    }
 
 
 def _add_distances(target: dict[str, Any], public: PointPublic) -> None:

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from nezlam.domain import opening_hours
+from nezlam.domain.device_snapshot import DeviceSnapshot
 from nezlam.domain.freshness import shown_status
 from nezlam.domain.outage_timeline import runs_on_generator
 from nezlam.domain.point_view import DEFAULT_LANGUAGE, PointView, pick_name
@@ -94,6 +95,8 @@ class PublicDetails:
     outage_region: str | None = None
     outage_queue: str | None = None
     has_generator: bool = False
+    # What its devices say (machine facts: never its status), None without devices.
+    devices: DeviceSnapshot | None = None
     # The renderers' serialised forms of these details (reading.features), made once.
     rendered: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -163,6 +166,7 @@ def _details(view: PointView, lang: str) -> PublicDetails:
         outage_region=view.outage_region,
         outage_queue=view.outage_queue,
         has_generator=runs_on_generator(view.power, view.fuel_litres),
+        devices=view.devices,
     )
 
 

@@ -17,10 +17,13 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from nezlam.domain.outages import Outage, next_outage
+from nezlam.domain.point_view import iso
+from nezlam.reading.point_public import PublicDetails
 from nezlam.store.db import Database
 from nezlam.store.emergency_shutdowns import active
 from nezlam.store.outage_schedules import current_outages, schedule_queues
@@ -91,3 +94,20 @@ class Schedules:
             if before is None:
                 return Read(now, {}, {}, {})
             return Read(now, before.outages, before.queues, before.emergencies)
+
+
+def power_schedule(schedules: Schedules | None, details: PublicDetails) -> dict[str, Any] | None:
+    """What the point's outage schedule says of the next day, for the API: emergency shutdowns
+    (the schedule does not hold), or the outage under way or next within a day, or none; None
+    for a point that follows no schedule (or before the schedules are read)."""
+    region, queue = details.outage_region, details.outage_queue
+    if schedules is None or not region or not queue:
+        return None
+    emergency = schedules.emergency_since(region)
+    outage = None if emergency else schedules.next_outage(region, queue)
+    return {
+        "emergency_since": iso(emergency),
+        "next_outage": None
+        if outage is None
+        else {"start": iso(outage.start), "end": iso(outage.end), "possible": outage.possible},
+    }

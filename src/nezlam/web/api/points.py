@@ -12,13 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 
 from nezlam.domain import permissions
-from nezlam.domain.errors import (
-    Conflict,
-    Forbidden,
-    Invalid,
-    NotFound,
-    TooManyRequests,
-)
+from nezlam.domain.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from nezlam.domain.permissions import Principal
 from nezlam.domain.point_view import PointView, iso
 from nezlam.domain.points import (
@@ -34,6 +28,7 @@ from nezlam.reading import answers
 from nezlam.reading.answers import DEMO_NOTICE
 from nezlam.reading.features import feature, privileged_feature
 from nezlam.reading.point_public import Asker, PointPublic, point_public
+from nezlam.reading.power_schedule import power_schedule
 from nezlam.report_writer import ReportJob
 from nezlam.store import accounts
 from nezlam.store import audit as audit_store
@@ -119,6 +114,7 @@ def point_feature(state: AppState, view: PointView, principal: Principal | None,
         raise NotFound(f"no point with id {view.id!r}", field="id")
     public = public_view(state, view, lang)
     body = privileged_feature(public, view) if privileged else feature(public)
+    body["properties"]["power_schedule"] = power_schedule(state.schedules, public.details)
     if view.demo:
         body["notice"] = DEMO_NOTICE
     if privileged:
