@@ -25,6 +25,7 @@ from nezlam.commands import (
     serve,
     siting,
     sms,
+    stops,
     streets,
     webhooks,
 )
@@ -46,6 +47,7 @@ app.add_typer(accounts.role_app, name="role")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(devices.app, name="device")
 app.add_typer(probes.app, name="probe")
+app.add_typer(stops.app, name="stop")
 app.add_typer(webhooks.app, name="webhook")
 app.add_typer(places.app, name="places")
 app.add_typer(streets.app, name="streets")

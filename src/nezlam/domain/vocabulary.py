@@ -184,3 +184,4 @@ class NotificationKind(StrEnum):
     OUTAGE_SOON = "outage_soon"  # the schedule turns the point's power off within the lead
     # Emergency shutdowns in the point's power company's region: its schedule does not hold
     EMERGENCY_SHUTDOWN = "emergency"
+    OFF_STOP = "off_stop"  # a mobile point's device far from the stop its schedule has now

@@ -7,7 +7,8 @@ database at most once a `refresh` (a minute) when a page asks. A schedule is a f
 rows for a whole country; a page never waits on more than one such read a minute, and a
 failed read keeps what was read before (an outage is better said late than not at all).
 Emergency shutdowns declared in a provider's region are read with them: while they are on,
-the pages say the schedule does not hold.
+the pages say the schedule does not hold. So are the mobile points' stops, the other plan
+with times that the pages show ("here today 10:00–18:00").
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from nezlam.domain.mobile_stops import Stop, ahead
 from nezlam.domain.outages import Outage, next_outage
 from nezlam.domain.point_view import iso
 from nezlam.reading.point_public import PublicDetails
+from nezlam.store import point_stops
 from nezlam.store.db import Database
 from nezlam.store.emergency_shutdowns import active
 from nezlam.store.outage_schedules import current_outages, schedule_queues
@@ -41,6 +44,7 @@ class Read:
     outages: Mapping[tuple[str, str], list[Outage]]
     queues: Mapping[str, list[str]]  # each provider with a current schedule, and its queues
     emergencies: Mapping[str, datetime]  # providers whose schedules are suspended, since when
+    stops: Mapping[str, list[Stop]]  # mobile points' stops from now on, by point
 
 
 class Schedules:
@@ -62,6 +66,11 @@ class Schedules:
     def emergency_since(self, region: str | None) -> datetime | None:
         """When emergency shutdowns were declared in the provider's region, if they are on."""
         return self._current(self.clock()).emergencies.get(region) if region else None
+
+    def stops_of(self, point_id: str) -> list[Stop]:
+        """A mobile point's stop under way and the next ones, for its page."""
+        now = self.clock()
+        return ahead(self._current(now).stops.get(point_id, ()), now)
 
     def queues(self) -> Mapping[str, list[str]]:
         """Each provider with a current schedule, and its queues in order."""
@@ -88,12 +97,13 @@ class Schedules:
             with self.db.read() as session:
                 outages = current_outages(session, now, now + AHEAD)
                 emergencies = {p: row.started_at for p, row in active(session).items()}
-                return Read(now, outages, schedule_queues(session), emergencies)
+                stops = point_stops.upcoming(session, now, now + AHEAD)
+                return Read(now, outages, schedule_queues(session), emergencies, stops)
         except SQLAlchemyError as exc:
             log.warning("outage schedules not read again, the last read kept: %s", exc)
             if before is None:
-                return Read(now, {}, {}, {})
-            return Read(now, before.outages, before.queues, before.emergencies)
+                return Read(now, {}, {}, {}, {})
+            return Read(now, before.outages, before.queues, before.emergencies, before.stops)
 
 
 def power_schedule(schedules: Schedules | None, details: PublicDetails) -> dict[str, Any] | None:
@@ -111,3 +121,14 @@ def power_schedule(schedules: Schedules | None, details: PublicDetails) -> dict[
         if outage is None
         else {"start": iso(outage.start), "end": iso(outage.end), "possible": outage.possible},
     }
+
+
+def stops_said(schedules: Schedules | None, details: PublicDetails) -> list[dict[str, Any]] | None:
+    """A mobile point's stop under way and the next ones, for the API; None for a fixed point
+    or a protected one (its stops would say where it is)."""
+    if schedules is None or details.kind != "mobile" or details.protected:
+        return None
+    return [
+        {"start": iso(s.start), "end": iso(s.end), "lat": s.lat, "lon": s.lon, "place": s.place}
+        for s in schedules.stops_of(details.id)
+    ]

@@ -1,6 +1,7 @@
 """The table of the points' devices (migration 0009, issue 12's heartbeats): one row per device
 key, with the device's last-known facts beside it, so that a ping is one indexed read and one
-update of one row.
+update of one row; and the stops of a mobile point's schedule (migration 0013), which its
+device's position is held against.
 
 Import it from `nezlam.store.tables`, which imports this module.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nezlam.store.table_base import Base, BigId, utcnow
@@ -46,3 +47,22 @@ class DeviceKey(Base):
     internet: Mapped[bool | None] = mapped_column(Boolean)
     internet_since: Mapped[datetime | None] = mapped_column()
     occupancy: Mapped[int | None] = mapped_column(Integer)
+
+
+class PointStop(Base):
+    """Where a mobile point will stand and when (migration 0013): a stop of its schedule, from
+    `starts_at` to `ends_at`, at (lat, lon), with the place as people call it. `off_stop_at` is
+    when its device was first seen far from it during the stop (coordinators were told)."""
+
+    __tablename__ = "point_stops"
+    __table_args__ = (Index("ix_point_stops_point_ends", "point_id", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    point_id: Mapped[str] = mapped_column(ForeignKey("points.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    place: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    off_stop_at: Mapped[datetime | None] = mapped_column()

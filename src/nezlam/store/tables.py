@@ -39,7 +39,7 @@ from nezlam.store.channel_tables import (
     VisitAnswer,
     VisitComment,
 )
-from nezlam.store.device_tables import DeviceKey
+from nezlam.store.device_tables import DeviceKey, PointStop
 from nezlam.store.outage_tables import (
     EmergencyShutdown,
     OutageImport,
@@ -326,6 +326,7 @@ __all__ = [
     "Pledge",
     "Point",
     "PointPosition",
+    "PointStop",
     "RoleGrant",
     "StatusReport",
     "Subscription",

@@ -28,7 +28,7 @@ from nezlam.reading import answers
 from nezlam.reading.answers import DEMO_NOTICE
 from nezlam.reading.features import feature, privileged_feature
 from nezlam.reading.point_public import Asker, PointPublic, point_public
-from nezlam.reading.power_schedule import power_schedule
+from nezlam.reading.power_schedule import power_schedule, stops_said
 from nezlam.report_writer import ReportJob
 from nezlam.store import accounts
 from nezlam.store import audit as audit_store
@@ -115,6 +115,7 @@ def point_feature(state: AppState, view: PointView, principal: Principal | None,
     public = public_view(state, view, lang)
     body = privileged_feature(public, view) if privileged else feature(public)
     body["properties"]["power_schedule"] = power_schedule(state.schedules, public.details)
+    body["properties"]["stops"] = stops_said(state.schedules, public.details)
     if view.demo:
         body["notice"] = DEMO_NOTICE
     if privileged:

@@ -45,6 +45,7 @@ def notification_words(_: Any) -> dict[str, str]:
         NotificationKind.LOW_FUEL: _("Low on fuel"),
         NotificationKind.OUTAGE_SOON: _("Power off soon by schedule"),
         NotificationKind.EMERGENCY_SHUTDOWN: _("Emergency shutdowns"),
+        NotificationKind.OFF_STOP: _("Away from its scheduled stop"),
     }
 
 

@@ -29,7 +29,7 @@ from nezlam.web.pages import finder_query, signal_receipts, visit_answers
 from nezlam.web.plumbing import i18n
 from nezlam.web.plumbing.render import STATIC, assets_version, page, with_param
 from nezlam.web.plumbing.state import AppState
-from nezlam.web.words import device_words, outage_words, presenters
+from nezlam.web.words import device_words, outage_words, presenters, stop_words
 
 router = APIRouter(include_in_schema=False)
 FINDER_SERVICES = ["heat", "power", "water", "hot_drinks", "food", "wifi", "satellite_internet",
@@ -229,6 +229,7 @@ def point_page(request: Request, point_id: str) -> HTMLResponse:
         visitors_said=signal_receipts.visitors_said(state, point_id, _),
         devices_said=device_words.device_lines(view.devices, view.power, state.clock(), lang, _),
         schedule=outage_words.schedule_line(state.schedules, public, state.clock(), lang, _),
+        stops=stop_words.stop_lines(state.schedules, public, state.clock(), lang, _),
         from_here=presenters.from_place(shown, given, lang, _, state.walking_m_per_min),
         osm=presenters.osm_link(item["lat"], item["lon"]),
         signal=request.query_params.get("signal"),
