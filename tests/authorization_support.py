@@ -10,7 +10,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from nezlam.config import TelegramSettings
+from nezlam.domain.mobile_stops import Stop
 from nezlam.domain.notifications import NotificationRules
 from nezlam.domain.permissions import Principal
 from nezlam.domain.points import OrganisationCreate, RoleGrantCreate, UserCreate
@@ -33,6 +34,7 @@ from nezlam.store import (
     needs,
     notifications,
     onboarding,
+    point_stops,
     points,
     resets,
 )
@@ -494,6 +496,30 @@ def emergency_form(world: World, role: str) -> Attempt:
         if "vinnytsia" in emergency_shutdowns.active(session):
             emergency_shutdowns.end(session, "vinnytsia", CLI, world.now())
     return form("/coordinate/outages/emergency", provider="vinnytsia", action="start")
+
+
+def mobile_point_a(world: World) -> None:
+    """point-a as a mobile point (the matrix's points are fixed)."""
+    with world.db.write() as session:
+        session.execute(sa.update(Point).where(Point.id == "point-a").values(kind="mobile"))
+
+
+def stop_form(world: World, role: str) -> Attempt:
+    """A stop added to point-a's schedule, from its page of stops."""
+    mobile_point_a(world)
+    return form("/operate/point-a/stops", day="2031-01-05", start="09:00", end="17:00",
+                lat="50.45", lon="30.52", place=world.unique("stop"))  # fmt: skip
+
+
+def stop_remove_form(world: World, role: str) -> Attempt:
+    """Removing a fresh stop of point-a."""
+    mobile_point_a(world)
+    start = datetime(2031, 1, 6, 7, tzinfo=UTC)
+    with world.db.write() as session:
+        stop = Stop(start, start + timedelta(hours=8), 50.45, 30.52, world.unique("stop"))
+        row = point_stops.add_stop(session, "point-a", stop, CLI, world.now())
+        stop_id = row.id
+    return form(f"/operate/point-a/stops/{stop_id}/remove")
 
 
 def signed_in_writes(role: str) -> bool:

@@ -60,6 +60,8 @@ from tests.authorization_support import (
     signal_undo,
     signed_in_writes,
     someone_elses_telegram,
+    stop_form,
+    stop_remove_form,
     telegram_code,
     telegram_of_an_operator_of_a,
     write_routes,
@@ -193,6 +195,12 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/operate/{point_id}/edit"): (Case("edit details", edit_form, POINT_A_TEAM),),
     ("POST", "/coordinate/outages/emergency"): (
         Case("emergency shutdowns where point-a's schedule is", emergency_form, COORDINATOR_A),
+    ),
+    ("POST", "/operate/{point_id}/stops"): (
+        Case("a stop of point-a's schedule", stop_form, POINT_A_TEAM),
+    ),
+    ("POST", "/operate/{point_id}/stops/{stop_id}/remove"): (
+        Case("remove a stop of point-a", stop_remove_form, POINT_A_TEAM),
     ),
     ("POST", "/operate/{point_id}/devices"): (
         Case("a device key for the point", device_key_form, POINT_A_TEAM, postgres=True),

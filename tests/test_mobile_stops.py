@@ -140,3 +140,62 @@ def test_the_command_line_adds_lists_and_removes_stops(db_url, db, carriage):
     with db.read() as session:
         actions = [e.action for e in audit.entries(session, "stop", stop_id)]
     assert sorted(actions) == ["create", "delete"]
+
+
+# The workspace's page of stops
+
+
+def test_a_coordinator_adds_and_removes_stops_from_the_workspace(app_client, db, clock, carriage):
+    from tests.conftest import sign_in_as
+
+    csrf = sign_in_as(app_client, db, "coordinator_a", clock())
+    html = page(app_client, "/operate/carriage/stops", "uk")
+    assert "тут зараз, до 18:00 — вокзал" in html and 'value="2025-12-06"' in html
+    form = {"csrf": csrf, "day": "2025-12-08", "start": "21:00", "end": "06:00",
+            "lat": "50,4501", "lon": "30.5234", "place": "<депо>"}  # fmt: skip
+    added = app_client.post("/operate/carriage/stops", data=form, follow_redirects=False)
+    assert added.status_code == 303 and "done=added" in added.headers["location"]
+    with db.read() as session:
+        [row] = [r for r in point_stops.stops_of(session, carriage, TEN) if r.place == "<депо>"]
+        # Kyiv time, leaving after midnight: the next morning.
+        assert (row.starts_at, row.ends_at) == (at(2 * 24 + 11), at(2 * 24 + 20))
+        assert (row.lat, row.lon) == (50.4501, 30.5234)
+    listed = page(app_client, "/operate/carriage/stops", "uk")
+    assert "8 груд. 21:00–9 груд. 06:00 — &lt;депо&gt;" in listed
+    removed = app_client.post(f"/operate/carriage/stops/{row.id}/remove", data={"csrf": csrf},
+                              follow_redirects=False)  # fmt: skip
+    assert removed.status_code == 303
+    with db.read() as session:
+        assert len(point_stops.stops_of(session, carriage, TEN)) == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [({"day": "завтра"}, "day"), ({"start": "9"}, "start"), ({"lat": "north"}, "lat"),
+     ({"lon": "200"}, "lon")],
+)  # fmt: skip
+def test_a_stop_that_cannot_be_is_named_beside_its_field(
+    app_client, db, clock, carriage, fields, named
+):
+    from tests.conftest import sign_in_as
+
+    csrf = sign_in_as(app_client, db, "coordinator_a", clock())
+    form = {"csrf": csrf, "day": "2025-12-08", "start": "09:00", "end": "17:00",
+            "lat": "50.45", "lon": "30.52", "place": "", **fields}  # fmt: skip
+    answer = app_client.post("/operate/carriage/stops", data=form)
+    assert answer.status_code == 422 and f'id="{named}-error"' in answer.text
+    with db.read() as session:
+        assert len(point_stops.stops_of(session, carriage, TEN)) == 2
+
+
+def test_only_those_who_answer_for_the_point_see_its_stops(app_client, db, clock, carriage):
+    from tests.conftest import sign_in_as
+
+    csrf = sign_in_as(app_client, db, "coordinator_b", clock())
+    assert app_client.get("/operate/carriage/stops").status_code == 403
+    form = {"csrf": csrf, "day": "2025-12-08", "start": "09:00", "end": "17:00",
+            "lat": "50.45", "lon": "30.52", "place": ""}  # fmt: skip
+    assert app_client.post("/operate/carriage/stops", data=form).status_code == 403
+    sign_in_as(app_client, db, "operator_a", clock())
+    fixed = page(app_client, "/operate/point-a/stops", "en")
+    assert "Only a mobile point (a tent, a vehicle, a carriage) has stops" in fixed

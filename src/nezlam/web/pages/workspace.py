@@ -26,7 +26,7 @@ from nezlam.reading.point_public import Asker, point_public
 from nezlam.report_writer import ReportJob
 from nezlam.store import login_sessions
 from nezlam.store import points as point_store
-from nezlam.web.pages import operate_devices, operate_edit, workspace_telegram
+from nezlam.web.pages import operate_devices, operate_edit, operate_stops, workspace_telegram
 from nezlam.web.pages.landing import operated_only, safe_next, sign_in_and_land
 from nezlam.web.pages.login_page import login_page
 from nezlam.web.pages.operate_forms import (
@@ -57,6 +57,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(workspace_telegram.router)  # linking one's Telegram, from My points
 router.include_router(operate_devices.router)  # a point's devices and their keys
 router.include_router(operate_edit.router)  # a point's details
+router.include_router(operate_stops.router)  # a mobile point's stops
 
 
 # --- Signing in and out -------------------------------------------------------------------
@@ -150,6 +151,7 @@ def operator_card(state: AppState, view: Any, lang: str, _: Any) -> dict[str, An
     card["details"] = card_details(view, lang)
     card["suggest_full"] = suggests_full(view)
     card["hidden"] = view.visibility == Visibility.HIDDEN  # e.g. an application not yet approved
+    card["mobile"] = view.kind == "mobile"  # it has stops to keep
     return card
 
 
