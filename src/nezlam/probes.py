@@ -118,11 +118,14 @@ def run_once(
     concurrency: int = CONCURRENCY,
     timeout: float = TIMEOUT_S,
     done: Callable[[Target, bool], None] | None = None,
+    probed: list[Target] | None = None,
 ) -> Round:
-    """Probe every target and record those that answered, in one transaction, at the time the
-    round began (a probe says the link worked then, not later)."""
+    """Probe every target (`probed`, else every probe not revoked) and record those that
+    answered, in one transaction, at the time the round began (a probe says the link worked
+    then, not later)."""
     started = clock()
-    found = run_coroutine(probe_all(targets(db), concurrency, timeout, done))
+    chosen = targets(db) if probed is None else probed
+    found = run_coroutine(probe_all(chosen, concurrency, timeout, done))
     if found.reached:
         with db.write() as session:
             ids = [target.device_id for target in found.reached]

@@ -83,7 +83,8 @@ def one_round(concurrency: int, timeout: float) -> None:
     from nezlam.probes import run_once, targets
 
     db = database()
-    total = len(targets(db))
+    probed = targets(db)
+    total = len(probed)
     with progress_bar() as bar:
         task = bar.add_task("probing", total=total)
         found = run_once(
@@ -93,6 +94,7 @@ def one_round(concurrency: int, timeout: float) -> None:
             concurrency,
             timeout,
             done=lambda _target, _answered: bar.advance(task),
+            probed=probed,
         )
     for target in found.silent:
         console.print(escape(f"no answer: {target.point_id} at {target.address}"))

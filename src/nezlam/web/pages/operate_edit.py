@@ -23,7 +23,6 @@ from nezlam.domain.outages import queue_order
 from nezlam.domain.permissions import Principal
 from nezlam.domain.points import FUEL_CAP_LITRES, PointUpdate
 from nezlam.domain.vocabulary import SERVICES
-from nezlam.store import outage_schedules
 from nezlam.store import points as point_store
 from nezlam.store.actor import Actor
 from nezlam.store.tables import Point
@@ -195,9 +194,8 @@ def edit_page(
 ) -> HTMLResponse:
     lang = i18n.choose_language(request)
     services = [(code, labels.get(lang) or labels["en"]) for code, labels in SERVICES.items()]
-    state: AppState = request.app.state.nezlam
-    with state.db.read() as session:
-        schedules = outage_schedules.schedule_queues(session)
+    state: AppState = request.app.state.nezlam  # the schedules' queues, kept in memory
+    schedules = dict(state.schedules.queues()) if state.schedules else {}
     return page(
         request,
         "operate_edit.html",
