@@ -72,6 +72,8 @@ NUMERIC_RANGES = [
     ("NEZLAM_CALL_CLAIM_FOR", "1s", "24h", "0.5s", "25h"),
     ("NEZLAM_DEVICE_OFFLINE_AFTER", "1m", "1d", "59s", "25h"),
     ("NEZLAM_OUTAGE_LEAD", "1m", "1d", "59s", "25h"),
+    ("NEZLAM_FUEL_RESERVE", "1m", "3d", "59s", "73h"),
+    ("NEZLAM_FUEL_WARN_WITHIN", "1m", "3d", "59s", "73h"),
     ("NEZLAM_WALKING_SNAP_M", "10", "5000", "9", "5001"),
 ]
 

@@ -185,7 +185,7 @@ def test_a_confirmation_answers_the_devices_flag_but_a_late_tap_does_not():
     t = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
     on = DeviceSnapshot(online=True, online_since=t, mains=True, mains_since=t, supply="grid")
     off = DeviceSnapshot(online=True, online_since=t, mains=False, mains_since=t, supply=None)
-    point = SimpleNamespace(state_times=None, updated_at=None)
+    point = SimpleNamespace(state_times=None, power="grid", updated_at=None)
     raised = point_changes(point, on, off, t + timedelta(minutes=5))["state_times"]
     assert alarm_raised(raised)
     assert alarm_raised(answered(raised, t + timedelta(minutes=4)))  # tapped before it went up
@@ -193,7 +193,7 @@ def test_a_confirmation_answers_the_devices_flag_but_a_late_tap_does_not():
     assert not alarm_raised(lowered)
     # The internet goes down as well: still no power, still answered.
     worse = DeviceSnapshot(**{**vars(off), "internet": False, "internet_since": t})
-    point = SimpleNamespace(state_times=lowered, updated_at=t)
+    point = SimpleNamespace(state_times=lowered, power="none", updated_at=t)
     assert not alarm_raised(
         point_changes(point, off, worse, t + timedelta(minutes=7))["state_times"]
     )

@@ -321,6 +321,10 @@ class Settings:
     device_offline_after: timedelta = timedelta(minutes=5)
     # A standby or open point is told when a definite outage of its queue starts this soon.
     outage_lead: timedelta = timedelta(hours=2)
+    # Fuel (issue 13): the running time on generator that must stay in a point's tanks for the
+    # truck to come (its reserve), and how far ahead coordinators are told a point reaches it.
+    fuel_reserve: timedelta = timedelta(hours=6)
+    fuel_warn_within: timedelta = timedelta(hours=12)
     # The street network (`nezlam streets import`): with it, walking distances and minutes.
     streets_file: Path | None = None
     walking_speed_kmh: float = 4.5
@@ -372,6 +376,8 @@ class Settings:
             call_claim_for=env_duration("NEZLAM_CALL_CLAIM_FOR", "30m", SECOND, DAY),
             device_offline_after=env_duration("NEZLAM_DEVICE_OFFLINE_AFTER", "5m", MINUTE, DAY),
             outage_lead=env_duration("NEZLAM_OUTAGE_LEAD", "2h", MINUTE, DAY),
+            fuel_reserve=env_duration("NEZLAM_FUEL_RESERVE", "6h", MINUTE, 3 * DAY),
+            fuel_warn_within=env_duration("NEZLAM_FUEL_WARN_WITHIN", "12h", MINUTE, 3 * DAY),
             streets_file=Path(env_str("NEZLAM_STREETS", "") or DEFAULT_STREETS_PATH),
             walking_speed_kmh=env_speed("NEZLAM_WALKING_SPEED_KMH", 4.5),
             walking_snap_m=env_snap_metres("NEZLAM_WALKING_SNAP_M", 400.0),

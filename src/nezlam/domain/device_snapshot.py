@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from nezlam.domain.device_facts import PointFacts
+from nezlam.domain.fuel_runway import burn_times
 from nezlam.domain.vocabulary import Power
 
 SNAPSHOT_KEY = "devices"  # in the point's state_times
@@ -116,7 +117,10 @@ def point_changes(
         changes["internet"] = after.internet
         times["internet"] = now.isoformat()
     times[SNAPSHOT_KEY].update(_alarm(point.state_times, before, after, now))
-    changes["state_times"] = times
+    power_after = changes.get("power", point.power)
+    changes["state_times"] = burn_times(
+        times, power_before=point.power, power_after=power_after, fuel_read=False, at=now
+    )
     if point.updated_at is None or now > point.updated_at:
         changes["updated_at"] = now
     return changes

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from nezlam.domain.device_snapshot import answered
+from nezlam.domain.fuel_runway import burn_times
 from nezlam.domain.points import ReportCreate
 
 REPORTED_FIELDS = ("status", "power", "heating", "internet", "occupancy", "fuel_litres")
@@ -64,7 +65,13 @@ def apply_report(point: Any, report: ReportCreate, effective_at: datetime) -> Ou
     _apply_times(point, report, effective_at, outcome)
     if report.confirms_status:  # what the devices flagged is answered by a person's word
         times = answered(times, effective_at)
-    outcome.state_times = times
+    outcome.state_times = burn_times(
+        times,
+        power_before=point.power,
+        power_after=outcome.changes.get("power", point.power),
+        fuel_read="fuel_litres" in outcome.changes,
+        at=effective_at,
+    )
     return outcome
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from nezlam.domain.collation import natural_key
 from nezlam.domain.freshness import shown_status
+from nezlam.domain.fuel_runway import DEFAULT_RESERVE, Runway, point_runway, runs_out_within
 from nezlam.domain.point_view import pick_name
 from nezlam.domain.transliteration import fold
 from nezlam.domain.vocabulary import ShownStatus
@@ -51,7 +52,7 @@ STATUS_RANK = {status: i for i, status in enumerate(ATTENTION_ORDER)}
 ROW_COLUMNS = (
     "id", "name", "locality", "region", "address", "lat", "lon", "visibility", "organisation_id",
     "status", "power", "occupancy", "capacity", "fuel_litres", "updated_at", "verified_at",
-    "flagged_at", "state_times", "outage_region", "outage_queue",
+    "flagged_at", "state_times", "outage_region", "outage_queue", "fuel_use_lph",
 )  # fmt: skip
 
 
@@ -79,7 +80,9 @@ class PointRow:
     state_times: dict[str, Any] | None  # with what its devices say (issue 12)
     outage_region: str | None  # whose outage schedule its power follows, and its queue
     outage_queue: str | None
+    fuel_use_lph: float | None  # litres an hour its generators burn
     shown: ShownStatus  # after the freshness rule
+    runway: Runway | None  # its fuel at `now`, when its fuel and generators are known
 
     def label(self, lang: str) -> str:
         return pick_name(self.name, lang)
@@ -93,6 +96,7 @@ class Filters:
     shown: frozenset[str] = frozenset()
     power: str | None = None
     fuel_below: float | None = None  # litres; points that reported no fuel level are left out
+    runs_out_within: float | None = None  # hours on generator; points with no runway left out
     text: str = ""
 
     def keeps(self, row: PointRow) -> bool:
@@ -104,6 +108,10 @@ class Filters:
             return False
         if self.fuel_below is not None and (
             row.fuel_litres is None or row.fuel_litres >= self.fuel_below
+        ):
+            return False
+        if self.runs_out_within is not None and not runs_out_within(
+            row.runway, self.runs_out_within
         ):
             return False
         return not self.text or _matches(row, self.text.casefold())
@@ -131,9 +139,10 @@ def current_rows(
     now: datetime,
     stale_after: timedelta,
     no_response_after: timedelta,
+    fuel_reserve: timedelta = DEFAULT_RESERVE,
 ) -> list[PointRow]:
     """Every point in `regions` (hidden ones too: coordinators answer for them), with its status
-    as shown at `now`."""
+    as shown at `now` and its fuel's runway."""
     if not regions:
         return []
     columns = [getattr(Point, name) for name in ROW_COLUMNS]
@@ -153,6 +162,7 @@ def current_rows(
                     stale_after,
                     no_response_after,
                 ),
+                point_runway(row, now, fuel_reserve),
             )
         )  # fmt: skip
         for row in session.connection().execute(query)
@@ -160,7 +170,12 @@ def current_rows(
 
 
 def row_of(
-    point: Point, *, now: datetime, stale_after: timedelta, no_response_after: timedelta
+    point: Point,
+    *,
+    now: datetime,
+    stale_after: timedelta,
+    no_response_after: timedelta,
+    fuel_reserve: timedelta = DEFAULT_RESERVE,
 ) -> PointRow:
     """One loaded point as the dashboard lists it."""
     return PointRow(
@@ -168,6 +183,7 @@ def row_of(
         shown=shown_status(
             point.status, point.updated_at, point.verified_at, now, stale_after, no_response_after
         ),
+        runway=point_runway(point, now, fuel_reserve),
     )
 
 
@@ -204,6 +220,7 @@ SORT_KEYS: dict[str, Any] = {
     "occupancy": lambda r: r.occupancy,
     "power": lambda r: r.power,
     "fuel": lambda r: r.fuel_litres,
+    "runway": lambda r: r.runway.hours_left if r.runway is not None else None,
     "flagged": lambda r: r.flagged_at,
 }
 

@@ -31,7 +31,7 @@ from nezlam.store.tables import Point, table_of
 
 POINTS = table_of(Point)
 READ_POINT = select(
-    POINTS.c.id, POINTS.c.state_times, POINTS.c.updated_at, POINTS.c.change_seq
+    POINTS.c.id, POINTS.c.state_times, POINTS.c.power, POINTS.c.updated_at, POINTS.c.change_seq
 ).where(POINTS.c.id == bindparam("point_id"))
 ATTEMPTS = 3
 # The device facts a ping changes that can change what the point's devices say (a battery's

@@ -40,6 +40,7 @@ from nezlam.store.channel_tables import (
     VisitComment,
 )
 from nezlam.store.device_tables import DeviceKey, PointStop
+from nezlam.store.fuel_tables import FuelDelivery, PointGenerator
 from nezlam.store.outage_tables import (
     EmergencyShutdown,
     OutageImport,
@@ -126,6 +127,9 @@ class Point(Base):
     # "since": ISO, "by": "Олена (coordinator)", "note": "..."}}
     faults: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     fuel_tank_litres: Mapped[int | None] = mapped_column(Integer)
+    # Litres an hour its generators burn (not the backups), kept with them (store.generators):
+    # what its runway is read by. None: no generator known, no runway.
+    fuel_use_lph: Mapped[float | None] = mapped_column(Float)
     # Whose outage schedule the point's power follows: the provider's region id ("vinnytsia")
     # and its queue ("1.1"), as `nezlam outages import` stores them.
     outage_region: Mapped[str | None] = mapped_column(String(64))
@@ -311,6 +315,7 @@ __all__ = [
     "ChatSetting",
     "DeviceKey",
     "FollowUpTask",
+    "FuelDelivery",
     "Inspection",
     "LinkCode",
     "LoginSession",
@@ -326,6 +331,7 @@ __all__ = [
     "Pledge",
     "Point",
     "PointPosition",
+    "PointGenerator",
     "PointStop",
     "RoleGrant",
     "StatusReport",
