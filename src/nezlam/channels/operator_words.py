@@ -40,4 +40,10 @@ def operator_text(data: dict[str, Any]) -> str | None:
             f"{name}: аварійні відключення, графік не діє.{note} "
             "Пункт у резерві має відчинитися: підтвердіть статус."
         )
+    if kind == "fuel_reserve":
+        reserve, empty = _time(data.get("reserve_at")), _time(data.get("empty_at"))
+        return (
+            f"{name}: пального до резерву — до {reserve}, до порожнього баку — до {empty}. "
+            "Повідомте рівень пального, коли заміряєте, і попросіть підвіз."
+        )
     return None

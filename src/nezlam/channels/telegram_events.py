@@ -36,10 +36,12 @@ def turn_text(data: dict[str, object], base_url: str | None) -> str:
 ALERTS = {
     "uk": {"full": "🟣 Немає місць", "closed": "🔴 Зачинено", "no_power": "⚡ Немає живлення",
            "low_fuel": "⛽ Мало пального", "outage_soon": "⏰ Скоро вимкнуть світло",
-           "emergency": "🚨 Аварійні відключення", "off_stop": "📍 Не на стоянці"},
+           "emergency": "🚨 Аварійні відключення", "off_stop": "📍 Не на стоянці",
+           "fuel_reserve": "⛽ Пальне скоро до резерву"},
     "en": {"full": "🟣 Full", "closed": "🔴 Closed", "no_power": "⚡ No power",
            "low_fuel": "⛽ Low on fuel", "outage_soon": "⏰ Power off soon",
-           "emergency": "🚨 Emergency shutdowns", "off_stop": "📍 Away from its stop"},
+           "emergency": "🚨 Emergency shutdowns", "off_stop": "📍 Away from its stop",
+           "fuel_reserve": "⛽ Fuel at its reserve soon"},
 }  # fmt: skip
 OUTAGE = {
     "uk": "Світло вимкнуть за графіком {start}–{end} (черга {queue}). Пункт на чергуванні має "

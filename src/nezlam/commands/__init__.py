@@ -18,6 +18,7 @@ from nezlam.commands import (
     demo,
     devices,
     emergency,
+    fuel,
     outages,
     places,
     points,
@@ -48,6 +49,7 @@ app.add_typer(accounts.token_app, name="token")
 app.add_typer(devices.app, name="device")
 app.add_typer(probes.app, name="probe")
 app.add_typer(stops.app, name="stop")
+app.add_typer(fuel.app, name="fuel")
 app.add_typer(webhooks.app, name="webhook")
 app.add_typer(places.app, name="places")
 app.add_typer(streets.app, name="streets")

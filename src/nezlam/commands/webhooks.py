@@ -25,7 +25,8 @@ def add(
     region: str = typer.Option(None, help="only this region's points [every region]"),
     kinds: str = typer.Option(
         None,
-        help="comma-separated: full,closed,no_power,low_fuel,outage_soon,emergency,off_stop [all]",
+        help="comma-separated: full,closed,no_power,low_fuel,outage_soon,emergency,off_stop,"
+        "fuel_reserve [all]",
     ),
 ) -> None:
     """Send signed notifications to URL (see docs/webhooks.md)."""

@@ -20,6 +20,7 @@ from nezlam.domain.device_snapshot import (
     has_snapshot,
     stored_snapshot,
 )
+from nezlam.domain.fuel_runway import Burn, burn_of
 from nezlam.domain.vocabulary import ITEM_SERVICES, Visibility
 
 DEFAULT_LANGUAGE = "uk"
@@ -76,6 +77,10 @@ class PointView:
     # are shown beside the status and never verify it.
     devices: DeviceSnapshot | None = None
     device_alarm: bool = False  # silent, or the mains gone without a generator, unanswered
+    # Its fuel (issue 13): litres an hour its generators burn, and the hours they ran since the
+    # last reading; its runway is told from them at the moment asked.
+    fuel_use_lph: float | None = None
+    fuel_burn: Burn = field(default_factory=Burn)
     # The read side's renderings of this snapshot, made once (a snapshot never changes).
     _static: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -105,6 +110,8 @@ class PointView:
             services=tuple(row.services or ()),
             organisation=organisation,
             devices=stored_snapshot(row.state_times) if has_snapshot(row.state_times) else None,
+            fuel_use_lph=row.fuel_use_lph,
+            fuel_burn=burn_of(row.state_times),
             device_alarm=alarm_raised(row.state_times),
         )
 

@@ -185,3 +185,5 @@ class NotificationKind(StrEnum):
     # Emergency shutdowns in the point's power company's region: its schedule does not hold
     EMERGENCY_SHUTDOWN = "emergency"
     OFF_STOP = "off_stop"  # a mobile point's device far from the stop its schedule has now
+    # On its generator, the point reaches its fuel reserve within NEZLAM_FUEL_WARN_WITHIN
+    FUEL_RESERVE = "fuel_reserve"

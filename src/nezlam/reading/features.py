@@ -10,12 +10,13 @@ a nearest answer serialises only its live part.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 
 from nezlam.domain.device_snapshot import DeviceSnapshot
+from nezlam.domain.fuel_runway import HOUR, runway
 from nezlam.domain.point_view import PointView, iso
 from nezlam.domain.vocabulary import ShownStatus
 from nezlam.reading.point_public import PointPublic, PublicDetails, PublicFault
@@ -169,6 +170,28 @@ def private_properties(view: PointView) -> dict[str, Any]:
         "external_id": view.external_id,
         "fault_notes": {item: f.get("note") for item, f in (view.faults or {}).items()},
         "location_precision": "exact",
+    }
+
+
+def fuel_properties(view: PointView, now: datetime, reserve: timedelta) -> dict[str, Any]:
+    """Its fuel's runway at `now` (issue 13), for those who see its fuel: null while its fuel
+    or its generators' consumption is not known."""
+    found = runway(
+        view.fuel_litres, view.fuel_use_lph, view.fuel_burn, now=now, reserve_hours=reserve / HOUR
+    )
+    if found is None:
+        return {"fuel_use_lph": view.fuel_use_lph, "fuel_runway": None}
+    return {
+        "fuel_use_lph": view.fuel_use_lph,
+        "fuel_runway": {
+            "litres_left": found.litres_left,
+            "hours_left": round(found.hours_left, 2),
+            "hours_to_reserve": round(found.hours_to_reserve, 2),
+            "reserve_litres": found.reserve_litres,
+            "on_generator": found.burning,
+            "empty_at": iso(found.empty_at(now)),
+            "reserve_at": iso(found.reserve_at(now)),
+        },
     }
 
 

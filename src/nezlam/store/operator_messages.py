@@ -21,7 +21,13 @@ from nezlam.store import channel_links, message_outbox
 from nezlam.store.tables import RoleGrant, User
 
 # What an operator must act on: the rest (full, closed, no power) they reported themselves.
-FOR_OPERATORS = frozenset({NotificationKind.OUTAGE_SOON, NotificationKind.EMERGENCY_SHUTDOWN})
+FOR_OPERATORS = frozenset(
+    {
+        NotificationKind.OUTAGE_SOON,
+        NotificationKind.EMERGENCY_SHUTDOWN,
+        NotificationKind.FUEL_RESERVE,  # they measure, and ask for the truck
+    }
+)
 CHANNELS = ("telegram", "sms")
 
 

@@ -17,6 +17,7 @@ from nezlam.channels import built_in
 from nezlam.channels.dispatcher import Dispatcher
 from nezlam.config import Settings
 from nezlam.device_sweeper import DeviceSweeper
+from nezlam.fuel_warner import FuelWarner
 from nezlam.outage_warner import OutageWarner
 from nezlam.store.db import Database
 from nezlam.web.api import accounts, feeds, health, heartbeats, places, points, sms, telegram
@@ -86,6 +87,10 @@ def lifespan(state: AppState, settings: Settings, start_sync: bool) -> Lifespan:
     sweeper = DeviceSweeper(state.db, lambda: state.clock(), settings.device_offline_after)
     # Standby points told before their district's scheduled outage (issue 12).
     warner = OutageWarner(state.db, lambda: state.clock(), settings.outage_lead)
+    # Points told before they reach their fuel reserve (issue 13).
+    fueller = FuelWarner(
+        state.db, lambda: state.clock(), settings.fuel_reserve, settings.fuel_warn_within
+    )
 
     @asynccontextmanager
     async def serving(_app: FastAPI) -> AsyncIterator[None]:
@@ -97,11 +102,13 @@ def lifespan(state: AppState, settings: Settings, start_sync: bool) -> Lifespan:
                 dispatcher.start()
             sweeper.start()
             warner.start()
+            fueller.start()
         try:
             yield
         finally:
             sweeper.stop()
             warner.stop()
+            fueller.stop()
             state.report_writer.stop()
             dispatcher.stop()
             state.sync.stop()

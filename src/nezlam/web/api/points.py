@@ -26,7 +26,7 @@ from nezlam.domain.reporting import REPORTED_FIELDS
 from nezlam.domain.vocabulary import NEGATIVE_SIGNALS, SignalKind, Visibility
 from nezlam.reading import answers
 from nezlam.reading.answers import DEMO_NOTICE
-from nezlam.reading.features import feature, privileged_feature
+from nezlam.reading.features import feature, fuel_properties, privileged_feature
 from nezlam.reading.point_public import Asker, PointPublic, point_public
 from nezlam.reading.power_schedule import power_schedule, stops_said
 from nezlam.report_writer import ReportJob
@@ -119,6 +119,7 @@ def point_feature(state: AppState, view: PointView, principal: Principal | None,
     if view.demo:
         body["notice"] = DEMO_NOTICE
     if privileged:
+        body["properties"].update(fuel_properties(view, state.clock(), state.settings.fuel_reserve))
         since = state.clock() - state.settings.signal_window
         with state.db.read() as session:
             body["properties"]["signals"] = signal_store.signal_counts(session, view.id, since)

@@ -43,7 +43,7 @@ from nezlam.web.plumbing.forms import words
 from nezlam.web.plumbing.render import page
 from nezlam.web.plumbing.session import SignedIn, SignedInCoordinator, regions_of
 from nezlam.web.plumbing.state import AppState
-from nezlam.web.words import device_words, presenters
+from nezlam.web.words import device_words, fuel_words, presenters
 from nezlam.web.words.coordinate_words import (
     ChangeWords,
     dash,
@@ -97,6 +97,7 @@ def read_view(params: QueryParams, regions: list[str]) -> View:
         shown=shown,
         power=power,
         fuel_below=_number(params.get("fuel_below"), "fuel_below", float, 0),
+        runs_out_within=_number(params.get("runs_out_within"), "runs_out_within", float, 0),
         text=(params.get("q") or "").strip(),
     )
     return View(
@@ -106,6 +107,10 @@ def read_view(params: QueryParams, regions: list[str]) -> View:
         page=_number(params.get("page"), "page", int, 1) or 1,
         days=_number(params.get("days"), "days", int, 1, MAX_DAYS) or DEFAULT_DAYS,
     )
+
+
+def _shown_number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def _number(raw: str | None, name: str, kind: type, low: float, high: float | None = None) -> Any:
@@ -147,6 +152,7 @@ def load_scope(request: Request, who: SignedIn, lang: str) -> Scope:
             now=now,
             stale_after=state.settings.stale_after,
             no_response_after=state.settings.no_response_after,
+            fuel_reserve=state.settings.fuel_reserve,
         )
     chosen = board.sort_rows(
         (row for row in rows if view.filters.keeps(row)), view.sort, view.descending, lang
@@ -173,6 +179,7 @@ def dashboard(request: Request, who: SignedInCoordinator) -> Response:
         regions=[(region, local_name(region, lang)) for region in scope.regions],
         view=view,
         fuel_below="" if view.filters.fuel_below is None else f"{view.filters.fuel_below:g}",
+        runs_out_within=_shown_number(view.filters.runs_out_within),
         form=params,
         **table_page(scope, lang, _),
         link=lambda **changes: link(params, **changes),
@@ -269,6 +276,7 @@ def column_headers(_: Any) -> list[tuple[str, str]]:
         ("occupancy", _("People inside")),
         ("power", _("Power")),
         ("fuel", _("Fuel, l")),
+        ("runway", _("Fuel lasts")),
         ("flagged", _("Flagged by visitors")),
     ]
 
@@ -289,6 +297,8 @@ def table_row(row: board.PointRow, now: datetime, lang: str, _: Any) -> dict[str
         "occupancy": f"{dash(row.occupancy, lang)} / {dash(row.capacity, lang)}",
         "power": presenters.power_label(row.power, _) or "—",
         "fuel": dash(row.fuel_litres, lang),
+        "runway": fuel_words.runway_short(row.runway, lang),
+        "runway_note": fuel_words.runway_note(row.runway, now, lang, _),
         "flagged": moment(row.flagged_at, now, lang),
         # Beside the status, never in its place: the devices' word is no verification.
         "devices": device_words.lines_of_row(row.state_times, row.power, now, lang, _),

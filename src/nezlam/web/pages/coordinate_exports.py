@@ -7,6 +7,7 @@ only to those who may see them (its coordinators), as on the dashboard.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -29,12 +30,14 @@ router = APIRouter(include_in_schema=False)
 EXPORT_COLUMNS = (
     "id", "name", "locality", "region", "address", "lat", "lon", "status", "status_text",
     "reported_status", "updated_at_utc", "verified_at_utc", "occupancy", "capacity", "power",
-    "fuel_litres", "flagged", "visibility",
+    "fuel_litres", "fuel_runway_hours", "fuel_reserve_at_utc", "flagged", "visibility",
 )  # fmt: skip
 COLUMNS = tuple(Column(name) for name in EXPORT_COLUMNS)
 
 
-def export_record(row: board.PointRow, principal: Principal, lang: str, _: Any) -> dict[str, Any]:
+def export_record(
+    row: board.PointRow, principal: Principal, now: datetime, lang: str, _: Any
+) -> dict[str, Any]:
     """One point as every export format writes it. Exact position and address only for those
     who may see a protected point's (its coordinators)."""
     exact = can_see_protected(principal, PointScope(row.id, row.region, row.organisation_id))
@@ -57,6 +60,10 @@ def export_record(row: board.PointRow, principal: Principal, lang: str, _: Any) 
         "capacity": row.capacity,
         "power": row.power,
         "fuel_litres": row.fuel_litres,
+        # Hours on its generator until empty (from the last reading, less what ran since), and
+        # when it reaches its reserve if it runs on the generator now.
+        "fuel_runway_hours": round(row.runway.hours_left, 1) if row.runway else None,
+        "fuel_reserve_at_utc": iso(row.runway.reserve_at(now)) if row.runway else None,
         "flagged": row.flagged_at is not None,
         "visibility": row.visibility,
     }
@@ -66,7 +73,7 @@ def export_records(request: Request, who: SignedIn) -> tuple[list[dict[str, Any]
     """The filtered view's records (all pages), and the file name's stem with today's date."""
     lang, _ = words(request)
     scope = load_scope(request, who, lang)
-    records = [export_record(row, who.principal, lang, _) for row in scope.chosen]
+    records = [export_record(row, who.principal, scope.now, lang, _) for row in scope.chosen]
     return records, f"nezlam-points-{scope.now.astimezone(local_zone()):%Y-%m-%d}"
 
 

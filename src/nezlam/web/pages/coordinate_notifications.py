@@ -46,6 +46,7 @@ def notification_words(_: Any) -> dict[str, str]:
         NotificationKind.OUTAGE_SOON: _("Power off soon by schedule"),
         NotificationKind.EMERGENCY_SHUTDOWN: _("Emergency shutdowns"),
         NotificationKind.OFF_STOP: _("Away from its scheduled stop"),
+        NotificationKind.FUEL_RESERVE: _("Fuel reaches its reserve soon"),
     }
 
 
