@@ -93,9 +93,7 @@ def test_the_command_line_warns_and_lists_the_runways(db_url, db, clock, network
     refused = runner.invoke(app, ["fuel", "generator", "point-a", "--kw", "0"])
     assert refused.exit_code == 1 and "rated_kw" in refused.output
     with db.write() as session:
-        reports.add_report(
-            session, "point-a", ReportCreate(power="generator", fuel_litres=30), CLI
-        )
+        reports.add_report(session, "point-a", ReportCreate(power="generator", fuel_litres=30), CLI)
     listed = runner.invoke(app, ["fuel", "runway", "--within", "12"])
     assert listed.exit_code == 0, listed.output
     assert "point-a" in listed.output and "yes" in listed.output
