@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from nezlam.config import TelegramSettings
+from nezlam.domain.fuel import GeneratorCreate
 from nezlam.domain.mobile_stops import Stop
 from nezlam.domain.notifications import NotificationRules
 from nezlam.domain.permissions import Principal
@@ -30,6 +31,7 @@ from nezlam.store import (
     channel_links,
     devices,
     emergency_shutdowns,
+    generators,
     inspections,
     needs,
     notifications,
@@ -520,6 +522,27 @@ def stop_remove_form(world: World, role: str) -> Attempt:
         row = point_stops.add_stop(session, "point-a", stop, CLI, world.now())
         stop_id = row.id
     return form(f"/operate/point-a/stops/{stop_id}/remove")
+
+
+def generator_form(world: World, role: str) -> Attempt:
+    """A generator added to point-a, from its fuel page."""
+    return form("/operate/point-a/fuel/generators", rated_kw="20", fuel="diesel",
+                label=world.unique("set"))  # fmt: skip
+
+
+def generator_remove_form(world: World, role: str) -> Attempt:
+    """Removing a fresh generator of point-a."""
+    with world.db.write() as session:
+        row = generators.add_generator(
+            session, "point-a", GeneratorCreate(rated_kw=10), CLI, world.now()
+        )
+        generator_id = row.id
+    return form(f"/operate/point-a/fuel/generators/{generator_id}/remove")
+
+
+def delivery_form(world: World, role: str) -> Attempt:
+    """Fuel delivered to point-a, recorded from its fuel page."""
+    return form("/operate/point-a/fuel/deliveries", litres="20", delivered_by=world.unique("t"))
 
 
 def signed_in_writes(role: str) -> bool:

@@ -30,6 +30,7 @@ from tests.authorization_support import (
     application_form,
     checklist,
     claim_batch,
+    delivery_form,
     device_key_form,
     device_ping,
     device_revoke_form,
@@ -44,6 +45,8 @@ from tests.authorization_support import (
     fresh_notification,
     fresh_pledge,
     fresh_task,
+    generator_form,
+    generator_remove_form,
     give_point,
     login_form,
     member_of_a,
@@ -201,6 +204,15 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
     ),
     ("POST", "/operate/{point_id}/stops/{stop_id}/remove"): (
         Case("remove a stop of point-a", stop_remove_form, POINT_A_TEAM),
+    ),
+    ("POST", "/operate/{point_id}/fuel/generators"): (
+        Case("a generator of point-a", generator_form, POINT_A_TEAM),
+    ),
+    ("POST", "/operate/{point_id}/fuel/generators/{generator_id}/remove"): (
+        Case("remove a generator of point-a", generator_remove_form, POINT_A_TEAM),
+    ),
+    ("POST", "/operate/{point_id}/fuel/deliveries"): (
+        Case("a fuel delivery to point-a", delivery_form, POINT_A_TEAM, postgres=True),
     ),
     ("POST", "/operate/{point_id}/devices"): (
         Case("a device key for the point", device_key_form, POINT_A_TEAM, postgres=True),

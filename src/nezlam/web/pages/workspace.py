@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nezlam.domain.errors import DomainError, Forbidden, TooManyRequests, Unauthenticated
+from nezlam.domain.fuel_runway import HOUR, runway
 from nezlam.domain.permissions import Principal
 from nezlam.domain.points import Implausible
 from nezlam.domain.vocabulary import Visibility
@@ -26,7 +27,13 @@ from nezlam.reading.point_public import Asker, point_public
 from nezlam.report_writer import ReportJob
 from nezlam.store import login_sessions
 from nezlam.store import points as point_store
-from nezlam.web.pages import operate_devices, operate_edit, operate_stops, workspace_telegram
+from nezlam.web.pages import (
+    operate_devices,
+    operate_edit,
+    operate_fuel,
+    operate_stops,
+    workspace_telegram,
+)
 from nezlam.web.pages.landing import operated_only, safe_next, sign_in_and_land
 from nezlam.web.pages.login_page import login_page
 from nezlam.web.pages.operate_forms import (
@@ -51,13 +58,14 @@ from nezlam.web.plumbing.session import (
 )
 from nezlam.web.plumbing.session_cookie import SESSION_COOKIE, note_use
 from nezlam.web.plumbing.state import AppState
-from nezlam.web.words import presenters
+from nezlam.web.words import fuel_words, presenters
 
 router = APIRouter(include_in_schema=False)
 router.include_router(workspace_telegram.router)  # linking one's Telegram, from My points
 router.include_router(operate_devices.router)  # a point's devices and their keys
 router.include_router(operate_edit.router)  # a point's details
 router.include_router(operate_stops.router)  # a mobile point's stops
+router.include_router(operate_fuel.router)  # its generators, runway and deliveries
 
 
 # --- Signing in and out -------------------------------------------------------------------
@@ -152,6 +160,9 @@ def operator_card(state: AppState, view: Any, lang: str, _: Any) -> dict[str, An
     card["suggest_full"] = suggests_full(view)
     card["hidden"] = view.visibility == Visibility.HIDDEN  # e.g. an application not yet approved
     card["mobile"] = view.kind == "mobile"  # it has stops to keep
+    found = runway(view.fuel_litres, view.fuel_use_lph, view.fuel_burn, now=now,
+                   reserve_hours=settings.fuel_reserve / HOUR)  # fmt: skip
+    card["runway"] = fuel_words.runway_sentence(found, now, lang, _)
     return card
 
 

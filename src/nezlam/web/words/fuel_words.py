@@ -5,11 +5,18 @@ never to the minute past the first hour."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
-from nezlam.domain.fuel_runway import Runway
+from nezlam.domain.fuel import (
+    DELIVERY_MAX_LITRES,
+    LITRES_PER_HOUR_MAX,
+    RATED_KW_MAX,
+    TANK_MAX_LITRES,
+)
+from nezlam.domain.fuel_runway import Fuel, Generator, Runway
 from nezlam.web.plumbing.forms import Gettext
 from nezlam.web.words.device_words import local_moment
 
@@ -61,3 +68,40 @@ def runway_sentence(found: Runway | None, now: datetime, lang: str, _: Gettext) 
         + " · "
         + _("the reserve is reached at {time}").format(time=local_moment(reached, now, lang))
     )
+
+
+def fuel_names(_: Gettext) -> dict[str, str]:
+    return {Fuel.DIESEL: _("diesel"), Fuel.PETROL: _("petrol"), Fuel.GAS: _("gas (LPG)")}
+
+
+def fuel_hints(_: Gettext) -> dict[str, str]:
+    """Beside a field the form refused: what it takes."""
+    number = _("A number from {low} to {high}.")
+    return {
+        "rated_kw": number.format(low="0.1", high=RATED_KW_MAX),
+        "tank_litres": number.format(low=1, high=TANK_MAX_LITRES) + " " + _("Or leave it empty."),
+        "litres_per_hour": number.format(low="0.1", high=LITRES_PER_HOUR_MAX)
+        + " "
+        + _("Or leave it empty: it is estimated from the kW."),
+        "fuel": _("Diesel, petrol or gas."),
+        "label": _("At most 80 characters."),
+        "litres": number.format(low=1, high=DELIVERY_MAX_LITRES),
+        "delivered_by": _("At most 200 characters."),
+    }
+
+
+def generator_line(row: Any, lang: str, _: Gettext) -> str:
+    """ "Головний: 20 кВт, дизель, бак 120 л — 3,4 л/год (оцінка)"."""
+    unit = Generator(row.rated_kw, Fuel(row.fuel), row.tank_litres, row.litres_per_hour, row.backup)
+    parts = [
+        _("{kw} kW").format(kw=format_decimal(row.rated_kw, locale=lang)),
+        fuel_names(_)[Fuel(row.fuel)],
+    ]
+    if row.tank_litres is not None:
+        parts.append(_("tank {litres} l").format(litres=litres_said(row.tank_litres, lang)))
+    how = _("measured") if row.litres_per_hour is not None else _("estimated from the kW")
+    uses = _("{lph} l/h ({how})").format(lph=format_decimal(unit.consumption, locale=lang), how=how)
+    line = ", ".join(parts) + " — " + uses
+    if row.backup:
+        line += " · " + _("backup: not counted")
+    return f"{row.label}: {line}" if row.label else line
