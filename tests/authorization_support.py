@@ -540,6 +540,16 @@ def generator_remove_form(world: World, role: str) -> Attempt:
     return form(f"/operate/point-a/fuel/generators/{generator_id}/remove")
 
 
+def generator_api_remove(world: World, role: str) -> Attempt:
+    """DELETE of a fresh generator of point-a through the API."""
+    with world.db.write() as session:
+        row = generators.add_generator(
+            session, "point-a", GeneratorCreate(rated_kw=10), CLI, world.now()
+        )
+        generator_id = row.id
+    return api("DELETE", f"/api/v1/points/point-a/generators/{generator_id}")
+
+
 def delivery_form(world: World, role: str) -> Attempt:
     """Fuel delivered to point-a, recorded from its fuel page."""
     return form("/operate/point-a/fuel/deliveries", litres="20", delivered_by=world.unique("t"))

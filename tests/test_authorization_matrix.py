@@ -45,6 +45,7 @@ from tests.authorization_support import (
     fresh_notification,
     fresh_pledge,
     fresh_task,
+    generator_api_remove,
     generator_form,
     generator_remove_form,
     give_point,
@@ -254,6 +255,24 @@ TABLE: dict[tuple[str, str], tuple[Case, ...]] = {
                 "POST", "/api/v1/points/point-a/reports", {"verify": True}, session=True
             ),
             POINT_A_TEAM,
+        ),
+    ),
+    ("POST", "/api/v1/points/{point_id}/generators"): (
+        Case(
+            "add a generator",
+            lambda w, r: api("POST", "/api/v1/points/point-a/generators", {"rated_kw": 20}),
+            POINT_A_TEAM,
+        ),
+    ),
+    ("DELETE", "/api/v1/points/{point_id}/generators/{generator_id}"): (
+        Case("remove a generator", generator_api_remove, POINT_A_TEAM),
+    ),
+    ("POST", "/api/v1/points/{point_id}/fuel-deliveries"): (
+        Case(
+            "record a fuel delivery",
+            lambda w, r: api("POST", "/api/v1/points/point-a/fuel-deliveries", {"litres": 10}),
+            POINT_A_TEAM,
+            postgres=True,
         ),
     ),
     ("PATCH", "/api/v1/points/{point_id}"): (

@@ -135,3 +135,27 @@ def test_the_api_gives_the_runway_to_its_coordinators_only(app_client, db, clock
     assert abs(empty_at - (clock() + timedelta(hours=24.75))) < timedelta(seconds=1)
     public = app_client.get("/api/v1/points/point-a").json()["properties"]
     assert "fuel_runway" not in public and "fuel_litres" not in public
+
+
+def test_the_api_adds_lists_and_removes_generators_and_records_deliveries(
+    app_client, db, clock, network
+):
+    operator = network.headers("operator_a")
+    url = "/api/v1/points/point-a"
+    refused = app_client.post(f"{url}/generators", json={"rated_kw": "lots"}, headers=operator)
+    assert refused.status_code == 422 and "rated_kw" in refused.text
+    added = app_client.post(f"{url}/generators", json={"rated_kw": 20, "tank_litres": 100},
+                            headers=operator)  # fmt: skip
+    assert added.status_code == 201, added.text
+    assert added.json()["consumption_lph"] == 3.4 and not added.json()["consumption_measured"]
+    listed = app_client.get(f"{url}/generators", headers=operator).json()["generators"]
+    assert [g["id"] for g in listed] == [added.json()["id"]]
+    other = network.headers("operator_b")
+    assert app_client.get(f"{url}/generators", headers=other).status_code == 403
+    came = app_client.post(f"{url}/fuel-deliveries", json={"litres": 150, "delivered_by": "T"},
+                           headers=operator)  # fmt: skip
+    assert came.status_code == 201 and came.json()["fuel_litres"] == 100  # what the tank holds
+    assert came.json()["litres_before"] is None  # never reported before
+    gone = app_client.delete(f"{url}/generators/{added.json()['id']}", headers=operator)
+    assert gone.status_code == 204
+    assert app_client.get(f"{url}/generators", headers=operator).json()["generators"] == []

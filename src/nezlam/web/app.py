@@ -20,7 +20,17 @@ from nezlam.device_sweeper import DeviceSweeper
 from nezlam.fuel_warner import FuelWarner
 from nezlam.outage_warner import OutageWarner
 from nezlam.store.db import Database
-from nezlam.web.api import accounts, feeds, health, heartbeats, places, points, sms, telegram
+from nezlam.web.api import (
+    accounts,
+    feeds,
+    fuel,
+    health,
+    heartbeats,
+    places,
+    points,
+    sms,
+    telegram,
+)
 from nezlam.web.pages import (
     calls,
     coordinate,
@@ -168,6 +178,7 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(coverage_page.router)
     app.include_router(offline.router)  # the page for what a phone never saved; the icon
     app.include_router(points.router)
+    app.include_router(fuel.router)  # a point's generators and deliveries
     app.include_router(feeds.router)
     app.include_router(accounts.router)
     app.include_router(places.router)
