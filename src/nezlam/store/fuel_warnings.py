@@ -65,12 +65,12 @@ def warn_due(
     candidates = due(burning_points(session), now, reserve, within)
     lock_points(session, [p.id for p in candidates])
     rules = notifications.rules_of(session)
+    hours = within / timedelta(hours=1)
     sent = []
     for point in candidates:
         session.refresh(point)  # as it is now that it is locked
         found = point_runway(point, now, reserve)
         reading_at = field_time(point.state_times or {}, "fuel_litres")
-        hours = within / timedelta(hours=1)
         if found is None or not reserve_within(found, hours):
             continue
         if warned_since(session, point.id, reading_at):

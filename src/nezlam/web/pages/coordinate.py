@@ -178,7 +178,7 @@ def dashboard(request: Request, who: SignedInCoordinator) -> Response:
         csrf=who.csrf,
         regions=[(region, local_name(region, lang)) for region in scope.regions],
         view=view,
-        fuel_below="" if view.filters.fuel_below is None else f"{view.filters.fuel_below:g}",
+        fuel_below=_shown_number(view.filters.fuel_below),
         runs_out_within=_shown_number(view.filters.runs_out_within),
         form=params,
         **table_page(scope, lang, _),
